@@ -1,0 +1,192 @@
+//! Throughput of each stage and of the whole run on the shipped corpus replicated (and perturbed)
+//! to QINGDAN_BENCH_ITEMS items (default 100,000): items/s, MB/s, peak heap, and the ratio of the
+//! whole run to bare jieba segmentation of the same text (the floor). It checks its own output.
+//!
+//! `cargo bench --bench pipeline` (set QINGDAN_BENCH_ITEMS=10000 for a quick look).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use qingdan::corpus::corpus_bytes;
+use qingdan::dicts::Dicts;
+use qingdan::index::write_index;
+use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestOptions};
+use qingdan::merge::{merge, MergeDoc};
+use qingdan::pipeline::Pipeline;
+use qingdan::progress::Progress;
+use qingdan::report::{build_lists, write_outputs, Summary};
+use qingdan::workspace::Workspace;
+
+/// Counts live heap bytes and their peak, so each stage's high-water mark can be reported.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+struct Row {
+    stage: &'static str,
+    secs: f64,
+    peak: usize,
+}
+
+fn timed<T>(rows: &mut Vec<Row>, stage: &'static str, f: impl FnOnce() -> T) -> T {
+    reset_peak();
+    let start = Instant::now();
+    let out = f();
+    rows.push(Row { stage, secs: start.elapsed().as_secs_f64(), peak: PEAK.load(Ordering::Relaxed) });
+    out
+}
+
+/// The corpus CSV replicated to `n` data rows. Each copy gets new ids and enterprise names and a
+/// deterministic edit (a clause dropped or two swapped, numbers changed), so copies are near
+/// duplicates, as re-posts and reworded complaints are, not identical lines.
+fn replicated_csv(n: usize) -> Vec<u8> {
+    let text = std::str::from_utf8(corpus_bytes()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let (id, ent, body) = (0, 1, 3);
+    assert_eq!((&headers[id], &headers[ent], &headers[body]), ("编号", "企业名称", "意见建议"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&headers).unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..n {
+        let copy = i / rows.len();
+        let src = &rows[i % rows.len()];
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut clauses: Vec<&str> = src[body].split('，').collect();
+        if copy > 0 && clauses.len() > 2 {
+            let k = (state as usize) % clauses.len();
+            if state % 2 == 0 {
+                clauses.remove(k);
+            } else {
+                clauses.swap(k, (k + 1) % clauses.len());
+            }
+        }
+        let digit = char::from(b'0' + (copy % 10) as u8);
+        let body_text: String = clauses.join("，").chars().map(|c| if c.is_ascii_digit() && copy > 0 { digit } else { c }).collect();
+        let mut rec: Vec<String> = src.iter().map(str::to_string).collect();
+        rec[id] = format!("{}-{copy}", &src[id]);
+        if copy > 0 && !src[ent].is_empty() {
+            rec[ent] = format!("{}第{}分公司", &src[ent], copy % 200);
+        }
+        rec[body] = if src[body].trim().is_empty() { String::new() } else { body_text };
+        w.write_record(&rec).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+fn main() {
+    let n: usize = std::env::var("QINGDAN_BENCH_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let csv_bytes = replicated_csv(n);
+    let mb = csv_bytes.len() as f64 / 1e6;
+    let dicts = Dicts::embedded().unwrap();
+    let pipeline = Pipeline::new(&dicts).unwrap();
+    let options = IngestOptions::default();
+    let mut rows = Vec::new();
+
+    let batch = timed(&mut rows, "ingest (CSV → items)", || {
+        let table = table_from_bytes("bench.csv", "csv", &csv_bytes, &options).unwrap();
+        let map = ColumnMap::resolve(&table, &options.columns).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(&table, &map, &mut batch);
+        batch
+    });
+    assert_eq!(batch.rows_read, n, "every row read");
+    assert_eq!(batch.items.len() + batch.rejects.len(), n, "rows add up");
+    let items = batch.items.clone();
+
+    let texts: Vec<String> = timed(&mut rows, "normalize", || {
+        items.par_iter().map(|it| pipeline.normalizer.text(&it.text)).collect()
+    });
+    let floor = timed(&mut rows, "jieba cut only (floor)", || {
+        let seg = pipeline.analyzer.segmenter();
+        texts.par_iter().map(|t| seg.cut(t).len()).sum::<usize>()
+    });
+    assert!(floor > n, "segmentation produced words");
+    let words: Vec<Vec<String>> = timed(&mut rows, "segment (analyzer)", || {
+        texts.par_iter().map(|t| pipeline.analyzer.words(t)).collect()
+    });
+    let topics: Vec<usize> = timed(&mut rows, "topics", || {
+        words.par_iter().map(|w| pipeline.topics.assign(w).len()).collect()
+    });
+    assert!(topics.iter().all(|&t| t >= 1), "every item has a topic");
+
+    let analysis = timed(&mut rows, "per-item stages (pipeline)", || pipeline.run(items.clone(), &Progress::hidden()));
+    let groups = timed(&mut rows, "merge", || {
+        let docs: Vec<MergeDoc> = analysis
+            .items
+            .iter()
+            .map(|a| MergeDoc { id: &a.item.id, enterprise: &a.enterprise, terms: &a.terms, text: &a.text })
+            .collect();
+        merge(&docs, &pipeline.merge_config)
+    });
+    assert_eq!(groups.iter().map(|g| g.members.len()).sum::<usize>(), analysis.items.len(), "every item in one group");
+    assert_eq!(groups, analysis.groups, "merge is deterministic");
+
+    let tmp = tempfile::tempdir().unwrap();
+    timed(&mut rows, "index (tantivy)", || write_index(&tmp.path().join("index"), &analysis, pipeline.analyzer.clone()).unwrap());
+    timed(&mut rows, "report (lists + files)", || {
+        let lists = build_lists(&analysis);
+        let summary = Summary::new(&batch, 0, &analysis, &lists);
+        write_outputs(tmp.path(), &analysis, &lists, &summary, &batch.rejects).unwrap();
+    });
+    let ws = Workspace::new(tmp.path().join("ws"));
+    let (summary, _) = timed(&mut rows, "whole run (ingest excluded)", || ws.run(&batch, &pipeline, &Progress::hidden(), &dicts).unwrap());
+    assert!(summary.rows_add_up && summary.items == batch.items.len());
+
+    let floor_secs = rows.iter().find(|r| r.stage.starts_with("jieba")).unwrap().secs;
+    let ingest_secs = rows[0].secs;
+    println!("qingdan pipeline bench: {n} items, {mb:.1} MB of CSV, {} threads", rayon::current_num_threads());
+    println!("{:<30} {:>9} {:>12} {:>9} {:>10} {:>8}", "stage", "seconds", "items/s", "MB/s", "peak MiB", "× floor");
+    for r in &rows {
+        println!(
+            "{:<30} {:>9.3} {:>12.0} {:>9.2} {:>10.1} {:>8.2}",
+            r.stage,
+            r.secs,
+            n as f64 / r.secs,
+            mb / r.secs,
+            mib(r.peak),
+            r.secs / floor_secs
+        );
+    }
+    let whole = rows.last().unwrap().secs + ingest_secs;
+    println!(
+        "whole run incl. ingest: {whole:.2} s = {:.0} items/s; {:.2}× bare jieba segmentation; groups {}, merged {}, common problems {}",
+        n as f64 / whole,
+        whole / floor_secs,
+        summary.groups,
+        summary.merged_groups,
+        summary.common_problems
+    );
+}

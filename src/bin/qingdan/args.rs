@@ -1,0 +1,115 @@
+//! The command line, as clap structs. Only parsing lives here; checking happens in the library's
+//! `RunConfig` and in the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qingdan",
+    version,
+    about = "把收集来的企业意见建议整理成清单：分主题、合并同类项、一企一清单、共性问题清单、检索和报告",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 处理一批意见建议（不给文件时处理内置示例语料），写出清单、索引和报告
+    Run(RunArgs),
+    /// 把新一批意见建议加入已有工作目录：编号相同的更新，新的追加，清单重建
+    Add(AddArgs),
+    /// 在工作目录中检索（BM25，按词检索，结果高亮）
+    Search(SearchArgs),
+    /// 查找与某条（或一段文字）最相似的已有意见建议：“以前有人提过吗？”
+    Similar(SimilarArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// 读取 Excel 的哪个工作表（默认第一个）
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// 指定列，如 --column text=留言详情（字段: id enterprise title text date channel region）
+    #[arg(long = "column", value_name = "字段=列名")]
+    pub columns: Vec<String>,
+    /// 用此目录中的词典文件替换内置词典（user.dict stopwords.txt synonyms.txt topics.toml）
+    #[arg(long, value_name = "DIR")]
+    pub dicts: Option<PathBuf>,
+    /// 不显示进度条
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// 输入文件：CSV（UTF-8/GBK）、XLSX、JSONL；不给则处理内置示例语料
+    pub inputs: Vec<PathBuf>,
+    /// 输出（工作）目录
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// 新一批输入文件
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// 检索词，如 “中小企业贷款难”
+    pub query: String,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    /// 只看某一主题（如 金融信贷）
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// 只看企业名称含这些词的
+    #[arg(long)]
+    pub enterprise: Option<String>,
+    /// 只看某一渠道（如 恳谈会）
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// 只看某一地区（如 高新区、市级）
+    #[arg(long)]
+    pub region: Option<String>,
+    /// 起始日期（含），如 2025-03-01
+    #[arg(long)]
+    pub from: Option<String>,
+    /// 截止日期（含）
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// 已有意见建议的编号
+    #[arg(required_unless_present = "text", conflicts_with = "text")]
+    pub id: Option<String>,
+    /// 或直接给一段文字
+    #[arg(long)]
+    pub text: Option<String>,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}

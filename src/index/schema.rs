@@ -1,0 +1,80 @@
+//! The index's fields. Filters use exact (untokenized) fields; text fields use our tokenizer.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
+};
+
+use super::tokenizer::TOKENIZER_NAME;
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone)]
+pub struct IndexSchema {
+    pub schema: Schema,
+    pub id: Field,
+    pub enterprise: Field,
+    pub enterprise_words: Field,
+    pub title: Field,
+    pub text: Field,
+    pub original: Field,
+    pub date: Field,
+    pub day: Field,
+    pub channel: Field,
+    pub region: Field,
+    pub topic: Field,
+    pub group: Field,
+    pub source: Field,
+}
+
+impl IndexSchema {
+    pub fn new() -> Self {
+        let mut b = Schema::builder();
+        let words = |stored: bool| {
+            let indexing = TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+            let options = TextOptions::default().set_indexing_options(indexing);
+            if stored {
+                options.set_stored()
+            } else {
+                options
+            }
+        };
+        let id = b.add_text_field("id", STRING | STORED);
+        let enterprise = b.add_text_field("enterprise", STRING | STORED);
+        let enterprise_words = b.add_text_field("enterprise_words", words(false));
+        let title = b.add_text_field("title", words(true));
+        let text = b.add_text_field("text", words(true));
+        let original = b.add_text_field("original", STORED);
+        let date = b.add_text_field("date", STORED);
+        // yyyymmdd as a number, for --from/--to ranges.
+        let day = b.add_i64_field("day", NumericOptions::default().set_indexed().set_fast());
+        let channel = b.add_text_field("channel", STRING | STORED);
+        let region = b.add_text_field("region", STRING | STORED);
+        let topic = b.add_text_field("topic", STRING | STORED);
+        let group = b.add_text_field("group", STRING | STORED);
+        let source = b.add_text_field("source", STORED);
+        IndexSchema {
+            schema: b.build(),
+            id,
+            enterprise,
+            enterprise_words,
+            title,
+            text,
+            original,
+            date,
+            day,
+            channel,
+            region,
+            topic,
+            group,
+            source,
+        }
+    }
+}
+
+impl Default for IndexSchema {
+    fn default() -> Self {
+        Self::new()
+    }
+}

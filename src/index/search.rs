@@ -1,0 +1,298 @@
+//! Search and "has this been raised before?": BM25 over our terms with filters, highlighted
+//! snippets, and similar items re-ranked by TF-IDF cosine so the score reads as 0–1 similarity.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
+
+use super::build::day_number;
+use super::schema::IndexSchema;
+use super::tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
+use crate::date::Date;
+use crate::segment::Analyzer;
+use crate::{Error, Result};
+
+/// Narrowing conditions; values are compared after normalization by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub topic: Option<String>,
+    /// Words of the enterprise name; all must occur (恒通 matches 恒通物流集团有限公司).
+    pub enterprise: Option<String>,
+    pub channel: Option<String>,
+    pub region: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// One result, with the whole record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+    pub enterprise: String,
+    pub title: String,
+    pub text: String,
+    /// The best passage with matched words in 【】.
+    pub snippet: String,
+    pub date: String,
+    pub channel: String,
+    pub region: String,
+    pub topics: Vec<String>,
+    pub group: String,
+    pub source: String,
+    /// Terms the hit shares with the query.
+    pub shared_terms: Vec<String>,
+}
+
+/// An opened workspace index.
+pub struct SearchIndex {
+    schema: IndexSchema,
+    reader: IndexReader,
+    analyzer: Arc<Analyzer>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, registering our tokenizer again (tantivy does not store it).
+    pub fn open(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self> {
+        if !dir.join("meta.json").exists() {
+            return Err(Error::Workspace {
+                path: dir.to_path_buf(),
+                reason: "没有索引；请先运行 qingdan run".into(),
+            });
+        }
+        let index = Index::open_in_dir(dir)?;
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, AnalyzerTokenizer::new(analyzer.clone()));
+        let reader = index.reader()?;
+        Ok(SearchIndex {
+            schema: IndexSchema::new(),
+            reader,
+            analyzer,
+        })
+    }
+
+    /// Number of indexed items.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// BM25 search for a (normalized) query, best first.
+    pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+        let terms = unique_terms(&self.analyzer, query);
+        if terms.is_empty() {
+            return Err(Error::Query(format!("“{query}”中没有可检索的词")));
+        }
+        let words = self.words_query(&terms);
+        let full = self.with_filters(words, filters);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&full, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*full, self.schema.text)?;
+        snippets.set_max_num_chars(120);
+        top.into_iter()
+            .map(|(score, addr)| {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let mut snippet = snippets.snippet_from_doc(&doc);
+                snippet.set_snippet_prefix_postfix("【", "】");
+                let mut hit = self.hit(&doc, score, &terms);
+                hit.snippet = if snippet.fragment().is_empty() {
+                    hit.text.chars().take(60).collect()
+                } else {
+                    snippet.to_html()
+                };
+                Ok(hit)
+            })
+            .collect()
+    }
+
+    /// The items most like a text, scored by TF-IDF cosine (0–1). `exclude` drops an id (the item
+    /// itself); `until` keeps only items dated on or before it ("raised before?").
+    pub fn similar(
+        &self,
+        text: &str,
+        exclude: Option<&str>,
+        until: Option<Date>,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let terms = unique_terms(&self.analyzer, text);
+        if terms.is_empty() {
+            return Err(Error::Query("文本中没有可比较的词".into()));
+        }
+        let filters = Filters {
+            to: until,
+            ..Filters::default()
+        };
+        let query = self.with_filters(self.words_query(&terms), &filters);
+        let searcher = self.reader.searcher();
+        // BM25 finds candidates; cosine decides the order and the score shown.
+        let pool = TopDocs::with_limit(limit * 5 + 20).order_by_score();
+        let idf = Idf::new(&searcher, self.schema.text);
+        let query_vec = idf.vector(&self.analyzer.terms(text));
+        let mut hits = Vec::new();
+        for (_, addr) in searcher.search(&query, &pool)? {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let id = first(&doc, self.schema.id);
+            if exclude == Some(id.as_str()) {
+                continue;
+            }
+            let doc_text = format!("{}。{}", first(&doc, self.schema.title), first(&doc, self.schema.text));
+            let score = cosine(&query_vec, &idf.vector(&self.analyzer.terms(&doc_text)));
+            let mut hit = self.hit(&doc, score, &terms);
+            hit.snippet = hit.text.chars().take(80).collect();
+            hits.push(hit);
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// The stored title, text and date of an item, by id.
+    pub fn item(&self, id: &str) -> Result<Option<(String, Option<Date>)>> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(Term::from_field_text(self.schema.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, addr)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*addr)?;
+        let text = format!("{}。{}", first(&doc, self.schema.title), first(&doc, self.schema.text));
+        Ok(Some((text, Date::parse(&first(&doc, self.schema.date)))))
+    }
+
+    fn words_query(&self, terms: &[String]) -> Box<dyn Query> {
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in terms {
+            should.push((Occur::Should, term_query(self.schema.text, t)));
+            let title: Box<dyn Query> = Box::new(BoostQuery::new(term_query(self.schema.title, t), 1.5));
+            should.push((Occur::Should, title));
+        }
+        Box::new(BooleanQuery::new(should))
+    }
+
+    fn with_filters(&self, words: Box<dyn Query>, f: &Filters) -> Box<dyn Query> {
+        let s = &self.schema;
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, words)];
+        let exact = [(s.topic, &f.topic), (s.channel, &f.channel), (s.region, &f.region)];
+        for (field, value) in exact {
+            if let Some(v) = value {
+                must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))));
+            }
+        }
+        if let Some(name) = &f.enterprise {
+            for t in unique_terms(&self.analyzer, name) {
+                must.push((Occur::Must, term_query(s.enterprise_words, &t)));
+            }
+        }
+        if f.from.is_some() || f.to.is_some() {
+            let bound = |d: Option<Date>| match d {
+                Some(d) => Bound::Included(Term::from_field_i64(s.day, day_number(d))),
+                None => Bound::Unbounded,
+            };
+            must.push((Occur::Must, Box::new(RangeQuery::new(bound(f.from), bound(f.to)))));
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, query_terms: &[String]) -> Hit {
+        let s = &self.schema;
+        let text = first(doc, s.text);
+        let title = first(doc, s.title);
+        let doc_terms = self.analyzer.terms(&format!("{title}。{text}"));
+        let shared_terms = query_terms.iter().filter(|t| doc_terms.contains(t)).cloned().collect();
+        Hit {
+            id: first(doc, s.id),
+            score,
+            enterprise: first(doc, s.enterprise),
+            title,
+            text,
+            snippet: String::new(),
+            date: first(doc, s.date),
+            channel: first(doc, s.channel),
+            region: first(doc, s.region),
+            topics: doc.get_all(s.topic).filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            group: first(doc, s.group),
+            source: first(doc, s.source),
+            shared_terms,
+        }
+    }
+}
+
+fn term_query(field: Field, term: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, term),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn first(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn unique_terms(analyzer: &Analyzer, text: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for t in analyzer.terms(text) {
+        if !seen.contains(&t) {
+            seen.push(t);
+        }
+    }
+    seen
+}
+
+/// IDF from the index's own document frequencies.
+struct Idf<'a> {
+    searcher: &'a Searcher,
+    field: Field,
+    docs: f32,
+}
+
+impl<'a> Idf<'a> {
+    fn new(searcher: &'a Searcher, field: Field) -> Self {
+        Idf {
+            searcher,
+            field,
+            docs: searcher.num_docs() as f32,
+        }
+    }
+
+    fn vector(&self, terms: &[String]) -> HashMap<String, f32> {
+        let mut tf: BTreeMap<&str, u32> = BTreeMap::new();
+        for t in terms {
+            *tf.entry(t).or_default() += 1;
+        }
+        let mut v: HashMap<String, f32> = tf
+            .into_iter()
+            .map(|(t, c)| {
+                let df = self
+                    .searcher
+                    .doc_freq(&Term::from_field_text(self.field, t))
+                    .unwrap_or(0) as f32;
+                let idf = ((1.0 + self.docs) / (1.0 + df)).ln() + 1.0;
+                (t.to_string(), (1.0 + (c as f32).ln()) * idf)
+            })
+            .collect();
+        let norm = v.values().map(|w| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            v.values_mut().for_each(|w| *w /= norm);
+        }
+        v
+    }
+}
+
+fn cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
+    a.iter().filter_map(|(t, w)| b.get(t).map(|x| x * w)).sum()
+}

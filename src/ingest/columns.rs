@@ -1,0 +1,283 @@
+//! Maps a file's headers to qingdan's fields, from the common Chinese and English names used by
+//! consultation platforms and government-service exports, with user overrides.
+
+use super::table::Table;
+use crate::{Error, Result};
+
+/// A field qingdan reads from a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Id,
+    Enterprise,
+    Title,
+    Text,
+    Date,
+    Channel,
+    Region,
+}
+
+impl Field {
+    pub const ALL: [Field; 7] = [
+        Field::Text,
+        Field::Enterprise,
+        Field::Title,
+        Field::Id,
+        Field::Date,
+        Field::Channel,
+        Field::Region,
+    ];
+
+    /// The key used in `--column KEY=列名`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Enterprise => "enterprise",
+            Field::Title => "title",
+            Field::Text => "text",
+            Field::Date => "date",
+            Field::Channel => "channel",
+            Field::Region => "region",
+        }
+    }
+
+    /// The field's name in messages and reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Id => "编号",
+            Field::Enterprise => "企业名称",
+            Field::Title => "标题",
+            Field::Text => "意见建议内容",
+            Field::Date => "时间",
+            Field::Channel => "渠道",
+            Field::Region => "地区",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Field> {
+        let key = key.trim();
+        Field::ALL
+            .into_iter()
+            .find(|f| f.key().eq_ignore_ascii_case(key) || f.label() == key)
+    }
+
+    /// Header names recognised for the field, most specific first.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Id => &[
+                "编号", "留言编号", "问题编号", "建议编号", "意见编号", "诉求编号", "工单编号",
+                "id", "ID", "编码", "序号",
+            ],
+            Field::Enterprise => &[
+                "企业名称", "企业", "单位名称", "单位", "公司名称", "公司", "市场主体名称",
+                "市场主体", "反映企业", "提出单位", "反映单位", "enterprise", "company",
+            ],
+            Field::Title => &[
+                "标题", "主题", "留言主题", "问题标题", "建议标题", "诉求标题", "title", "subject",
+            ],
+            Field::Text => &[
+                "意见建议", "意见建议内容", "内容", "问题", "问题描述", "问题内容", "留言详情",
+                "留言内容", "诉求内容", "建议内容", "具体内容", "反映问题", "意见", "建议",
+                "text", "content", "body",
+            ],
+            Field::Date => &[
+                "时间", "日期", "提出时间", "留言时间", "反映时间", "收集时间", "提交时间",
+                "登记时间", "受理时间", "date", "time",
+            ],
+            Field::Channel => &[
+                "渠道", "来源", "收集渠道", "来源渠道", "反映渠道", "途径", "方式", "channel",
+                "source",
+            ],
+            Field::Region => &[
+                "地区", "区县", "所属区县", "区域", "属地", "所在地区", "所属地区", "region",
+                "district",
+            ],
+        }
+    }
+}
+
+/// Headers that stand for the enterprise when a file has no enterprise column (citizen platforms).
+const SUBMITTER_ALIASES: &[&str] = &["留言用户", "提出人", "反映人", "留言人", "用户"];
+
+/// `--column` overrides: field → header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnOverrides(Vec<(Field, String)>);
+
+impl ColumnOverrides {
+    /// Parses `key=header` strings (key in English or the field's Chinese name).
+    pub fn parse<S: AsRef<str>>(specs: &[S]) -> Result<Self> {
+        let mut out = Vec::new();
+        for spec in specs {
+            let spec = spec.as_ref();
+            let (key, header) = spec
+                .split_once('=')
+                .ok_or_else(|| Error::BadColumnOverride(spec.to_string()))?;
+            let field =
+                Field::from_key(key).ok_or_else(|| Error::BadColumnOverride(spec.to_string()))?;
+            if header.trim().is_empty() {
+                return Err(Error::BadColumnOverride(spec.to_string()));
+            }
+            out.retain(|(f, _)| *f != field);
+            out.push((field, header.trim().to_string()));
+        }
+        Ok(ColumnOverrides(out))
+    }
+}
+
+/// Which column of a table holds which field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    columns: Vec<(Field, usize)>,
+    headers: Vec<String>,
+}
+
+impl ColumnMap {
+    /// Resolves the table's headers: overrides first, then exact alias matches, then headers that
+    /// contain an alias (such as “意见建议（必填）”). The text and enterprise columns are required.
+    pub fn resolve(table: &Table, overrides: &ColumnOverrides) -> Result<Self> {
+        let headers = &table.headers;
+        let normal: Vec<String> = headers.iter().map(|h| h.to_lowercase()).collect();
+        let mut columns: Vec<(Field, usize)> = Vec::new();
+        let taken = |columns: &Vec<(Field, usize)>, i: usize| columns.iter().any(|(_, c)| *c == i);
+        let has = |columns: &Vec<(Field, usize)>, f: Field| columns.iter().any(|(g, _)| *g == f);
+
+        for (field, header) in &overrides.0 {
+            let i = headers
+                .iter()
+                .position(|h| h == header)
+                .ok_or_else(|| Error::UnknownColumn {
+                    file: table.file.clone(),
+                    column: header.clone(),
+                    headers: table.header_list(),
+                })?;
+            columns.retain(|(f, _)| f != field);
+            columns.push((*field, i));
+        }
+        for field in Field::ALL {
+            if has(&columns, field) {
+                continue;
+            }
+            let exact = field.aliases().iter().find_map(|a| {
+                let a = a.to_lowercase();
+                (0..headers.len()).find(|&i| normal[i] == a && !taken(&columns, i))
+            });
+            if let Some(i) = exact {
+                columns.push((field, i));
+            }
+        }
+        for field in Field::ALL {
+            if has(&columns, field) {
+                continue;
+            }
+            let mut aliases: Vec<&str> = field
+                .aliases()
+                .iter()
+                .copied()
+                .filter(|a| a.chars().count() >= 2 && !a.is_ascii())
+                .collect();
+            aliases.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
+            let contained = aliases.iter().find_map(|a| {
+                (0..headers.len()).find(|&i| headers[i].contains(a) && !taken(&columns, i))
+            });
+            if let Some(i) = contained {
+                columns.push((field, i));
+            }
+        }
+        if !has(&columns, Field::Enterprise) {
+            let submitter = SUBMITTER_ALIASES
+                .iter()
+                .find_map(|a| (0..headers.len()).find(|&i| headers[i] == *a && !taken(&columns, i)));
+            if let Some(i) = submitter {
+                columns.push((Field::Enterprise, i));
+            }
+        }
+        for required in [Field::Text, Field::Enterprise] {
+            if !has(&columns, required) {
+                return Err(Error::MissingColumn {
+                    file: table.file.clone(),
+                    field: required.label(),
+                    key: required.key(),
+                    headers: table.header_list(),
+                });
+            }
+        }
+        columns.sort();
+        Ok(ColumnMap {
+            columns,
+            headers: headers.clone(),
+        })
+    }
+
+    /// The column index of a field, if the file has it.
+    pub fn column(&self, field: Field) -> Option<usize> {
+        self.columns.iter().find(|(f, _)| *f == field).map(|(_, c)| *c)
+    }
+
+    /// The header the file uses for a field (for messages that name the field as the user sees it).
+    pub fn header(&self, field: Field) -> &str {
+        self.column(field)
+            .map(|c| self.headers[c].as_str())
+            .unwrap_or(field.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(headers: &[&str]) -> Table {
+        Table {
+            file: "t.csv".into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: vec![],
+        }
+    }
+
+    #[test]
+    fn maps_chinese_headers() {
+        let t = table(&["序号", "单位名称", "问题标题", "问题描述", "提出时间", "来源", "所属区县"]);
+        let m = ColumnMap::resolve(&t, &ColumnOverrides::default()).unwrap();
+        assert_eq!(m.column(Field::Id), Some(0));
+        assert_eq!(m.column(Field::Enterprise), Some(1));
+        assert_eq!(m.column(Field::Title), Some(2));
+        assert_eq!(m.column(Field::Text), Some(3));
+        assert_eq!(m.column(Field::Date), Some(4));
+        assert_eq!(m.column(Field::Channel), Some(5));
+        assert_eq!(m.column(Field::Region), Some(6));
+    }
+
+    #[test]
+    fn maps_tipdm_style_headers_with_submitter_fallback() {
+        let t = table(&["留言编号", "留言用户", "留言主题", "留言时间", "留言详情"]);
+        let m = ColumnMap::resolve(&t, &ColumnOverrides::default()).unwrap();
+        assert_eq!(m.column(Field::Enterprise), Some(1));
+        assert_eq!(m.column(Field::Title), Some(2));
+        assert_eq!(m.column(Field::Text), Some(4));
+    }
+
+    #[test]
+    fn contained_alias_and_override() {
+        let t = table(&["企业", "意见建议（必填）", "备注"]);
+        let m = ColumnMap::resolve(&t, &ColumnOverrides::default()).unwrap();
+        assert_eq!(m.column(Field::Text), Some(1));
+        let o = ColumnOverrides::parse(&["text=备注"]).unwrap();
+        let m = ColumnMap::resolve(&t, &o).unwrap();
+        assert_eq!(m.column(Field::Text), Some(2));
+    }
+
+    #[test]
+    fn missing_text_column_names_the_headers() {
+        let err = ColumnMap::resolve(&table(&["企业", "备注"]), &ColumnOverrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.csv") && err.contains("备注") && err.contains("--column text="));
+    }
+
+    #[test]
+    fn bad_override_is_an_error() {
+        assert!(ColumnOverrides::parse(&["txt=内容"]).is_err());
+        assert!(ColumnOverrides::parse(&["text"]).is_err());
+        let t = table(&["企业", "内容"]);
+        let o = ColumnOverrides::parse(&["text=不存在"]).unwrap();
+        assert!(ColumnMap::resolve(&t, &o).is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! Row validation: each row becomes an accepted item or a reject naming the file, row and field.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::columns::{ColumnMap, Field};
+use super::table::Table;
+use crate::date::Date;
+use crate::record::{Item, Reject, SourceRef, Warning};
+
+/// What a set of input files yielded.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub rows_read: usize,
+    pub items: Vec<Item>,
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<Warning>,
+    pub files: Vec<String>,
+}
+
+/// Validates every row of a table into `batch`: the row count grows by exactly the number of
+/// rows, and each row lands in `items` or `rejects`.
+pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
+    batch.files.push(table.file.clone());
+    let stem = Path::new(table.file.split('[').next().unwrap_or(&table.file))
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| table.file.clone());
+    let mut seen: HashMap<String, usize> = batch
+        .items
+        .iter()
+        .map(|it| (it.id.clone(), it.source.row))
+        .collect();
+    for row in &table.rows {
+        batch.rows_read += 1;
+        let source = SourceRef {
+            file: table.file.clone(),
+            row: row.row,
+        };
+        let get = |f: Field| -> String {
+            map.column(f)
+                .and_then(|c| row.cells.get(c))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let content = row.cells.join(" | ");
+        let reject = |field: &str, reason: String| Reject {
+            source: source.clone(),
+            field: field.to_string(),
+            reason,
+            content: content.clone(),
+        };
+        if let Some(problem) = &row.problem {
+            batch.rejects.push(reject("整行", problem.clone()));
+            continue;
+        }
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            batch.rejects.push(reject("整行", "空行".into()));
+            continue;
+        }
+        let text = get(Field::Text);
+        if text.is_empty() {
+            batch
+                .rejects
+                .push(reject(map.header(Field::Text), "内容为空".into()));
+            continue;
+        }
+        let enterprise = get(Field::Enterprise);
+        if enterprise.is_empty() {
+            batch
+                .rejects
+                .push(reject(map.header(Field::Enterprise), "缺少企业名称".into()));
+            continue;
+        }
+        let id = match get(Field::Id) {
+            id if id.is_empty() => format!("{stem}-{}", row.row),
+            id => id,
+        };
+        if let Some(first_row) = seen.get(&id) {
+            let reason = format!("编号“{id}”重复，与第{first_row}行相同");
+            batch.rejects.push(reject(map.header(Field::Id), reason));
+            continue;
+        }
+        let date_text = get(Field::Date);
+        let date = Date::parse(&date_text);
+        if date.is_none() && !date_text.is_empty() {
+            batch.warnings.push(Warning {
+                source: source.clone(),
+                field: map.header(Field::Date).to_string(),
+                message: format!("无法识别的日期“{date_text}”，已接收该条但不计入月份统计"),
+            });
+        }
+        seen.insert(id.clone(), row.row);
+        batch.items.push(Item {
+            id,
+            enterprise,
+            title: get(Field::Title),
+            text,
+            date,
+            channel: get(Field::Channel),
+            region: get(Field::Region),
+            source,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::columns::ColumnOverrides;
+    use super::super::csv_reader;
+    use super::*;
+
+    #[test]
+    fn every_row_is_accepted_or_rejected() {
+        let csv = "编号,企业名称,意见建议,时间\n\
+                   1,恒通物流,贷款难,2025-03-01\n\
+                   2,,用地紧,2025-03-02\n\
+                   3,绿源食品,  ,2025-03-03\n\
+                   1,鑫达电子,电价高,2025-03-04\n\
+                   ,,,\n\
+                   5,金桥建材,招工难,待定\n";
+        let table = csv_reader::read("in.csv", csv).unwrap();
+        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(&table, &map, &mut batch);
+        assert_eq!(batch.rows_read, 6);
+        assert_eq!(batch.items.len() + batch.rejects.len(), 6);
+        let ids: Vec<&str> = batch.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, vec!["1", "5"]);
+        let reasons: Vec<(usize, &str)> = batch
+            .rejects
+            .iter()
+            .map(|r| (r.source.row, r.field.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![(3, "企业名称"), (4, "意见建议"), (5, "编号"), (6, "整行")]
+        );
+        assert_eq!(batch.warnings.len(), 1);
+        assert_eq!(batch.warnings[0].source.row, 7);
+        assert_eq!(batch.items[1].date, None);
+    }
+
+    #[test]
+    fn missing_ids_are_made_from_file_and_row() {
+        let table = csv_reader::read("dir/visits.csv", "企业,内容\n甲公司,贷款难\n").unwrap();
+        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(&table, &map, &mut batch);
+        assert_eq!(batch.items[0].id, "visits-2");
+    }
+}

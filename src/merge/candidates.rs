@@ -1,0 +1,115 @@
+//! Candidate pairs without comparing all pairs: items are put into blocks by keys — the exact
+//! normalized text, each of their top TF-IDF terms, and each pair of those terms. Small blocks are
+//! compared in full; a large block is sorted by its members' top terms and each member is compared
+//! with its next few neighbours, so the work per item is bounded and the total grows linearly.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+
+use super::vectors::SparseVec;
+
+/// How many of an item's terms become keys.
+const TOP_TERMS: usize = 4;
+/// Blocks up to this size are compared in full.
+const FULL_BLOCK: usize = 24;
+/// In a larger block, each member is compared with this many following members.
+const WINDOW: usize = 8;
+
+/// An item's blocking keys, from its word vector (by weight) and its text.
+fn keys(vector: &SparseVec, text_key: &str) -> (Vec<u64>, Vec<u32>) {
+    let mut top: Vec<(u32, f32)> = vector.0.clone();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(TOP_TERMS);
+    let mut ids: Vec<u32> = top.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    let mut out = vec![hash(&("text", text_key))];
+    for (i, a) in ids.iter().enumerate() {
+        out.push(hash(&("term", a)));
+        for b in &ids[i + 1..] {
+            out.push(hash(&("pair", a, b)));
+        }
+    }
+    (out, ids)
+}
+
+fn hash<T: Hash>(value: &T) -> u64 {
+    // DefaultHasher::new() has fixed keys, so block order is the same on every run.
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, filtered by `keep`.
+pub fn candidate_pairs<F>(vectors: &[SparseVec], text_keys: &[String], keep: F) -> Vec<(u32, u32, f32)>
+where
+    F: Fn(u32, u32) -> Option<f32> + Sync,
+{
+    let item_keys: Vec<(Vec<u64>, Vec<u32>)> = vectors
+        .par_iter()
+        .zip(text_keys.par_iter())
+        .map(|(v, t)| keys(v, t))
+        .collect();
+    let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+    for (item, (ks, _)) in item_keys.iter().enumerate() {
+        for k in ks {
+            blocks.entry(*k).or_default().push(item as u32);
+        }
+    }
+    let mut blocks: Vec<(u64, Vec<u32>)> = blocks.into_iter().filter(|(_, m)| m.len() > 1).collect();
+    blocks.sort_unstable_by_key(|(k, _)| *k);
+    let mut pairs: Vec<(u32, u32, f32)> = blocks
+        .par_iter_mut()
+        .flat_map_iter(|(_, members)| {
+            let mut found = Vec::new();
+            if members.len() <= FULL_BLOCK {
+                for (i, &a) in members.iter().enumerate() {
+                    for &b in &members[i + 1..] {
+                        found.extend(keep(a, b).map(|s| (a, b, s)));
+                    }
+                }
+            } else {
+                // Neighbours by top terms: members that share more of them sit together.
+                members.sort_by(|&a, &b| item_keys[a as usize].1.cmp(&item_keys[b as usize].1).then(a.cmp(&b)));
+                for (i, &a) in members.iter().enumerate() {
+                    for &b in members[i + 1..].iter().take(WINDOW) {
+                        let (x, y) = (a.min(b), a.max(b));
+                        found.extend(keep(x, y).map(|s| (x, y, s)));
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    pairs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_texts_are_always_candidates_even_in_big_blocks() {
+        let n = 200;
+        let vectors = vec![SparseVec(vec![(0, 1.0)]); n];
+        let texts = vec!["同一段文字".to_string(); n];
+        let pairs = candidate_pairs(&vectors, &texts, |_, _| Some(1.0));
+        // every item is linked to its neighbour, so the block is connected...
+        for i in 0..n as u32 - 1 {
+            assert!(pairs.iter().any(|p| p.0 == i && p.1 == i + 1), "missing {i}");
+        }
+        // ...without comparing all pairs
+        assert!(pairs.len() < n * (n - 1) / 2 / 5, "{}", pairs.len());
+    }
+
+    #[test]
+    fn unrelated_items_are_not_paired() {
+        let vectors = vec![SparseVec(vec![(0, 1.0)]), SparseVec(vec![(1, 1.0)])];
+        let texts = vec!["甲".to_string(), "乙".to_string()];
+        assert!(candidate_pairs(&vectors, &texts, |_, _| Some(1.0)).is_empty());
+    }
+}

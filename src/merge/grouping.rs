@@ -1,0 +1,145 @@
+//! Grouping without chaining: candidate edges are taken from the most similar down, and two groups
+//! join only if the AVERAGE similarity between all their members clears the threshold (average
+//! linkage). With unit vectors that average is the dot product of the groups' sum vectors divided
+//! by the product of their sizes, so the check costs one sparse dot product, not |A|·|B|.
+
+use super::vectors::SparseVec;
+
+/// One candidate edge between items.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    pub a: u32,
+    pub b: u32,
+    pub sim: f32,
+}
+
+/// The two vector spaces an item lives in, and how they are weighted.
+pub struct Space<'a> {
+    pub words: &'a [SparseVec],
+    pub chars: &'a [SparseVec],
+    pub word_weight: f32,
+}
+
+impl Space<'_> {
+    pub fn sim(&self, a: usize, b: usize) -> f32 {
+        self.word_weight * self.words[a].dot(&self.words[b])
+            + (1.0 - self.word_weight) * self.chars[a].dot(&self.chars[b])
+    }
+}
+
+/// Union-find over items, each root keeping its group's size and sum vectors.
+pub struct Groups {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+    word_sum: Vec<SparseVec>,
+    char_sum: Vec<SparseVec>,
+}
+
+impl Groups {
+    pub fn new(space: &Space) -> Self {
+        let n = space.words.len();
+        Groups {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+            word_sum: space.words.to_vec(),
+            char_sum: space.chars.to_vec(),
+        }
+    }
+
+    pub fn find(&mut self, x: u32) -> u32 {
+        let mut root = x;
+        while self.parent[root as usize] != root {
+            root = self.parent[root as usize];
+        }
+        let mut x = x;
+        while self.parent[x as usize] != root {
+            let next = self.parent[x as usize];
+            self.parent[x as usize] = root;
+            x = next;
+        }
+        root
+    }
+
+    /// Average similarity between all members of two groups (given by their roots).
+    fn average_link(&self, ra: u32, rb: u32, word_weight: f32) -> f32 {
+        let (a, b) = (ra as usize, rb as usize);
+        let pairs = (self.size[a] * self.size[b]) as f32;
+        (word_weight * self.word_sum[a].dot(&self.word_sum[b])
+            + (1.0 - word_weight) * self.char_sum[a].dot(&self.char_sum[b]))
+            / pairs
+    }
+
+    /// Takes edges from the most similar down; joins two groups when their average link is at
+    /// least `threshold`. `allowed` limits which edges this pass may use.
+    pub fn link(&mut self, edges: &[Edge], threshold: f32, word_weight: f32, allowed: impl Fn(&Edge) -> bool) {
+        let mut order: Vec<&Edge> = edges.iter().filter(|e| e.sim >= threshold && allowed(e)).collect();
+        order.sort_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
+        for e in order {
+            let (ra, rb) = (self.find(e.a), self.find(e.b));
+            if ra == rb || self.average_link(ra, rb, word_weight) < threshold {
+                continue;
+            }
+            // The smaller root joins the larger (ties: the lower index stays root).
+            let (keep, gone) = if (self.size[ra as usize], rb) >= (self.size[rb as usize], ra) {
+                (ra, rb)
+            } else {
+                (rb, ra)
+            };
+            let (k, g) = (keep as usize, gone as usize);
+            self.parent[g] = keep;
+            self.size[k] += self.size[g];
+            self.word_sum[k] = self.word_sum[k].add(&self.word_sum[g]);
+            self.char_sum[k] = self.char_sum[k].add(&self.char_sum[g]);
+            self.word_sum[g] = SparseVec::default();
+            self.char_sum[g] = SparseVec::default();
+        }
+    }
+
+    /// Each item's group root.
+    pub fn roots(&mut self) -> Vec<u32> {
+        (0..self.parent.len() as u32).map(|x| self.find(x)).collect()
+    }
+
+    /// The sum vectors of a root's group.
+    pub fn sums(&self, root: u32) -> (&SparseVec, &SparseVec) {
+        (&self.word_sum[root as usize], &self.char_sum[root as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_chaining_through_a_middle_item() {
+        // A~B and B~C are close, A and C are not: C must not join A's group.
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        let words = vec![
+            SparseVec(vec![(0, 1.0)]),
+            SparseVec(vec![(0, s), (1, s)]),
+            SparseVec(vec![(1, 1.0)]),
+        ];
+        let space = Space { words: &words, chars: &words, word_weight: 1.0 };
+        let edges = vec![
+            Edge { a: 0, b: 1, sim: space.sim(0, 1) },
+            Edge { a: 1, b: 2, sim: space.sim(1, 2) },
+        ];
+        let mut g = Groups::new(&space);
+        g.link(&edges, 0.6, 1.0, |_| true);
+        let r = g.roots();
+        assert_eq!(r[0], r[1]);
+        assert_ne!(r[1], r[2]);
+    }
+
+    #[test]
+    fn single_linkage_would_have_chained() {
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        let words = vec![SparseVec(vec![(0, 1.0)]), SparseVec(vec![(0, s), (1, s)]), SparseVec(vec![(1, 1.0)])];
+        let space = Space { words: &words, chars: &words, word_weight: 1.0 };
+        let edges = vec![Edge { a: 0, b: 1, sim: 0.707 }, Edge { a: 1, b: 2, sim: 0.707 }];
+        let mut g = Groups::new(&space);
+        g.link(&edges, 0.3, 1.0, |_| true);
+        let r = g.roots();
+        assert!(r[0] == r[1] && r[1] == r[2], "a low threshold joins all three");
+    }
+}

@@ -1,0 +1,80 @@
+//! Normalize: brings every text to one form before segmentation — Simplified script, half-width
+//! letters and digits, single spaces — so that 貸款 and 贷款, ５００ and 500 are the same words.
+
+mod script;
+mod whitespace;
+mod width;
+
+pub use script::TraditionalToSimplified;
+pub use whitespace::CollapseWhitespace;
+pub use width::FullWidthToHalfWidth;
+
+/// One normalization step.
+pub trait Normalizer: Send + Sync {
+    fn normalize(&self, text: &str) -> String;
+}
+
+/// The normalizers qingdan applies, in order.
+pub struct TextNormalizer {
+    steps: Vec<Box<dyn Normalizer>>,
+}
+
+impl TextNormalizer {
+    /// Width, then script, then whitespace.
+    pub fn new() -> crate::Result<Self> {
+        Ok(TextNormalizer {
+            steps: vec![
+                Box::new(FullWidthToHalfWidth),
+                Box::new(TraditionalToSimplified::new()?),
+                Box::new(CollapseWhitespace),
+            ],
+        })
+    }
+
+    /// A suggestion's text or title.
+    pub fn text(&self, text: &str) -> String {
+        self.steps
+            .iter()
+            .fold(text.to_string(), |acc, step| step.normalize(&acc))
+    }
+
+    /// An enterprise, channel or region name: as text, and also without inner spaces and with
+    /// ASCII brackets, so “恒通物流（江城）有限公司” and “恒通物流(江城) 有限公司” are one enterprise.
+    pub fn name(&self, name: &str) -> String {
+        self.text(name)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect()
+    }
+}
+
+impl Normalizer for TextNormalizer {
+    fn normalize(&self, text: &str) -> String {
+        self.text(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_script_width_and_space() {
+        let n = TextNormalizer::new().unwrap();
+        assert_eq!(
+            n.text("  希望銀行降低貸款門檻，\n額度提高到５００萬元　ＥＲＰ  "),
+            "希望银行降低贷款门槛，额度提高到500万元 ERP"
+        );
+    }
+
+    #[test]
+    fn names_ignore_spaces_and_bracket_width() {
+        let n = TextNormalizer::new().unwrap();
+        assert_eq!(n.name("恒通物流（江城） 有限公司"), n.name("恒通物流(江城)有限公司"));
+    }
+}

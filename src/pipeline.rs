@@ -1,0 +1,141 @@
+//! The pipeline: normalize → segment → topics run per item in parallel (rayon, one shared jieba),
+//! then merge runs over the whole batch. Output order is the input's, whatever the thread order.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dicts::Dicts;
+use crate::merge::{merge, Group, MergeConfig, MergeDoc};
+use crate::normalize::TextNormalizer;
+use crate::progress::Progress;
+use crate::record::Item;
+use crate::segment::{Analyzer, JiebaSegmenter};
+use crate::topics::{KeywordAssigner, TopicAssigner, TopicAssignment};
+use crate::Result;
+
+/// An item after the per-item stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzedItem {
+    pub item: Item,
+    /// Normalized enterprise name, the key of the per-enterprise list.
+    pub enterprise: String,
+    pub channel: String,
+    pub region: String,
+    pub title: String,
+    /// Normalized text (Simplified, half-width, single spaces).
+    pub text: String,
+    /// Canonical terms of title and text (stop words dropped, synonyms mapped).
+    pub terms: Vec<String>,
+    /// Topics, best first.
+    pub topics: Vec<TopicAssignment>,
+}
+
+impl AnalyzedItem {
+    /// The main topic's name.
+    pub fn main_topic(&self) -> &str {
+        self.topics.first().map(|t| t.topic.as_str()).unwrap_or("")
+    }
+}
+
+/// A batch after every stage: items and the groups they merged into.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub items: Vec<AnalyzedItem>,
+    pub groups: Vec<Group>,
+}
+
+impl Analysis {
+    /// For each item, the index of its group in `groups`.
+    pub fn group_of_item(&self) -> Vec<usize> {
+        let mut of = vec![0; self.items.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            for &m in &group.members {
+                of[m] = g;
+            }
+        }
+        of
+    }
+}
+
+/// The stages, built once per run and shared by all threads.
+pub struct Pipeline {
+    pub normalizer: TextNormalizer,
+    pub analyzer: Arc<Analyzer>,
+    pub topics: Box<dyn TopicAssigner>,
+    pub merge_config: MergeConfig,
+}
+
+impl Pipeline {
+    /// Builds jieba with the user dictionary and the taxonomy's terms, the normalizer and the
+    /// keyword topic assigner.
+    pub fn new(dicts: &Dicts) -> Result<Self> {
+        let segmenter = JiebaSegmenter::new(&dicts.user_dict, "user.dict", dicts.taxonomy.terms())?;
+        let analyzer = Analyzer::new(
+            Arc::new(segmenter),
+            dicts.stopwords.clone(),
+            dicts.synonyms.clone(),
+        );
+        Ok(Pipeline {
+            normalizer: TextNormalizer::new()?,
+            analyzer: Arc::new(analyzer),
+            topics: Box::new(KeywordAssigner::new(&dicts.taxonomy)),
+            merge_config: MergeConfig::default(),
+        })
+    }
+
+    /// Normalize, segment and assign topics to one item.
+    pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
+        let title = self.normalizer.text(&item.title);
+        let text = self.normalizer.text(&item.text);
+        let both = if title.is_empty() {
+            text.clone()
+        } else {
+            format!("{title}。{text}")
+        };
+        let words = self.analyzer.words(&both);
+        let terms = words
+            .iter()
+            .map(|w| self.analyzer.canonical(w).to_string())
+            .collect();
+        let topics = self.topics.assign(&words);
+        AnalyzedItem {
+            enterprise: self.normalizer.name(&item.enterprise),
+            channel: self.normalizer.name(&item.channel),
+            region: self.normalizer.name(&item.region),
+            title,
+            text,
+            terms,
+            topics,
+            item,
+        }
+    }
+
+    /// Every stage over a batch.
+    pub fn run(&self, items: Vec<Item>, progress: &Progress) -> Analysis {
+        let bar = progress.stage("分词与主题", items.len());
+        let items: Vec<AnalyzedItem> = items
+            .into_par_iter()
+            .map(|item| {
+                let analyzed = self.analyze_item(item);
+                bar.inc(1);
+                analyzed
+            })
+            .collect();
+        bar.finish_and_clear();
+        let spinner = progress.spinner("合并同类项");
+        let docs: Vec<MergeDoc> = items
+            .iter()
+            .map(|a| MergeDoc {
+                id: &a.item.id,
+                enterprise: &a.enterprise,
+                terms: &a.terms,
+                text: &a.text,
+            })
+            .collect();
+        let groups = merge(&docs, &self.merge_config);
+        spinner.finish_and_clear();
+        Analysis { items, groups }
+    }
+}

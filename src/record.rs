@@ -1,0 +1,111 @@
+//! The records that flow through the pipeline: where a row came from, the item accepted from it,
+//! and the reason a row was rejected.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+
+/// Where a row came from: the file and the row number an analyst sees in Excel or an editor
+/// (the header is row 1, so the first data row of a CSV or sheet is row 2; JSONL rows are lines).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub row: usize,
+}
+
+/// The fields qingdan understands, as read from one row, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawFields {
+    pub id: Option<String>,
+    pub enterprise: Option<String>,
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub date: Option<String>,
+    pub channel: Option<String>,
+    pub region: Option<String>,
+}
+
+/// One row read from an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    pub source: SourceRef,
+    pub fields: RawFields,
+}
+
+/// An accepted suggestion, as the user wrote it (trimmed), with its validated date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub enterprise: String,
+    pub title: String,
+    pub text: String,
+    pub date: Option<Date>,
+    pub channel: String,
+    pub region: String,
+    pub source: SourceRef,
+}
+
+/// A row that could not be accepted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reject {
+    pub source: SourceRef,
+    /// The field at fault, in the user's words (e.g. 意见建议).
+    pub field: String,
+    pub reason: String,
+    /// The row's content, so the analyst can fix it without opening the file.
+    pub content: String,
+}
+
+/// Something accepted but worth telling the analyst, e.g. a date that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub source: SourceRef,
+    pub field: String,
+    pub message: String,
+}
+
+/// The broad level of a region: city-level meetings versus districts and counties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RegionLevel {
+    City,
+    District,
+    Unknown,
+}
+
+impl RegionLevel {
+    /// Classifies a region as written by the user (市级, 市本级, 江北区, 青山县 …).
+    pub fn of(region: &str) -> Self {
+        let r = region.trim();
+        if r.is_empty() {
+            RegionLevel::Unknown
+        } else if matches!(r, "市级" | "市本级" | "市直" | "全市" | "市级部门") || r.starts_with("市级")
+        {
+            RegionLevel::City
+        } else {
+            RegionLevel::District
+        }
+    }
+
+    /// The label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegionLevel::City => "市级",
+            RegionLevel::District => "区县",
+            RegionLevel::Unknown => "未注明",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_levels() {
+        assert_eq!(RegionLevel::of("市级"), RegionLevel::City);
+        assert_eq!(RegionLevel::of(" 市本级 "), RegionLevel::City);
+        assert_eq!(RegionLevel::of("江北区"), RegionLevel::District);
+        assert_eq!(RegionLevel::of("青山县"), RegionLevel::District);
+        assert_eq!(RegionLevel::of(""), RegionLevel::Unknown);
+    }
+}

@@ -1,0 +1,107 @@
+//! The numbers of a run, as written to `summary.json` and quoted by the report. The row counts
+//! always add up: rows read = accepted + rejected.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::Batch;
+use crate::pipeline::Analysis;
+use crate::record::{RegionLevel, Warning};
+use crate::report::Lists;
+
+/// Counts of one dimension, label → items.
+pub type Counts = BTreeMap<String, usize>;
+
+/// Everything counted in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub files: Vec<String>,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    /// Always true; written so a reader of the JSON can check it.
+    pub rows_add_up: bool,
+    /// Items in the workspace after this run (for `add`: old plus new).
+    pub items: usize,
+    /// For `add`: items of this batch that replaced an item with the same id.
+    pub items_updated: usize,
+    pub enterprises: usize,
+    pub groups: usize,
+    /// Groups of two or more items.
+    pub merged_groups: usize,
+    pub items_in_merged_groups: usize,
+    pub common_problems: usize,
+    /// Items by main topic.
+    pub by_topic: Counts,
+    /// Items by every topic they carry (an item with two topics counts in both).
+    pub by_any_topic: Counts,
+    pub by_channel: Counts,
+    /// 市级 / 区县 / 未注明.
+    pub by_region_level: Counts,
+    pub by_region: Counts,
+    /// yyyy-mm; items without a readable date under 未注明.
+    pub by_month: Counts,
+    pub warnings: Vec<Warning>,
+}
+
+const UNKNOWN: &str = "未注明";
+
+impl Summary {
+    /// Counts a batch (the rows of this run) and the analysis (all items of the workspace).
+    pub fn new(batch: &Batch, updated: usize, analysis: &Analysis, lists: &Lists) -> Self {
+        let mut s = Summary {
+            files: batch.files.clone(),
+            rows_read: batch.rows_read,
+            rows_accepted: batch.items.len(),
+            rows_rejected: batch.rejects.len(),
+            rows_add_up: batch.rows_read == batch.items.len() + batch.rejects.len(),
+            items: analysis.items.len(),
+            items_updated: updated,
+            enterprises: lists.enterprises.len(),
+            groups: analysis.groups.len(),
+            merged_groups: analysis.groups.iter().filter(|g| g.members.len() > 1).count(),
+            items_in_merged_groups: analysis
+                .groups
+                .iter()
+                .filter(|g| g.members.len() > 1)
+                .map(|g| g.members.len())
+                .sum(),
+            common_problems: lists.common.len(),
+            by_topic: Counts::new(),
+            by_any_topic: Counts::new(),
+            by_channel: Counts::new(),
+            by_region_level: Counts::new(),
+            by_region: Counts::new(),
+            by_month: Counts::new(),
+            warnings: batch.warnings.clone(),
+        };
+        let label = |v: &str| if v.is_empty() { UNKNOWN.to_string() } else { v.to_string() };
+        for a in &analysis.items {
+            *s.by_topic.entry(a.main_topic().to_string()).or_default() += 1;
+            for t in &a.topics {
+                *s.by_any_topic.entry(t.topic.clone()).or_default() += 1;
+            }
+            *s.by_channel.entry(label(&a.channel)).or_default() += 1;
+            *s.by_region.entry(label(&a.region)).or_default() += 1;
+            let level = RegionLevel::of(&a.region).label().to_string();
+            *s.by_region_level.entry(level).or_default() += 1;
+            let month = a.item.date.map(|d| d.month_key()).unwrap_or_else(|| UNKNOWN.into());
+            *s.by_month.entry(month).or_default() += 1;
+        }
+        s
+    }
+
+    /// The overview sentence, e.g. “收集问题建议556个(其中市级123个、区县433个)”.
+    pub fn headline(&self) -> String {
+        let level = |l: RegionLevel| self.by_region_level.get(l.label()).copied().unwrap_or(0);
+        let mut parts = vec![
+            format!("市级{}个", level(RegionLevel::City)),
+            format!("区县{}个", level(RegionLevel::District)),
+        ];
+        if level(RegionLevel::Unknown) > 0 {
+            parts.push(format!("未注明地区{}个", level(RegionLevel::Unknown)));
+        }
+        format!("收集问题建议{}个(其中{})", self.items, parts.join("、"))
+    }
+}

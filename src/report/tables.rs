@@ -1,0 +1,158 @@
+//! CSV and JSON files of the workspace. CSV is UTF-8 with a BOM so Excel opens the Chinese
+//! correctly; lists inside a cell are joined with “、”.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{render_markdown, Lists, Summary};
+use crate::date::Date;
+use crate::pipeline::Analysis;
+use crate::record::Reject;
+use crate::{Error, Result};
+
+/// Writes a CSV file with a header row.
+pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let mut out = Vec::with_capacity(rows.len() * 128 + 64);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(headers).map_err(|e| Error::output(path, e))?;
+        for row in rows {
+            w.write_record(row).map_err(|e| Error::output(path, e))?;
+        }
+        w.flush().map_err(|e| Error::io(path, e))?;
+    }
+    write_bytes(path, &out)
+}
+
+/// Writes pretty JSON.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::output(path, e))?;
+    bytes.push(b'\n');
+    write_bytes(path, &bytes)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))
+}
+
+fn date(d: Option<Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// Writes every list, table and the report into `dir`.
+pub fn write_outputs(
+    dir: &Path,
+    analysis: &Analysis,
+    lists: &Lists,
+    summary: &Summary,
+    rejects: &[Reject],
+) -> Result<()> {
+    let group_of = analysis.group_of_item();
+    let items: Vec<Vec<String>> = analysis
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let g = &analysis.groups[group_of[i]];
+            vec![
+                a.item.id.clone(),
+                a.enterprise.clone(),
+                a.title.clone(),
+                a.text.clone(),
+                date(a.item.date),
+                a.channel.clone(),
+                a.region.clone(),
+                a.topics.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join("、"),
+                a.topics.iter().map(|t| format!("{:.2}", t.confidence)).collect::<Vec<_>>().join("、"),
+                a.topics
+                    .iter()
+                    .map(|t| format!("{}:{}", t.topic, t.terms.join("/")))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                g.id.clone(),
+                g.members.len().to_string(),
+                a.item.source.file.clone(),
+                a.item.source.row.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(
+        &dir.join("items.csv"),
+        &["编号", "企业名称", "标题", "内容", "时间", "渠道", "地区", "主题", "主题置信度", "主题依据", "合并组", "组内条数", "来源文件", "来源行"],
+        &items,
+    )?;
+
+    let mut ent_rows = Vec::new();
+    for e in &lists.enterprises {
+        for (n, p) in e.problems.iter().enumerate() {
+            ent_rows.push(vec![
+                e.enterprise.clone(),
+                e.regions.join("、"),
+                (n + 1).to_string(),
+                p.problem.clone(),
+                p.topic.clone(),
+                p.count.to_string(),
+                p.channels.join("、"),
+                date(p.first),
+                date(p.last),
+                p.other_enterprises.to_string(),
+                p.group.clone(),
+                p.items.join("、"),
+            ]);
+        }
+    }
+    write_csv(
+        &dir.join("enterprises.csv"),
+        &["企业名称", "地区", "序号", "问题", "主题", "次数", "渠道", "首次提出", "最近提出", "其他反映企业数", "合并组", "编号"],
+        &ent_rows,
+    )?;
+    write_json(&dir.join("enterprises.json"), &lists.enterprises)?;
+
+    let common: Vec<Vec<String>> = lists
+        .common
+        .iter()
+        .map(|c| {
+            vec![
+                c.rank.to_string(),
+                c.problem.clone(),
+                c.topic.clone(),
+                c.enterprise_count.to_string(),
+                c.count.to_string(),
+                c.enterprises.join("、"),
+                c.channels.join("、"),
+                date(c.first),
+                date(c.last),
+                c.shared_terms.join("、"),
+                format!("{:.2}", c.score),
+                c.group.clone(),
+                c.items.join("、"),
+            ]
+        })
+        .collect();
+    write_csv(
+        &dir.join("common_problems.csv"),
+        &["排名", "问题", "主题", "企业数", "次数", "反映企业", "渠道", "首次提出", "最近提出", "共同关键词", "相似度", "合并组", "编号"],
+        &common,
+    )?;
+    write_json(&dir.join("common_problems.json"), &lists.common)?;
+
+    let reject_rows: Vec<Vec<String>> = rejects
+        .iter()
+        .map(|r| {
+            vec![
+                r.source.file.clone(),
+                r.source.row.to_string(),
+                r.field.clone(),
+                r.reason.clone(),
+                r.content.clone(),
+            ]
+        })
+        .collect();
+    write_csv(&dir.join("rejects.csv"), &["文件", "行号", "字段", "原因", "原始内容"], &reject_rows)?;
+    write_json(&dir.join("summary.json"), summary)?;
+    write_bytes(&dir.join("report.md"), render_markdown(summary, lists, rejects).as_bytes())
+}

@@ -1,0 +1,127 @@
+//! From words to terms: lower-case, drop stop words and punctuation, map synonyms to their
+//! canonical form (贷款 → 融资), keeping each term's place in the text for highlighting.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{Segmenter, Span};
+
+/// A term of a text: its canonical form and where its surface form stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzedToken {
+    pub term: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Segmenter + stop words + synonyms: the one way qingdan turns text into terms.
+pub struct Analyzer {
+    segmenter: Arc<dyn Segmenter>,
+    stopwords: HashSet<String>,
+    synonyms: HashMap<String, String>,
+}
+
+impl Analyzer {
+    pub fn new(
+        segmenter: Arc<dyn Segmenter>,
+        stopwords: HashSet<String>,
+        synonyms: HashMap<String, String>,
+    ) -> Self {
+        Analyzer {
+            segmenter,
+            stopwords,
+            synonyms,
+        }
+    }
+
+    /// The segmenter underneath (for plain cuts).
+    pub fn segmenter(&self) -> &dyn Segmenter {
+        self.segmenter.as_ref()
+    }
+
+    /// The surface words of a text that carry meaning (no stop words, no punctuation), lower-case.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        self.spans(text)
+            .map(|(span, lower)| lower.unwrap_or_else(|| span.word.to_string()))
+            .collect()
+    }
+
+    /// The terms of a text with their byte ranges; synonyms are mapped to their canonical form.
+    pub fn tokens(&self, text: &str) -> Vec<AnalyzedToken> {
+        self.spans(text)
+            .map(|(span, lower)| {
+                let word = lower.unwrap_or_else(|| span.word.to_string());
+                let term = self.synonyms.get(&word).cloned().unwrap_or(word);
+                AnalyzedToken {
+                    term,
+                    start: span.start,
+                    end: span.end,
+                }
+            })
+            .collect()
+    }
+
+    /// The canonical terms of a text, in order.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.tokens(text).into_iter().map(|t| t.term).collect()
+    }
+
+    /// The canonical form of a word.
+    pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
+        self.synonyms.get(word).map(String::as_str).unwrap_or(word)
+    }
+
+    /// Whether a word is a stop word.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(word)
+    }
+
+    fn spans<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (Span<'a>, Option<String>)> + 'a {
+        self.segmenter
+            .segment(text)
+            .into_iter()
+            .filter(|s| s.word.chars().any(char::is_alphanumeric))
+            .filter_map(|s| {
+                let lower = s
+                    .word
+                    .chars()
+                    .any(|c| c.is_ascii_uppercase())
+                    .then(|| s.word.to_ascii_lowercase());
+                let key = lower.as_deref().unwrap_or(s.word);
+                (!self.stopwords.contains(key)).then_some((s, lower))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::JiebaSegmenter;
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        let seg = JiebaSegmenter::new("", "none", []).unwrap();
+        let stop: HashSet<String> = ["的", "希望", "企业"].iter().map(|s| s.to_string()).collect();
+        let syn: HashMap<String, String> = [("贷款", "融资"), ("借钱", "融资")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        Analyzer::new(Arc::new(seg), stop, syn)
+    }
+
+    #[test]
+    fn drops_stopwords_and_punctuation_maps_synonyms() {
+        let a = analyzer();
+        let terms = a.terms("希望企业的贷款，ERP！");
+        assert!(terms.contains(&"融资".to_string()), "{terms:?}");
+        assert!(terms.contains(&"erp".to_string()), "{terms:?}");
+        assert!(!terms.iter().any(|t| t == "的" || t == "希望" || t == "，"), "{terms:?}");
+    }
+
+    #[test]
+    fn token_offsets_cover_the_surface_word() {
+        let a = analyzer();
+        let text = "银行贷款难";
+        let t = a.tokens(text).into_iter().find(|t| t.term == "融资").unwrap();
+        assert_eq!(&text[t.start..t.end], "贷款");
+    }
+}

@@ -1,0 +1,143 @@
+//! Keyword topics: each distinct seed term found adds its weight (core 2, related 1) to its topic.
+//! A topic is given when its score reaches one core term's worth and at least half the best score,
+//! so a passing mention does not add a second topic but a real second subject does.
+
+use std::collections::HashMap;
+
+use super::{Taxonomy, TopicAssigner, TopicAssignment};
+
+const CORE_WEIGHT: f32 = 2.0;
+const RELATED_WEIGHT: f32 = 1.0;
+/// The least score that assigns a topic: one core term, or two related ones.
+const MIN_SCORE: f32 = 2.0;
+/// A further topic needs this share of the best topic's score.
+const RELATIVE_MIN: f32 = 0.5;
+const MAX_TOPICS: usize = 3;
+
+/// Assigns topics from the taxonomy's seed terms.
+pub struct KeywordAssigner {
+    names: Vec<String>,
+    fallback: String,
+    /// term → (topic index, weight)
+    weights: HashMap<String, Vec<(usize, f32)>>,
+}
+
+impl KeywordAssigner {
+    pub fn new(taxonomy: &Taxonomy) -> Self {
+        let mut weights: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        for (i, topic) in taxonomy.topics.iter().enumerate() {
+            let terms = topic
+                .core
+                .iter()
+                .map(|t| (t, CORE_WEIGHT))
+                .chain(topic.related.iter().map(|t| (t, RELATED_WEIGHT)));
+            for (term, w) in terms {
+                weights.entry(term.to_lowercase()).or_default().push((i, w));
+            }
+        }
+        KeywordAssigner {
+            names: taxonomy.topics.iter().map(|t| t.name.clone()).collect(),
+            fallback: taxonomy.fallback().name.clone(),
+            weights,
+        }
+    }
+}
+
+impl TopicAssigner for KeywordAssigner {
+    fn assign(&self, words: &[String]) -> Vec<TopicAssignment> {
+        let mut scores = vec![0f32; self.names.len()];
+        let mut terms: Vec<Vec<String>> = vec![Vec::new(); self.names.len()];
+        for word in words {
+            for &(topic, weight) in self.weights.get(word).into_iter().flatten() {
+                if !terms[topic].contains(word) {
+                    terms[topic].push(word.clone());
+                    scores[topic] += weight;
+                }
+            }
+        }
+        let best = scores.iter().cloned().fold(0f32, f32::max);
+        let mut chosen: Vec<usize> = (0..scores.len())
+            .filter(|&i| scores[i] >= MIN_SCORE && scores[i] >= RELATIVE_MIN * best)
+            .collect();
+        chosen.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        chosen.truncate(MAX_TOPICS);
+        if chosen.is_empty() {
+            // Confidence in "other" falls as partial evidence for a real topic grows.
+            return vec![TopicAssignment {
+                topic: self.fallback.clone(),
+                score: 0.0,
+                confidence: 1.0 - confidence(best),
+                terms: Vec::new(),
+            }];
+        }
+        chosen
+            .into_iter()
+            .map(|i| TopicAssignment {
+                topic: self.names[i].clone(),
+                score: scores[i],
+                confidence: confidence(scores[i]),
+                terms: std::mem::take(&mut terms[i]),
+            })
+            .collect()
+    }
+}
+
+/// Saturating map from score to 0..1: one core term ≈ 0.63, two ≈ 0.86.
+fn confidence(score: f32) -> f32 {
+    1.0 - (-score / 2.0).exp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assigner() -> KeywordAssigner {
+        let toml = r#"
+[[topic]]
+id = "financing"
+name = "金融信贷"
+core = ["贷款", "融资"]
+related = ["银行", "利率"]
+[[topic]]
+id = "land"
+name = "土地用地"
+core = ["用地", "厂房"]
+related = ["租金"]
+[[topic]]
+id = "other"
+name = "其他"
+fallback = true
+"#;
+        KeywordAssigner::new(&Taxonomy::parse(toml, "t").unwrap())
+    }
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn core_term_assigns_with_reason() {
+        let a = assigner().assign(&words("银行 贷款 难"));
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].topic, "金融信贷");
+        assert_eq!(a[0].score, 3.0);
+        assert_eq!(a[0].terms, vec!["银行", "贷款"]);
+    }
+
+    #[test]
+    fn second_topic_needs_real_weight() {
+        let two = assigner().assign(&words("厂房 抵押 贷款"));
+        assert_eq!(two.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(), vec!["金融信贷", "土地用地"]);
+        let one = assigner().assign(&words("贷款 融资 银行 租金"));
+        assert_eq!(one.len(), 1, "{one:?}");
+    }
+
+    #[test]
+    fn nothing_fits_gives_fallback() {
+        let a = assigner().assign(&words("食堂 饭菜"));
+        assert_eq!(a[0].topic, "其他");
+        assert!(a[0].terms.is_empty());
+        // one related term is not enough
+        assert_eq!(assigner().assign(&words("利率"))[0].topic, "其他");
+    }
+}

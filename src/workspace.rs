@@ -1,0 +1,145 @@
+//! The workspace: the folder `run` writes and `search`, `similar` and `add` read. It holds the
+//! accepted items (`items.jsonl`, the state `add` builds on), the index and every output file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::dicts::Dicts;
+use crate::index::write_index;
+use crate::ingest::Batch;
+use crate::pipeline::{Analysis, Pipeline};
+use crate::progress::Progress;
+use crate::record::Item;
+use crate::report::{build_lists, write_outputs, Summary};
+use crate::{Error, Result};
+
+/// The default workspace folder, used when `run` gets no `--out`.
+pub const DEFAULT_WORKSPACE: &str = "qingdan-out";
+const STATE: &str = "items.jsonl";
+
+/// A workspace folder.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub dir: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Workspace { dir: dir.into() }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.dir.join("index")
+    }
+
+    /// The dictionaries the workspace was built with; later commands cut text with them.
+    pub fn dicts_dir(&self) -> PathBuf {
+        self.dir.join("dicts")
+    }
+
+    fn state_path(&self) -> PathBuf {
+        self.dir.join(STATE)
+    }
+
+    /// Whether the folder holds a workspace written by `run`.
+    pub fn exists(&self) -> bool {
+        self.state_path().is_file()
+    }
+
+    /// Writes a new workspace from a batch, replacing an earlier workspace in the folder.
+    /// A folder with other files in it is refused rather than overwritten.
+    pub fn run(&self, batch: &Batch, pipeline: &Pipeline, progress: &Progress, dicts: &Dicts) -> Result<(Summary, Analysis)> {
+        self.prepare_dir()?;
+        dicts.save(&self.dicts_dir())?;
+        self.write(batch, batch.items.clone(), 0, pipeline, progress)
+    }
+
+    /// Adds a batch to an existing workspace: an id seen before replaces that item, a new id is
+    /// appended; then every list, the index and the report are rebuilt.
+    pub fn add(&self, batch: &Batch, pipeline: &Pipeline, progress: &Progress, dicts: &Dicts) -> Result<(Summary, Analysis)> {
+        if !self.exists() {
+            return Err(Error::Workspace {
+                path: self.dir.clone(),
+                reason: "不是 qingdan 工作目录（没有 items.jsonl）；请先运行 qingdan run --out 该目录".into(),
+            });
+        }
+        dicts.save(&self.dicts_dir())?;
+        let mut items = self.load_items()?;
+        let mut updated = 0;
+        for new in &batch.items {
+            match items.iter_mut().find(|old| old.id == new.id) {
+                Some(old) => {
+                    *old = new.clone();
+                    updated += 1;
+                }
+                None => items.push(new.clone()),
+            }
+        }
+        self.write(batch, items, updated, pipeline, progress)
+    }
+
+    /// The accepted items of the workspace, in their order.
+    pub fn load_items(&self) -> Result<Vec<Item>> {
+        let path = self.state_path();
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut items = Vec::new();
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| Error::io(&path, e))?;
+            let item = serde_json::from_str(&line).map_err(|e| Error::Row {
+                file: path.display().to_string(),
+                row: i + 1,
+                reason: format!("工作目录状态文件损坏: {e}"),
+            })?;
+            items.push(item);
+        }
+        Ok(items)
+    }
+
+    fn write(
+        &self,
+        batch: &Batch,
+        items: Vec<Item>,
+        updated: usize,
+        pipeline: &Pipeline,
+        progress: &Progress,
+    ) -> Result<(Summary, Analysis)> {
+        let analysis = pipeline.run(items, progress);
+        let spinner = progress.spinner("建立索引");
+        write_index(&self.index_dir(), &analysis, pipeline.analyzer.clone())?;
+        spinner.finish_and_clear();
+        let lists = build_lists(&analysis);
+        let summary = Summary::new(batch, updated, &analysis, &lists);
+        write_outputs(&self.dir, &analysis, &lists, &summary, &batch.rejects)?;
+        self.save_items(&analysis)?;
+        Ok((summary, analysis))
+    }
+
+    fn save_items(&self, analysis: &Analysis) -> Result<()> {
+        let path = self.state_path();
+        let mut out = String::new();
+        for a in &analysis.items {
+            out.push_str(&serde_json::to_string(&a.item).map_err(|e| Error::output(&path, e))?);
+            out.push('\n');
+        }
+        std::fs::write(&path, out).map_err(|e| Error::io(&path, e))
+    }
+
+    fn prepare_dir(&self) -> Result<()> {
+        if self.dir.exists() && !self.exists() {
+            let mut entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+            if entries.next().is_some() {
+                return Err(Error::Workspace {
+                    path: self.dir.clone(),
+                    reason: "目录非空且不是 qingdan 工作目录，为免覆盖他人文件，请换一个 --out 目录".into(),
+                });
+            }
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
+    }
+}
+
+impl AsRef<Path> for Workspace {
+    fn as_ref(&self) -> &Path {
+        &self.dir
+    }
+}

@@ -1,0 +1,78 @@
+//! Helpers shared by the end-to-end tests: run the binary, read its CSV outputs, read the gold.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/suggestions.csv")
+}
+
+pub fn qingdan() -> Command {
+    let mut cmd = Command::cargo_bin("qingdan").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `qingdan run` on the given inputs (none: the shipped corpus) into `out`.
+pub fn run_into(out: &Path, inputs: &[&Path]) -> String {
+    let mut cmd = qingdan();
+    cmd.arg("run").arg("--quiet").arg("--out").arg(out);
+    for i in inputs {
+        cmd.arg(i);
+    }
+    let output = cmd.output().unwrap();
+    assert!(output.status.success(), "run failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A CSV written by qingdan (UTF-8 with BOM) as header → value maps.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.strip_prefix('\u{FEFF}').expect("qingdan writes a BOM for Excel");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// One line of `corpora/gold.jsonl`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Gold {
+    pub id: String,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub reject: Option<String>,
+}
+
+pub fn gold() -> Vec<Gold> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/gold.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Gold merge labels: the gold group, or the item's own id for a singleton.
+pub fn gold_groups() -> HashMap<String, String> {
+    gold()
+        .into_iter()
+        .filter(|g| g.reject.is_none())
+        .map(|g| {
+            let label = g.group.clone().unwrap_or_else(|| format!("single:{}", g.id));
+            (g.id, label)
+        })
+        .collect()
+}
