@@ -61,7 +61,11 @@ fn timed<T>(rows: &mut Vec<Row>, stage: &'static str, f: impl FnOnce() -> T) -> 
     reset_peak();
     let start = Instant::now();
     let out = f();
-    rows.push(Row { stage, secs: start.elapsed().as_secs_f64(), peak: PEAK.load(Ordering::Relaxed) });
+    rows.push(Row {
+        stage,
+        secs: start.elapsed().as_secs_f64(),
+        peak: PEAK.load(Ordering::Relaxed),
+    });
     out
 }
 
@@ -74,7 +78,10 @@ fn replicated_csv(n: usize) -> Vec<u8> {
     let headers = reader.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let (id, ent, body) = (0, 1, 3);
-    assert_eq!((&headers[id], &headers[ent], &headers[body]), ("编号", "企业名称", "意见建议"));
+    assert_eq!(
+        (&headers[id], &headers[ent], &headers[body]),
+        ("编号", "企业名称", "意见建议")
+    );
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&headers).unwrap();
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -87,27 +94,45 @@ fn replicated_csv(n: usize) -> Vec<u8> {
         let mut clauses: Vec<&str> = src[body].split('，').collect();
         if copy > 0 && clauses.len() > 2 {
             let k = (state as usize) % clauses.len();
-            if state % 2 == 0 {
+            if state.is_multiple_of(2) {
                 clauses.remove(k);
             } else {
-                clauses.swap(k, (k + 1) % clauses.len());
+                let next = (k + 1) % clauses.len();
+                clauses.swap(k, next);
             }
         }
         let digit = char::from(b'0' + (copy % 10) as u8);
-        let body_text: String = clauses.join("，").chars().map(|c| if c.is_ascii_digit() && copy > 0 { digit } else { c }).collect();
+        let body_text: String = clauses
+            .join("，")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() && copy > 0 {
+                    digit
+                } else {
+                    c
+                }
+            })
+            .collect();
         let mut rec: Vec<String> = src.iter().map(str::to_string).collect();
         rec[id] = format!("{}-{copy}", &src[id]);
         if copy > 0 && !src[ent].is_empty() {
             rec[ent] = format!("{}第{}分公司", &src[ent], copy % 200);
         }
-        rec[body] = if src[body].trim().is_empty() { String::new() } else { body_text };
+        rec[body] = if src[body].trim().is_empty() {
+            String::new()
+        } else {
+            body_text
+        };
         w.write_record(&rec).unwrap();
     }
     w.into_inner().unwrap()
 }
 
 fn main() {
-    let n: usize = std::env::var("QINGDAN_BENCH_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("QINGDAN_BENCH_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let csv_bytes = replicated_csv(n);
     let mb = csv_bytes.len() as f64 / 1e6;
     let dicts = Dicts::embedded().unwrap();
@@ -127,7 +152,10 @@ fn main() {
     let items = batch.items.clone();
 
     let texts: Vec<String> = timed(&mut rows, "normalize", || {
-        items.par_iter().map(|it| pipeline.normalizer.text(&it.text)).collect()
+        items
+            .par_iter()
+            .map(|it| pipeline.normalizer.text(&it.text))
+            .collect()
     });
     let floor = timed(&mut rows, "jieba cut only (floor)", || {
         let seg = pipeline.analyzer.segmenter();
@@ -135,40 +163,77 @@ fn main() {
     });
     assert!(floor > n, "segmentation produced words");
     let words: Vec<Vec<String>> = timed(&mut rows, "segment (analyzer)", || {
-        texts.par_iter().map(|t| pipeline.analyzer.words(t)).collect()
+        texts
+            .par_iter()
+            .map(|t| pipeline.analyzer.words(t))
+            .collect()
     });
     let topics: Vec<usize> = timed(&mut rows, "topics", || {
-        words.par_iter().map(|w| pipeline.topics.assign(w).len()).collect()
+        words
+            .par_iter()
+            .map(|w| pipeline.topics.assign(w).len())
+            .collect()
     });
     assert!(topics.iter().all(|&t| t >= 1), "every item has a topic");
 
-    let analysis = timed(&mut rows, "per-item stages (pipeline)", || pipeline.run(items.clone(), &Progress::hidden()));
+    let analysis = timed(&mut rows, "per-item stages (pipeline)", || {
+        pipeline.run(items.clone(), &Progress::hidden())
+    });
     let groups = timed(&mut rows, "merge", || {
         let docs: Vec<MergeDoc> = analysis
             .items
             .iter()
-            .map(|a| MergeDoc { id: &a.item.id, enterprise: &a.enterprise, terms: &a.terms, text: &a.text })
+            .map(|a| MergeDoc {
+                id: &a.item.id,
+                enterprise: &a.enterprise,
+                terms: &a.terms,
+                text: &a.text,
+            })
             .collect();
         merge(&docs, &pipeline.merge_config)
     });
-    assert_eq!(groups.iter().map(|g| g.members.len()).sum::<usize>(), analysis.items.len(), "every item in one group");
+    assert_eq!(
+        groups.iter().map(|g| g.members.len()).sum::<usize>(),
+        analysis.items.len(),
+        "every item in one group"
+    );
     assert_eq!(groups, analysis.groups, "merge is deterministic");
 
     let tmp = tempfile::tempdir().unwrap();
-    timed(&mut rows, "index (tantivy)", || write_index(&tmp.path().join("index"), &analysis, pipeline.analyzer.clone()).unwrap());
+    timed(&mut rows, "index (tantivy)", || {
+        write_index(
+            &tmp.path().join("index"),
+            &analysis,
+            pipeline.analyzer.clone(),
+        )
+        .unwrap()
+    });
     timed(&mut rows, "report (lists + files)", || {
         let lists = build_lists(&analysis);
         let summary = Summary::new(&batch, 0, &analysis, &lists);
         write_outputs(tmp.path(), &analysis, &lists, &summary, &batch.rejects).unwrap();
     });
     let ws = Workspace::new(tmp.path().join("ws"));
-    let (summary, _) = timed(&mut rows, "whole run (ingest excluded)", || ws.run(&batch, &pipeline, &Progress::hidden(), &dicts).unwrap());
+    let (summary, _) = timed(&mut rows, "whole run (ingest excluded)", || {
+        ws.run(&batch, &pipeline, &Progress::hidden(), &dicts)
+            .unwrap()
+    });
     assert!(summary.rows_add_up && summary.items == batch.items.len());
 
-    let floor_secs = rows.iter().find(|r| r.stage.starts_with("jieba")).unwrap().secs;
+    let floor_secs = rows
+        .iter()
+        .find(|r| r.stage.starts_with("jieba"))
+        .unwrap()
+        .secs;
     let ingest_secs = rows[0].secs;
-    println!("qingdan pipeline bench: {n} items, {mb:.1} MB of CSV, {} threads", rayon::current_num_threads());
-    println!("{:<30} {:>9} {:>12} {:>9} {:>10} {:>8}", "stage", "seconds", "items/s", "MB/s", "peak MiB", "× floor");
+    println!(
+        "qingdan pipeline bench: {n} items, {mb:.1} MB of CSV, {} threads",
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:<30} {:>9} {:>12} {:>9} {:>10} {:>8}",
+        "stage", "seconds", "items/s", "MB/s", "peak MiB", "× floor"
+    );
     for r in &rows {
         println!(
             "{:<30} {:>9.3} {:>12.0} {:>9.2} {:>10.1} {:>8.2}",

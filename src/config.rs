@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::corpus::corpus_batch;
 use crate::dicts::Dicts;
 use crate::ingest::{read_batch, Batch, ColumnOverrides, IngestOptions};
-use crate::corpus::corpus_batch;
 use crate::{Error, Result};
 
 /// Where the items of a run come from.
@@ -36,11 +36,18 @@ impl RunConfig {
     ) -> Result<Self> {
         for p in &inputs {
             if !p.is_file() {
-                return Err(Error::io(p, std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在")));
+                return Err(Error::io(
+                    p,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在"),
+                ));
             }
         }
         Ok(RunConfig {
-            inputs: if inputs.is_empty() { Inputs::ShippedCorpus } else { Inputs::Files(inputs) },
+            inputs: if inputs.is_empty() {
+                Inputs::ShippedCorpus
+            } else {
+                Inputs::Files(inputs)
+            },
             ingest: IngestOptions {
                 sheet,
                 columns: ColumnOverrides::parse(columns)?,

@@ -45,7 +45,11 @@ impl Date {
         if parts.len() != 3 || parts.iter().any(|p| !p.chars().all(|c| c.is_ascii_digit())) {
             return None;
         }
-        Date::new(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?)
+        Date::new(
+            parts[0].parse().ok()?,
+            parts[1].parse().ok()?,
+            parts[2].parse().ok()?,
+        )
     }
 
     /// The date of an Excel serial day number (1900 date system, as calamine reports it).
@@ -130,7 +134,14 @@ mod tests {
 
     #[test]
     fn rejects_impossible_dates() {
-        for s in ["2025-02-30", "2025-13-01", "待定", "", "2025-03", "3/14/2025x"] {
+        for s in [
+            "2025-02-30",
+            "2025-13-01",
+            "待定",
+            "",
+            "2025-03",
+            "3/14/2025x",
+        ] {
             assert_eq!(Date::parse(s), None, "{s}");
         }
         assert!(Date::parse("2024-02-29").is_some());

@@ -152,7 +152,10 @@ mod tests {
     fn user_dict_line_without_frequency_names_the_line() {
         let err = check_user_dict("# c\n首贷 100 n\n过桥资金\n", "u.dict").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("u.dict") && msg.contains("第3行") && msg.contains("过桥资金"), "{msg}");
+        assert!(
+            msg.contains("u.dict") && msg.contains("第3行") && msg.contains("过桥资金"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -167,6 +170,9 @@ mod tests {
         std::fs::write(dir.path().join("stopwords.txt"), "只有这个词\n").unwrap();
         let d = Dicts::load(Some(dir.path())).unwrap();
         assert_eq!(d.stopwords.len(), 1);
-        assert!(d.sources.iter().any(|(n, o)| n == "topics.toml" && o == "内置"));
+        assert!(d
+            .sources
+            .iter()
+            .any(|(n, o)| n == "topics.toml" && o == "内置"));
     }
 }

@@ -20,8 +20,17 @@ impl Prf {
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-        Prf { precision, recall, f1, support: tp + fn_ }
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        Prf {
+            precision,
+            recall,
+            f1,
+            support: tp + fn_,
+        }
     }
 }
 
@@ -34,14 +43,21 @@ pub struct TopicScores {
 
 /// Multi-label scores: an item counts as a true positive for every topic in both its gold and
 /// predicted sets. Items missing from `predicted` count as predicting nothing.
-pub fn topic_scores(gold: &HashMap<String, Vec<String>>, predicted: &HashMap<String, Vec<String>>) -> TopicScores {
+pub fn topic_scores(
+    gold: &HashMap<String, Vec<String>>,
+    predicted: &HashMap<String, Vec<String>>,
+) -> TopicScores {
     let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let empty = Vec::new();
     for (id, gold_topics) in gold {
         let pred = predicted.get(id).unwrap_or(&empty);
         for t in gold_topics {
             let c = counts.entry(t).or_default();
-            if pred.contains(t) { c.0 += 1 } else { c.2 += 1 }
+            if pred.contains(t) {
+                c.0 += 1
+            } else {
+                c.2 += 1
+            }
         }
         for t in pred.iter().filter(|t| !gold_topics.contains(t)) {
             counts.entry(t).or_default().1 += 1;
@@ -51,9 +67,20 @@ pub fn topic_scores(gold: &HashMap<String, Vec<String>>, predicted: &HashMap<Str
         .into_iter()
         .map(|(t, (tp, fp, fn_))| (t.to_string(), Prf::new(tp, fp, fn_)))
         .collect();
-    let present: Vec<f64> = per_topic.values().filter(|p| p.support > 0).map(|p| p.f1).collect();
-    let macro_f1 = if present.is_empty() { 0.0 } else { present.iter().sum::<f64>() / present.len() as f64 };
-    TopicScores { per_topic, macro_f1 }
+    let present: Vec<f64> = per_topic
+        .values()
+        .filter(|p| p.support > 0)
+        .map(|p| p.f1)
+        .collect();
+    let macro_f1 = if present.is_empty() {
+        0.0
+    } else {
+        present.iter().sum::<f64>() / present.len() as f64
+    };
+    TopicScores {
+        per_topic,
+        macro_f1,
+    }
 }
 
 /// Pairwise clustering scores: a pair of items is positive when both are in the same group.
@@ -86,7 +113,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &[&str])]) -> HashMap<String, Vec<String>> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect()
     }
 
     #[test]
@@ -103,7 +133,9 @@ mod tests {
     #[test]
     fn pairwise_arithmetic_by_hand() {
         let labels = |v: &[(&str, &str)]| -> HashMap<String, String> {
-            v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
         };
         let gold = labels(&[("1", "x"), ("2", "x"), ("3", "x"), ("4", "y")]);
         let pred = labels(&[("1", "p"), ("2", "p"), ("3", "q"), ("4", "q")]);

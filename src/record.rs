@@ -78,7 +78,8 @@ impl RegionLevel {
         let r = region.trim();
         if r.is_empty() {
             RegionLevel::Unknown
-        } else if matches!(r, "市级" | "市本级" | "市直" | "全市" | "市级部门") || r.starts_with("市级")
+        } else if matches!(r, "市级" | "市本级" | "市直" | "全市" | "市级部门")
+            || r.starts_with("市级")
         {
             RegionLevel::City
         } else {

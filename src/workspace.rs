@@ -48,7 +48,13 @@ impl Workspace {
 
     /// Writes a new workspace from a batch, replacing an earlier workspace in the folder.
     /// A folder with other files in it is refused rather than overwritten.
-    pub fn run(&self, batch: &Batch, pipeline: &Pipeline, progress: &Progress, dicts: &Dicts) -> Result<(Summary, Analysis)> {
+    pub fn run(
+        &self,
+        batch: &Batch,
+        pipeline: &Pipeline,
+        progress: &Progress,
+        dicts: &Dicts,
+    ) -> Result<(Summary, Analysis)> {
         self.prepare_dir()?;
         dicts.save(&self.dicts_dir())?;
         self.write(batch, batch.items.clone(), 0, pipeline, progress)
@@ -56,11 +62,19 @@ impl Workspace {
 
     /// Adds a batch to an existing workspace: an id seen before replaces that item, a new id is
     /// appended; then every list, the index and the report are rebuilt.
-    pub fn add(&self, batch: &Batch, pipeline: &Pipeline, progress: &Progress, dicts: &Dicts) -> Result<(Summary, Analysis)> {
+    pub fn add(
+        &self,
+        batch: &Batch,
+        pipeline: &Pipeline,
+        progress: &Progress,
+        dicts: &Dicts,
+    ) -> Result<(Summary, Analysis)> {
         if !self.exists() {
             return Err(Error::Workspace {
                 path: self.dir.clone(),
-                reason: "不是 qingdan 工作目录（没有 items.jsonl）；请先运行 qingdan run --out 该目录".into(),
+                reason:
+                    "不是 qingdan 工作目录（没有 items.jsonl）；请先运行 qingdan run --out 该目录"
+                        .into(),
             });
         }
         dicts.save(&self.dicts_dir())?;
@@ -130,7 +144,9 @@ impl Workspace {
             if entries.next().is_some() {
                 return Err(Error::Workspace {
                     path: self.dir.clone(),
-                    reason: "目录非空且不是 qingdan 工作目录，为免覆盖他人文件，请换一个 --out 目录".into(),
+                    reason:
+                        "目录非空且不是 qingdan 工作目录，为免覆盖他人文件，请换一个 --out 目录"
+                            .into(),
                 });
             }
         }

@@ -19,7 +19,10 @@ fn lists(ws: &Path) -> (String, String) {
 fn corpus_rows() -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(corpus()).unwrap();
     let headers = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (headers, rows)
 }
 
@@ -32,7 +35,10 @@ fn gbk_xlsx_and_jsonl_give_the_same_lists_as_utf8() {
     let utf8 = std::fs::read_to_string(corpus()).unwrap();
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&utf8);
     assert!(!unmappable, "the corpus must be representable in GBK");
-    assert!(std::str::from_utf8(&gbk).is_err(), "the GBK file must not also be valid UTF-8");
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the GBK file must not also be valid UTF-8"
+    );
     let gbk_path = dir.path().join("导出_gbk.csv");
     std::fs::write(&gbk_path, &gbk).unwrap();
     run_into(&dir.path().join("gbk"), &[&gbk_path]);
@@ -53,8 +59,11 @@ fn gbk_xlsx_and_jsonl_give_the_same_lists_as_utf8() {
             let (rr, cc) = (r as u32 + 2, c as u16);
             match Date::parse(v).filter(|_| c == date_col) {
                 Some(d) => {
-                    let dt = ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8).unwrap();
-                    sheet.write_datetime_with_format(rr, cc, &dt, &date_format).unwrap();
+                    let dt =
+                        ExcelDateTime::from_ymd(d.year as u16, d.month as u8, d.day as u8).unwrap();
+                    sheet
+                        .write_datetime_with_format(rr, cc, &dt, &date_format)
+                        .unwrap();
                 }
                 None if v.is_empty() => {}
                 None => {
@@ -94,7 +103,12 @@ fn run_fails(input: &Path, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "should fail: {}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "should fail: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let err = String::from_utf8(output.stderr).unwrap();
     assert!(!err.contains("panicked"), "{err}");
     err
@@ -105,10 +119,26 @@ fn broken_files_get_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &[u8], &str); 5] = [
         ("empty.csv", b"", "文件为空"),
-        ("binary.csv", &[0x89, b'P', b'N', b'G', 0, 0, 1, 2, 0xFF, 0xFE, 0], "二进制"),
-        ("fake.xlsx", "编号,内容\n1,贷款难\n".as_bytes(), "不是 Excel"),
-        ("prose.txt", "这是一段话，没有表头。\n第二段。\n".as_bytes(), "找不到"),
-        ("broken.xlsx", b"PK\x03\x04not really a zip", "无法打开工作簿"),
+        (
+            "binary.csv",
+            &[0x89, b'P', b'N', b'G', 0, 0, 1, 2, 0xFF, 0xFE, 0],
+            "二进制",
+        ),
+        (
+            "fake.xlsx",
+            "编号,内容\n1,贷款难\n".as_bytes(),
+            "不是 Excel",
+        ),
+        (
+            "prose.txt",
+            "这是一段话，没有表头。\n第二段。\n".as_bytes(),
+            "找不到",
+        ),
+        (
+            "broken.xlsx",
+            b"PK\x03\x04not really a zip",
+            "无法打开工作簿",
+        ),
     ];
     for (name, bytes, expected) in cases {
         let path = dir.path().join(name);
@@ -125,7 +155,10 @@ fn missing_columns_are_named_and_can_be_mapped() {
     let path = dir.path().join("visits.csv");
     std::fs::write(&path, "单位,备注,日子\n恒通物流,冷链车进城难,2025-03-01\n").unwrap();
     let err = run_fails(&path, &[]);
-    assert!(err.contains("visits.csv") && err.contains("备注") && err.contains("--column text="), "{err}");
+    assert!(
+        err.contains("visits.csv") && err.contains("备注") && err.contains("--column text="),
+        "{err}"
+    );
 
     let out = tempfile::tempdir().unwrap();
     qingdan()
@@ -140,7 +173,10 @@ fn missing_columns_are_named_and_can_be_mapped() {
     assert_eq!(items[0]["时间"], "2025-03-01");
 
     let err = run_fails(&path, &["--column", "text=不存在的列"]);
-    assert!(err.contains("不存在的列") && err.contains("visits.csv"), "{err}");
+    assert!(
+        err.contains("不存在的列") && err.contains("visits.csv"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,23 +190,49 @@ fn bad_rows_are_rejected_with_file_row_and_field() {
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     let ws = out.path().join("ws");
-    let output = qingdan().args(["run", "--quiet", "--out"]).arg(&ws).arg(&path).output().unwrap();
+    let output = qingdan()
+        .args(["run", "--quiet", "--out"])
+        .arg(&ws)
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("第5行") && stderr.contains("下周"), "date warning: {stderr}");
+    assert!(
+        stderr.contains("第5行") && stderr.contains("下周"),
+        "date warning: {stderr}"
+    );
     let rejects = read_csv(&ws.join("rejects.csv"));
-    let got: Vec<(&str, &str)> = rejects.iter().map(|r| (r["行号"].as_str(), r["字段"].as_str())).collect();
-    assert_eq!(got, vec![("3", "企业名称"), ("4", "意见建议"), ("6", "整行")]);
+    let got: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r["行号"].as_str(), r["字段"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("3", "企业名称"), ("4", "意见建议"), ("6", "整行")]
+    );
     assert!(rejects.iter().all(|r| r["文件"].ends_with("batch.csv")));
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
-    assert_eq!((summary["rows_read"].as_u64(), summary["rows_accepted"].as_u64(), summary["rows_rejected"].as_u64()), (Some(5), Some(2), Some(3)));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            summary["rows_read"].as_u64(),
+            summary["rows_accepted"].as_u64(),
+            summary["rows_rejected"].as_u64()
+        ),
+        (Some(5), Some(2), Some(3))
+    );
 }
 
 #[test]
 fn refuses_to_overwrite_a_folder_that_is_not_a_workspace() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("年终总结.docx"), b"x").unwrap();
-    let output = qingdan().args(["run", "--quiet", "--out"]).arg(dir.path()).output().unwrap();
+    let output = qingdan()
+        .args(["run", "--quiet", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(dir.path().join("年终总结.docx").exists());
 }

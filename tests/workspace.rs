@@ -13,7 +13,10 @@ fn corpus_texts() -> HashMap<String, (String, String)> {
     r.deserialize::<HashMap<String, String>>()
         .map(|row| {
             let row = row.unwrap();
-            (row["编号"].clone(), (row["标题"].clone(), row["意见建议"].clone()))
+            (
+                row["编号"].clone(),
+                (row["标题"].clone(), row["意见建议"].clone()),
+            )
         })
         .collect()
 }
@@ -30,13 +33,25 @@ fn gold_multi_groups() -> Vec<Vec<String>> {
 }
 
 fn json_hits(args: &[&str], ws: &Path) -> Vec<serde_json::Value> {
-    let out = qingdan().args(args).arg("--json").arg("--workspace").arg(ws).output().unwrap();
-    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = qingdan()
+        .args(args)
+        .arg("--json")
+        .arg("--workspace")
+        .arg(ws)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
 }
 
 fn ids(hits: &[serde_json::Value]) -> Vec<String> {
-    hits.iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+    hits.iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -50,13 +65,20 @@ fn search_finds_the_same_problem_in_other_words() {
     for members in &groups {
         let query = &texts[&members[0]].1;
         let hits = ids(&json_hits(&["search", query, "--limit", "6"], &ws));
-        assert_eq!(hits.first(), Some(&members[0]), "an item's own text ranks it first");
+        assert_eq!(
+            hits.first(),
+            Some(&members[0]),
+            "an item's own text ranks it first"
+        );
         if members[1..].iter().any(|m| hits.contains(m)) {
             found += 1;
         }
     }
     let rate = found as f64 / groups.len() as f64;
-    eprintln!("search: another member of the gold group in the top 6 for {found}/{} groups", groups.len());
+    eprintln!(
+        "search: another member of the gold group in the top 6 for {found}/{} groups",
+        groups.len()
+    );
     assert!(rate >= 0.85, "{rate:.2}");
 }
 
@@ -67,26 +89,77 @@ fn search_filters_and_highlights() {
     run_into(&ws, &[]);
     let all = json_hits(&["search", "贷款利率太高", "--limit", "50"], &ws);
     assert!(all.len() >= 5);
-    assert!(all.iter().any(|h| h["snippet"].as_str().unwrap().contains('【')));
-    let finance = json_hits(&["search", "贷款利率太高", "--limit", "50", "--topic", "金融信贷"], &ws);
+    assert!(all
+        .iter()
+        .any(|h| h["snippet"].as_str().unwrap().contains('【')));
+    let finance = json_hits(
+        &[
+            "search",
+            "贷款利率太高",
+            "--limit",
+            "50",
+            "--topic",
+            "金融信贷",
+        ],
+        &ws,
+    );
     assert!(!finance.is_empty() && finance.len() <= all.len());
-    assert!(finance.iter().all(|h| h["topics"].as_array().unwrap().iter().any(|t| t == "金融信贷")));
-    let dated = json_hits(&["search", "贷款", "--limit", "50", "--from", "2025-03-01", "--to", "2025-04-30"], &ws);
+    assert!(finance.iter().all(|h| h["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "金融信贷")));
+    let dated = json_hits(
+        &[
+            "search",
+            "贷款",
+            "--limit",
+            "50",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-04-30",
+        ],
+        &ws,
+    );
     assert!(!dated.is_empty());
     assert!(dated.iter().all(|h| {
         let d = h["date"].as_str().unwrap();
         ("2025-03-01"..="2025-04-30").contains(&d)
     }));
-    let city = json_hits(&["search", "贷款", "--limit", "50", "--region", "市级"], &ws);
+    let city = json_hits(
+        &["search", "贷款", "--limit", "50", "--region", "市级"],
+        &ws,
+    );
     assert!(!city.is_empty() && city.iter().all(|h| h["region"] == "市级"));
-    let one = json_hits(&["search", "贷款", "--limit", "50", "--enterprise", "恒通物流"], &ws);
-    assert!(one.iter().all(|h| h["enterprise"].as_str().unwrap().contains("恒通物流")));
+    let one = json_hits(
+        &[
+            "search",
+            "贷款",
+            "--limit",
+            "50",
+            "--enterprise",
+            "恒通物流",
+        ],
+        &ws,
+    );
+    assert!(one
+        .iter()
+        .all(|h| h["enterprise"].as_str().unwrap().contains("恒通物流")));
 
     // Plain output names the item and its enterprise; nothing found is exit code 1.
-    let out = qingdan().args(["search", "贷款", "--workspace"]).arg(&ws).output().unwrap();
+    let out = qingdan()
+        .args(["search", "贷款", "--workspace"])
+        .arg(&ws)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("1. [") && text.contains("得分"), "{text}");
-    let none = qingdan().args(["search", "火星移民", "--workspace"]).arg(&ws).output().unwrap();
+    let none = qingdan()
+        .args(["search", "火星移民", "--workspace"])
+        .arg(&ws)
+        .output()
+        .unwrap();
     assert_eq!(none.status.code(), Some(1));
 }
 
@@ -107,7 +180,10 @@ fn similar_finds_earlier_statements_of_the_same_problem() {
         let hits = json_hits(&["similar", last, "--limit", "3"], &ws);
         assert!(!ids(&hits).contains(last));
         for h in &hits {
-            assert!(h["date"].as_str().unwrap() <= dates[last].as_str(), "only earlier items");
+            assert!(
+                h["date"].as_str().unwrap() <= dates[last].as_str(),
+                "only earlier items"
+            );
             let s = h["score"].as_f64().unwrap();
             assert!((0.0..=1.0001).contains(&s));
         }
@@ -119,7 +195,14 @@ fn similar_finds_earlier_statements_of_the_same_problem() {
     eprintln!("similar: an earlier member of the gold group in the top 3 for {found}/{asked}");
     assert!(found as f64 / asked as f64 >= 0.8);
 
-    let by_text = json_hits(&["similar", "--text", "银行续贷要先还后贷，企业只能借过桥资金"], &ws);
+    let by_text = json_hits(
+        &[
+            "similar",
+            "--text",
+            "银行续贷要先还后贷，企业只能借过桥资金",
+        ],
+        &ws,
+    );
     assert!(!by_text.is_empty());
 }
 
@@ -133,16 +216,59 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     let batch = dir.path().join("第二批.csv");
     let (title, text) = corpus_texts()[&first["编号"]].clone();
     let mut w = csv::Writer::from_path(&batch).unwrap();
-    w.write_record(["编号", "企业名称", "标题", "意见建议", "提出时间", "渠道", "地区"]).unwrap();
+    w.write_record([
+        "编号",
+        "企业名称",
+        "标题",
+        "意见建议",
+        "提出时间",
+        "渠道",
+        "地区",
+    ])
+    .unwrap();
     let amended = format!("{text}（补充：问题仍未解决）");
-    w.write_record([first["编号"].as_str(), first["企业名称"].as_str(), title.as_str(), amended.as_str(), "2025-09-01", "电话", "市级"])
-        .unwrap();
-    w.write_record(["NEW-1", "新来的测试企业有限公司", "", text.as_str(), "2025-09-02", "线上", "江北区"]).unwrap();
-    w.write_record(["NEW-2", "另一家测试企业有限公司", "", "园区食堂晚上不开门，加班员工吃饭不方便", "2025-09-03", "走访", "江南区"])
-        .unwrap();
+    w.write_record([
+        first["编号"].as_str(),
+        first["企业名称"].as_str(),
+        title.as_str(),
+        amended.as_str(),
+        "2025-09-01",
+        "电话",
+        "市级",
+    ])
+    .unwrap();
+    w.write_record([
+        "NEW-1",
+        "新来的测试企业有限公司",
+        "",
+        text.as_str(),
+        "2025-09-02",
+        "线上",
+        "江北区",
+    ])
+    .unwrap();
+    w.write_record([
+        "NEW-2",
+        "另一家测试企业有限公司",
+        "",
+        "园区食堂晚上不开门，加班员工吃饭不方便",
+        "2025-09-03",
+        "走访",
+        "江南区",
+    ])
+    .unwrap();
     w.flush().unwrap();
-    let out = qingdan().args(["add", "--quiet", "--workspace"]).arg(&ws).arg(&batch).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = qingdan()
+        .args(["add", "--quiet", "--workspace"])
+        .arg(&ws)
+        .arg(&batch)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("新增2条，更新1条"), "{stdout}");
 
@@ -158,7 +284,8 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     // The new item restating the old problem joins its group, so the problem becomes common.
     let new1 = after.iter().find(|r| r["编号"] == "NEW-1").unwrap();
     assert_eq!(new1["合并组"], updated["合并组"]);
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["items"].as_u64().unwrap() as usize, after.len());
     assert_eq!(summary["items_updated"], 1);
     assert_eq!(summary["rows_read"], 3);

@@ -148,7 +148,11 @@ impl SearchIndex {
             if exclude == Some(id.as_str()) {
                 continue;
             }
-            let doc_text = format!("{}。{}", first(&doc, self.schema.title), first(&doc, self.schema.text));
+            let doc_text = format!(
+                "{}。{}",
+                first(&doc, self.schema.title),
+                first(&doc, self.schema.text)
+            );
             let score = cosine(&query_vec, &idf.vector(&self.analyzer.terms(&doc_text)));
             let mut hit = self.hit(&doc, score, &terms);
             hit.snippet = hit.text.chars().take(80).collect();
@@ -162,13 +166,20 @@ impl SearchIndex {
     /// The stored title, text and date of an item, by id.
     pub fn item(&self, id: &str) -> Result<Option<(String, Option<Date>)>> {
         let searcher = self.reader.searcher();
-        let q = TermQuery::new(Term::from_field_text(self.schema.id, id), IndexRecordOption::Basic);
+        let q = TermQuery::new(
+            Term::from_field_text(self.schema.id, id),
+            IndexRecordOption::Basic,
+        );
         let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
         let Some((_, addr)) = top.first() else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(*addr)?;
-        let text = format!("{}。{}", first(&doc, self.schema.title), first(&doc, self.schema.text));
+        let text = format!(
+            "{}。{}",
+            first(&doc, self.schema.title),
+            first(&doc, self.schema.text)
+        );
         Ok(Some((text, Date::parse(&first(&doc, self.schema.date)))))
     }
 
@@ -176,7 +187,8 @@ impl SearchIndex {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
             should.push((Occur::Should, term_query(self.schema.text, t)));
-            let title: Box<dyn Query> = Box::new(BoostQuery::new(term_query(self.schema.title, t), 1.5));
+            let title: Box<dyn Query> =
+                Box::new(BoostQuery::new(term_query(self.schema.title, t), 1.5));
             should.push((Occur::Should, title));
         }
         Box::new(BooleanQuery::new(should))
@@ -185,10 +197,20 @@ impl SearchIndex {
     fn with_filters(&self, words: Box<dyn Query>, f: &Filters) -> Box<dyn Query> {
         let s = &self.schema;
         let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, words)];
-        let exact = [(s.topic, &f.topic), (s.channel, &f.channel), (s.region, &f.region)];
+        let exact = [
+            (s.topic, &f.topic),
+            (s.channel, &f.channel),
+            (s.region, &f.region),
+        ];
         for (field, value) in exact {
             if let Some(v) = value {
-                must.push((Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic))));
+                must.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, v),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
             }
         }
         if let Some(name) = &f.enterprise {
@@ -201,7 +223,10 @@ impl SearchIndex {
                 Some(d) => Bound::Included(Term::from_field_i64(s.day, day_number(d))),
                 None => Bound::Unbounded,
             };
-            must.push((Occur::Must, Box::new(RangeQuery::new(bound(f.from), bound(f.to)))));
+            must.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(bound(f.from), bound(f.to))),
+            ));
         }
         Box::new(BooleanQuery::new(must))
     }
@@ -211,7 +236,11 @@ impl SearchIndex {
         let text = first(doc, s.text);
         let title = first(doc, s.title);
         let doc_terms = self.analyzer.terms(&format!("{title}。{text}"));
-        let shared_terms = query_terms.iter().filter(|t| doc_terms.contains(t)).cloned().collect();
+        let shared_terms = query_terms
+            .iter()
+            .filter(|t| doc_terms.contains(t))
+            .cloned()
+            .collect();
         Hit {
             id: first(doc, s.id),
             score,
@@ -222,7 +251,10 @@ impl SearchIndex {
             date: first(doc, s.date),
             channel: first(doc, s.channel),
             region: first(doc, s.region),
-            topics: doc.get_all(s.topic).filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            topics: doc
+                .get_all(s.topic)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             group: first(doc, s.group),
             source: first(doc, s.source),
             shared_terms,

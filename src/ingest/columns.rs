@@ -64,31 +64,95 @@ impl Field {
     fn aliases(self) -> &'static [&'static str] {
         match self {
             Field::Id => &[
-                "编号", "留言编号", "问题编号", "建议编号", "意见编号", "诉求编号", "工单编号",
-                "id", "ID", "编码", "序号",
+                "编号",
+                "留言编号",
+                "问题编号",
+                "建议编号",
+                "意见编号",
+                "诉求编号",
+                "工单编号",
+                "id",
+                "ID",
+                "编码",
+                "序号",
             ],
             Field::Enterprise => &[
-                "企业名称", "企业", "单位名称", "单位", "公司名称", "公司", "市场主体名称",
-                "市场主体", "反映企业", "提出单位", "反映单位", "enterprise", "company",
+                "企业名称",
+                "企业",
+                "单位名称",
+                "单位",
+                "公司名称",
+                "公司",
+                "市场主体名称",
+                "市场主体",
+                "反映企业",
+                "提出单位",
+                "反映单位",
+                "enterprise",
+                "company",
             ],
             Field::Title => &[
-                "标题", "主题", "留言主题", "问题标题", "建议标题", "诉求标题", "title", "subject",
+                "标题",
+                "主题",
+                "留言主题",
+                "问题标题",
+                "建议标题",
+                "诉求标题",
+                "title",
+                "subject",
             ],
             Field::Text => &[
-                "意见建议", "意见建议内容", "内容", "问题", "问题描述", "问题内容", "留言详情",
-                "留言内容", "诉求内容", "建议内容", "具体内容", "反映问题", "意见", "建议",
-                "text", "content", "body",
+                "意见建议",
+                "意见建议内容",
+                "内容",
+                "问题",
+                "问题描述",
+                "问题内容",
+                "留言详情",
+                "留言内容",
+                "诉求内容",
+                "建议内容",
+                "具体内容",
+                "反映问题",
+                "意见",
+                "建议",
+                "text",
+                "content",
+                "body",
             ],
             Field::Date => &[
-                "时间", "日期", "提出时间", "留言时间", "反映时间", "收集时间", "提交时间",
-                "登记时间", "受理时间", "date", "time",
+                "时间",
+                "日期",
+                "提出时间",
+                "留言时间",
+                "反映时间",
+                "收集时间",
+                "提交时间",
+                "登记时间",
+                "受理时间",
+                "date",
+                "time",
             ],
             Field::Channel => &[
-                "渠道", "来源", "收集渠道", "来源渠道", "反映渠道", "途径", "方式", "channel",
+                "渠道",
+                "来源",
+                "收集渠道",
+                "来源渠道",
+                "反映渠道",
+                "途径",
+                "方式",
+                "channel",
                 "source",
             ],
             Field::Region => &[
-                "地区", "区县", "所属区县", "区域", "属地", "所在地区", "所属地区", "region",
+                "地区",
+                "区县",
+                "所属区县",
+                "区域",
+                "属地",
+                "所在地区",
+                "所属地区",
+                "region",
                 "district",
             ],
         }
@@ -141,14 +205,15 @@ impl ColumnMap {
         let has = |columns: &Vec<(Field, usize)>, f: Field| columns.iter().any(|(g, _)| *g == f);
 
         for (field, header) in &overrides.0 {
-            let i = headers
-                .iter()
-                .position(|h| h == header)
-                .ok_or_else(|| Error::UnknownColumn {
-                    file: table.file.clone(),
-                    column: header.clone(),
-                    headers: table.header_list(),
-                })?;
+            let i =
+                headers
+                    .iter()
+                    .position(|h| h == header)
+                    .ok_or_else(|| Error::UnknownColumn {
+                        file: table.file.clone(),
+                        column: header.clone(),
+                        headers: table.header_list(),
+                    })?;
             columns.retain(|(f, _)| f != field);
             columns.push((*field, i));
         }
@@ -183,9 +248,9 @@ impl ColumnMap {
             }
         }
         if !has(&columns, Field::Enterprise) {
-            let submitter = SUBMITTER_ALIASES
-                .iter()
-                .find_map(|a| (0..headers.len()).find(|&i| headers[i] == *a && !taken(&columns, i)));
+            let submitter = SUBMITTER_ALIASES.iter().find_map(|a| {
+                (0..headers.len()).find(|&i| headers[i] == *a && !taken(&columns, i))
+            });
             if let Some(i) = submitter {
                 columns.push((Field::Enterprise, i));
             }
@@ -209,7 +274,10 @@ impl ColumnMap {
 
     /// The column index of a field, if the file has it.
     pub fn column(&self, field: Field) -> Option<usize> {
-        self.columns.iter().find(|(f, _)| *f == field).map(|(_, c)| *c)
+        self.columns
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, c)| *c)
     }
 
     /// The header the file uses for a field (for messages that name the field as the user sees it).
@@ -234,7 +302,15 @@ mod tests {
 
     #[test]
     fn maps_chinese_headers() {
-        let t = table(&["序号", "单位名称", "问题标题", "问题描述", "提出时间", "来源", "所属区县"]);
+        let t = table(&[
+            "序号",
+            "单位名称",
+            "问题标题",
+            "问题描述",
+            "提出时间",
+            "来源",
+            "所属区县",
+        ]);
         let m = ColumnMap::resolve(&t, &ColumnOverrides::default()).unwrap();
         assert_eq!(m.column(Field::Id), Some(0));
         assert_eq!(m.column(Field::Enterprise), Some(1));

@@ -6,9 +6,12 @@ use serde_json::{Map, Value};
 use super::table::{Table, TableRow};
 use crate::{Error, Result};
 
+/// A parsed line: its number and the object, or why it is not one.
+type Line = (usize, std::result::Result<Map<String, Value>, String>);
+
 /// Parses JSONL (or a JSON array of objects) into a table.
 pub fn read(file: &str, text: &str) -> Result<Table> {
-    let mut objects: Vec<(usize, std::result::Result<Map<String, Value>, String>)> = Vec::new();
+    let mut objects: Vec<Line> = Vec::new();
     if text.trim_start().starts_with('[') {
         let values: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::NotATable {
             file: file.to_string(),
@@ -69,7 +72,10 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
 fn as_object(v: Value) -> std::result::Result<Map<String, Value>, String> {
     match v {
         Value::Object(map) => Ok(map),
-        other => Err(format!("不是 JSON 对象: {}", truncate(&other.to_string(), 40))),
+        other => Err(format!(
+            "不是 JSON 对象: {}",
+            truncate(&other.to_string(), 40)
+        )),
     }
 }
 

@@ -25,7 +25,10 @@ pub fn read(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
             .find(|n| n.as_str() == wanted)
             .cloned()
             .ok_or_else(|| {
-                not_a_table(format!("没有名为“{wanted}”的工作表；有: {}", names.join("、")))
+                not_a_table(format!(
+                    "没有名为“{wanted}”的工作表；有: {}",
+                    names.join("、")
+                ))
             })?,
         None => names
             .first()

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::vectors::SparseVec;
 
 /// How many of an item's terms become keys.
-const TOP_TERMS: usize = 4;
+const TOP_TERMS: usize = 8;
 /// Blocks up to this size are compared in full.
 const FULL_BLOCK: usize = 24;
 /// In a larger block, each member is compared with this many following members.
@@ -43,7 +43,11 @@ fn hash<T: Hash>(value: &T) -> u64 {
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, filtered by `keep`.
-pub fn candidate_pairs<F>(vectors: &[SparseVec], text_keys: &[String], keep: F) -> Vec<(u32, u32, f32)>
+pub fn candidate_pairs<F>(
+    vectors: &[SparseVec],
+    text_keys: &[String],
+    keep: F,
+) -> Vec<(u32, u32, f32)>
 where
     F: Fn(u32, u32) -> Option<f32> + Sync,
 {
@@ -58,7 +62,8 @@ where
             blocks.entry(*k).or_default().push(item as u32);
         }
     }
-    let mut blocks: Vec<(u64, Vec<u32>)> = blocks.into_iter().filter(|(_, m)| m.len() > 1).collect();
+    let mut blocks: Vec<(u64, Vec<u32>)> =
+        blocks.into_iter().filter(|(_, m)| m.len() > 1).collect();
     blocks.sort_unstable_by_key(|(k, _)| *k);
     let mut pairs: Vec<(u32, u32, f32)> = blocks
         .par_iter_mut()
@@ -72,7 +77,12 @@ where
                 }
             } else {
                 // Neighbours by top terms: members that share more of them sit together.
-                members.sort_by(|&a, &b| item_keys[a as usize].1.cmp(&item_keys[b as usize].1).then(a.cmp(&b)));
+                members.sort_by(|&a, &b| {
+                    item_keys[a as usize]
+                        .1
+                        .cmp(&item_keys[b as usize].1)
+                        .then(a.cmp(&b))
+                });
                 for (i, &a) in members.iter().enumerate() {
                     for &b in members[i + 1..].iter().take(WINDOW) {
                         let (x, y) = (a.min(b), a.max(b));
@@ -83,7 +93,7 @@ where
             found
         })
         .collect();
-    pairs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    pairs.sort_unstable_by_key(|p| (p.0, p.1));
     pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     pairs
 }
@@ -100,7 +110,10 @@ mod tests {
         let pairs = candidate_pairs(&vectors, &texts, |_, _| Some(1.0));
         // every item is linked to its neighbour, so the block is connected...
         for i in 0..n as u32 - 1 {
-            assert!(pairs.iter().any(|p| p.0 == i && p.1 == i + 1), "missing {i}");
+            assert!(
+                pairs.iter().any(|p| p.0 == i && p.1 == i + 1),
+                "missing {i}"
+            );
         }
         // ...without comparing all pairs
         assert!(pairs.len() < n * (n - 1) / 2 / 5, "{}", pairs.len());

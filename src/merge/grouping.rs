@@ -71,8 +71,17 @@ impl Groups {
 
     /// Takes edges from the most similar down; joins two groups when their average link is at
     /// least `threshold`. `allowed` limits which edges this pass may use.
-    pub fn link(&mut self, edges: &[Edge], threshold: f32, word_weight: f32, allowed: impl Fn(&Edge) -> bool) {
-        let mut order: Vec<&Edge> = edges.iter().filter(|e| e.sim >= threshold && allowed(e)).collect();
+    pub fn link(
+        &mut self,
+        edges: &[Edge],
+        threshold: f32,
+        word_weight: f32,
+        allowed: impl Fn(&Edge) -> bool,
+    ) {
+        let mut order: Vec<&Edge> = edges
+            .iter()
+            .filter(|e| e.sim >= threshold && allowed(e))
+            .collect();
         order.sort_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
         for e in order {
             let (ra, rb) = (self.find(e.a), self.find(e.b));
@@ -97,7 +106,9 @@ impl Groups {
 
     /// Each item's group root.
     pub fn roots(&mut self) -> Vec<u32> {
-        (0..self.parent.len() as u32).map(|x| self.find(x)).collect()
+        (0..self.parent.len() as u32)
+            .map(|x| self.find(x))
+            .collect()
     }
 
     /// The sum vectors of a root's group.
@@ -119,10 +130,22 @@ mod tests {
             SparseVec(vec![(0, s), (1, s)]),
             SparseVec(vec![(1, 1.0)]),
         ];
-        let space = Space { words: &words, chars: &words, word_weight: 1.0 };
+        let space = Space {
+            words: &words,
+            chars: &words,
+            word_weight: 1.0,
+        };
         let edges = vec![
-            Edge { a: 0, b: 1, sim: space.sim(0, 1) },
-            Edge { a: 1, b: 2, sim: space.sim(1, 2) },
+            Edge {
+                a: 0,
+                b: 1,
+                sim: space.sim(0, 1),
+            },
+            Edge {
+                a: 1,
+                b: 2,
+                sim: space.sim(1, 2),
+            },
         ];
         let mut g = Groups::new(&space);
         g.link(&edges, 0.6, 1.0, |_| true);
@@ -134,12 +157,34 @@ mod tests {
     #[test]
     fn single_linkage_would_have_chained() {
         let s = std::f32::consts::FRAC_1_SQRT_2;
-        let words = vec![SparseVec(vec![(0, 1.0)]), SparseVec(vec![(0, s), (1, s)]), SparseVec(vec![(1, 1.0)])];
-        let space = Space { words: &words, chars: &words, word_weight: 1.0 };
-        let edges = vec![Edge { a: 0, b: 1, sim: 0.707 }, Edge { a: 1, b: 2, sim: 0.707 }];
+        let words = vec![
+            SparseVec(vec![(0, 1.0)]),
+            SparseVec(vec![(0, s), (1, s)]),
+            SparseVec(vec![(1, 1.0)]),
+        ];
+        let space = Space {
+            words: &words,
+            chars: &words,
+            word_weight: 1.0,
+        };
+        let edges = vec![
+            Edge {
+                a: 0,
+                b: 1,
+                sim: 0.707,
+            },
+            Edge {
+                a: 1,
+                b: 2,
+                sim: 0.707,
+            },
+        ];
         let mut g = Groups::new(&space);
         g.link(&edges, 0.3, 1.0, |_| true);
         let r = g.roots();
-        assert!(r[0] == r[1] && r[1] == r[2], "a low threshold joins all three");
+        assert!(
+            r[0] == r[1] && r[1] == r[2],
+            "a low threshold joins all three"
+        );
     }
 }

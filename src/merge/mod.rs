@@ -29,8 +29,8 @@ pub struct MergeConfig {
 impl Default for MergeConfig {
     fn default() -> Self {
         MergeConfig {
-            same_enterprise_threshold: 0.40,
-            cross_enterprise_threshold: 0.45,
+            same_enterprise_threshold: 0.20,
+            cross_enterprise_threshold: 0.15,
             word_weight: 0.6,
         }
     }
@@ -105,8 +105,18 @@ pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
     let mut groups = Groups::new(&space);
-    groups.link(&edges, config.same_enterprise_threshold, config.word_weight, same);
-    groups.link(&edges, config.cross_enterprise_threshold, config.word_weight, |_| true);
+    groups.link(
+        &edges,
+        config.same_enterprise_threshold,
+        config.word_weight,
+        same,
+    );
+    groups.link(
+        &edges,
+        config.cross_enterprise_threshold,
+        config.word_weight,
+        |e| !same(e),
+    );
 
     let roots = groups.roots();
     let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -141,7 +151,10 @@ fn describe(
         .copied()
         .max_by(|&a, &b| closeness(a).total_cmp(&closeness(b)).then(b.cmp(&a)))
         .expect("a group has members");
-    let similarity = members.iter().map(|&m| space.sim(m, representative)).collect();
+    let similarity = members
+        .iter()
+        .map(|&m| space.sim(m, representative))
+        .collect();
     Group {
         id: format!("G-{}", docs[members[0]].id),
         shared_terms: shared_terms(&members, docs, words),
@@ -174,8 +187,16 @@ fn shared_terms(members: &[usize], docs: &[MergeDoc], words: &TfIdf) -> Vec<Stri
         .into_iter()
         .filter(|(t, c)| *c >= need && !t.chars().all(|ch| ch.is_ascii_digit()))
         .collect();
-    shared.sort_by(|a, b| b.1.cmp(&a.1).then(idf(b.0).total_cmp(&idf(a.0))).then(a.0.cmp(b.0)));
-    shared.into_iter().take(6).map(|(t, _)| t.to_string()).collect()
+    shared.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(idf(b.0).total_cmp(&idf(a.0)))
+            .then(a.0.cmp(b.0))
+    });
+    shared
+        .into_iter()
+        .take(6)
+        .map(|(t, _)| t.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -194,11 +215,21 @@ mod tests {
             terms("用电 电价 峰谷 偏高"),
             terms("首贷 抵押 融资 房产"),
         ];
-        let texts = ["首次贷款银行要求房产抵押，轻资产企业贷不到", "首次贷款银行要求房产抵押，租厂房的企业贷不到", "峰谷电价偏高", "首贷要求房产抵押"];
+        let texts = [
+            "首次贷款银行要求房产抵押，轻资产企业贷不到",
+            "首次贷款银行要求房产抵押，租厂房的企业贷不到",
+            "峰谷电价偏高",
+            "首贷要求房产抵押",
+        ];
         let ents = ["甲", "乙", "丙", "甲"];
         let ids = ["1", "2", "3", "4"];
         let docs: Vec<MergeDoc> = (0..4)
-            .map(|i| MergeDoc { id: ids[i], enterprise: ents[i], terms: &t[i], text: texts[i] })
+            .map(|i| MergeDoc {
+                id: ids[i],
+                enterprise: ents[i],
+                terms: &t[i],
+                text: texts[i],
+            })
             .collect();
         let groups = merge(&docs, &MergeConfig::default());
         assert_eq!(groups.len(), 2, "{groups:?}");
@@ -212,11 +243,18 @@ mod tests {
 
     #[test]
     fn same_output_every_run() {
-        let t: Vec<Vec<String>> = (0..60).map(|i| terms(&format!("融资 难 第{} 抵押", i % 7))).collect();
+        let t: Vec<Vec<String>> = (0..60)
+            .map(|i| terms(&format!("融资 难 第{} 抵押", i % 7)))
+            .collect();
         let texts: Vec<String> = (0..60).map(|i| format!("融资难第{}", i % 7)).collect();
         let ids: Vec<String> = (0..60).map(|i| format!("{i:03}")).collect();
         let docs: Vec<MergeDoc> = (0..60)
-            .map(|i| MergeDoc { id: &ids[i], enterprise: "甲", terms: &t[i], text: &texts[i] })
+            .map(|i| MergeDoc {
+                id: &ids[i],
+                enterprise: "甲",
+                terms: &t[i],
+                text: &texts[i],
+            })
             .collect();
         let a = merge(&docs, &MergeConfig::default());
         let b = merge(&docs, &MergeConfig::default());

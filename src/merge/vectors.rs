@@ -79,7 +79,11 @@ impl TfIdf {
             });
         let sorted: BTreeMap<&str, u32> = df.into_iter().collect();
         let n = docs.len() as f32;
-        let ids: HashMap<&str, u32> = sorted.keys().enumerate().map(|(i, t)| (*t, i as u32)).collect();
+        let ids: HashMap<&str, u32> = sorted
+            .keys()
+            .enumerate()
+            .map(|(i, t)| (*t, i as u32))
+            .collect();
         let idf: Vec<f32> = sorted
             .values()
             .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)

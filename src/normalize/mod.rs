@@ -75,6 +75,9 @@ mod tests {
     #[test]
     fn names_ignore_spaces_and_bracket_width() {
         let n = TextNormalizer::new().unwrap();
-        assert_eq!(n.name("恒通物流（江城） 有限公司"), n.name("恒通物流(江城)有限公司"));
+        assert_eq!(
+            n.name("恒通物流（江城） 有限公司"),
+            n.name("恒通物流(江城)有限公司")
+        );
     }
 }

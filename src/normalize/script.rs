@@ -36,7 +36,10 @@ mod tests {
     #[test]
     fn converts_traditional_and_leaves_simplified() {
         let t = TraditionalToSimplified::new().unwrap();
-        assert_eq!(t.normalize("廠房租金過高，員工宿舍不足"), "厂房租金过高，员工宿舍不足");
+        assert_eq!(
+            t.normalize("廠房租金過高，員工宿舍不足"),
+            "厂房租金过高，员工宿舍不足"
+        );
         assert_eq!(t.normalize("融资难融资贵"), "融资难融资贵");
     }
 }

@@ -13,7 +13,8 @@ impl Normalizer for CollapseWhitespace {
                 // Around Chinese text and punctuation a break is layout, not a word boundary.
                 let prev = out.chars().last().unwrap_or(' ');
                 let next = word.chars().next().unwrap_or(' ');
-                let joined = (is_ideograph(prev) || is_cjk_punct(prev)) && (is_ideograph(next) || is_cjk_punct(next));
+                let joined = (is_ideograph(prev) || is_cjk_punct(prev))
+                    && (is_ideograph(next) || is_cjk_punct(next));
                 if !(joined || is_cjk_punct(prev) || is_cjk_punct(next)) {
                     out.push(' ');
                 }
@@ -39,7 +40,13 @@ mod tests {
 
     #[test]
     fn collapses_runs_and_joins_broken_chinese_lines() {
-        assert_eq!(CollapseWhitespace.normalize("  贷款\n 难，  ERP  系统\t"), "贷款难，ERP 系统");
-        assert_eq!(CollapseWhitespace.normalize("use  ERP\nsystem"), "use ERP system");
+        assert_eq!(
+            CollapseWhitespace.normalize("  贷款\n 难，  ERP  系统\t"),
+            "贷款难，ERP 系统"
+        );
+        assert_eq!(
+            CollapseWhitespace.normalize("use  ERP\nsystem"),
+            "use ERP system"
+        );
     }
 }

@@ -76,7 +76,8 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
         (ds.iter().min().copied(), ds.iter().max().copied())
     };
     let ids = |members: &[usize]| members.iter().map(|&m| items[m].item.id.clone()).collect();
-    let channels = |members: &[usize]| sorted_set(members.iter().map(|&m| items[m].channel.as_str()));
+    let channels =
+        |members: &[usize]| sorted_set(members.iter().map(|&m| items[m].channel.as_str()));
 
     let mut by_enterprise: BTreeMap<&str, Vec<ProblemLine>> = BTreeMap::new();
     let mut common = Vec::new();
@@ -84,7 +85,10 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
         let topic = items[group.representative].main_topic().to_string();
         let mut per_enterprise: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &m in &group.members {
-            per_enterprise.entry(items[m].enterprise.as_str()).or_default().push(m);
+            per_enterprise
+                .entry(items[m].enterprise.as_str())
+                .or_default()
+                .push(m);
         }
         for (enterprise, members) in &per_enterprise {
             let closest = members
@@ -97,17 +101,20 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
                 .map(|(m, _)| *m)
                 .expect("members");
             let (first, last) = dates(members);
-            by_enterprise.entry(enterprise).or_default().push(ProblemLine {
-                group: group.id.clone(),
-                problem: items[closest].text.clone(),
-                topic: topic.clone(),
-                count: members.len(),
-                channels: channels(members),
-                first,
-                last,
-                items: ids(members),
-                other_enterprises: per_enterprise.len() - 1,
-            });
+            by_enterprise
+                .entry(enterprise)
+                .or_default()
+                .push(ProblemLine {
+                    group: group.id.clone(),
+                    problem: items[closest].text.clone(),
+                    topic: topic.clone(),
+                    count: members.len(),
+                    channels: channels(members),
+                    first,
+                    last,
+                    items: ids(members),
+                    other_enterprises: per_enterprise.len() - 1,
+                });
         }
         if per_enterprise.len() >= 2 {
             let (first, last) = dates(&group.members);
@@ -143,7 +150,12 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
     let mut enterprises: Vec<EnterpriseList> = by_enterprise
         .into_iter()
         .map(|(enterprise, mut problems)| {
-            problems.sort_by(|a, b| b.count.cmp(&a.count).then(a.first.cmp(&b.first)).then(a.group.cmp(&b.group)));
+            problems.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then(a.first.cmp(&b.first))
+                    .then(a.group.cmp(&b.group))
+            });
             EnterpriseList {
                 enterprise: enterprise.to_string(),
                 regions: sorted_set(regions[enterprise].iter().copied()),
@@ -152,6 +164,13 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
             }
         })
         .collect();
-    enterprises.sort_by(|a, b| b.item_count.cmp(&a.item_count).then(a.enterprise.cmp(&b.enterprise)));
-    Lists { enterprises, common }
+    enterprises.sort_by(|a, b| {
+        b.item_count
+            .cmp(&a.item_count)
+            .then(a.enterprise.cmp(&b.enterprise))
+    });
+    Lists {
+        enterprises,
+        common,
+    }
 }

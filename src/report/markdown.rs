@@ -27,9 +27,19 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
         summary.rows_read,
         summary.rows_accepted,
         summary.rows_rejected,
-        if summary.rows_rejected > 0 { "（见文末及 rejects.csv）" } else { "" }
+        if summary.rows_rejected > 0 {
+            "（见文末及 rejects.csv）"
+        } else {
+            ""
+        }
     );
-    count_table(w, "按主题（主要主题）", "主题", &summary.by_topic, summary.items);
+    count_table(
+        w,
+        "按主题（主要主题）",
+        "主题",
+        &summary.by_topic,
+        summary.items,
+    );
     count_table(w, "按渠道", "渠道", &summary.by_channel, summary.items);
     count_table(w, "按地区", "地区", &summary.by_region, summary.items);
     count_table(w, "按月份", "月份", &summary.by_month, summary.items);
@@ -39,7 +49,10 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
         let _ = writeln!(w, "暂无两家及以上企业共同反映的问题。\n");
     } else {
         let _ = writeln!(w, "按反映企业数排序，其次按反映次数。\n");
-        let _ = writeln!(w, "| 序号 | 问题（代表性表述） | 主题 | 企业数 | 次数 | 渠道 | 共同关键词 |");
+        let _ = writeln!(
+            w,
+            "| 序号 | 问题（代表性表述） | 主题 | 企业数 | 次数 | 渠道 | 共同关键词 |"
+        );
         let _ = writeln!(w, "|---:|---|---|---:|---:|---|---|");
         for c in &lists.common {
             let _ = writeln!(
@@ -59,8 +72,19 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
 
     let _ = writeln!(w, "## 三、一企一清单\n");
     for e in &lists.enterprises {
-        let region = if e.regions.is_empty() { String::new() } else { format!("，{}", e.regions.join("、")) };
-        let _ = writeln!(w, "### {}（{}条，{}个问题{}）\n", e.enterprise, e.item_count, e.problems.len(), region);
+        let region = if e.regions.is_empty() {
+            String::new()
+        } else {
+            format!("，{}", e.regions.join("、"))
+        };
+        let _ = writeln!(
+            w,
+            "### {}（{}条，{}个问题{}）\n",
+            e.enterprise,
+            e.item_count,
+            e.problems.len(),
+            region
+        );
         for (n, p) in e.problems.iter().enumerate() {
             let mut notes = vec![p.topic.clone()];
             if p.count > 1 {
@@ -82,7 +106,14 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
         let _ = writeln!(w, "| 文件 | 行号 | 字段 | 原因 |");
         let _ = writeln!(w, "|---|---:|---|---|");
         for r in rejects {
-            let _ = writeln!(w, "| {} | {} | {} | {} |", cell(&r.source.file), r.source.row, r.field, cell(&r.reason));
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} |",
+                cell(&r.source.file),
+                r.source.row,
+                r.field,
+                cell(&r.reason)
+            );
         }
         let _ = writeln!(w);
     }
@@ -99,7 +130,11 @@ fn count_table(w: &mut String, heading: &str, label: &str, counts: &Counts, tota
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     }
     for (k, v) in rows {
-        let share = if total == 0 { 0.0 } else { *v as f64 * 100.0 / total as f64 };
+        let share = if total == 0 {
+            0.0
+        } else {
+            *v as f64 * 100.0 / total as f64
+        };
         let _ = writeln!(w, "| {k} | {v} | {share:.1}% |");
     }
     let _ = writeln!(w);

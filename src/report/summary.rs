@@ -60,7 +60,11 @@ impl Summary {
             items_updated: updated,
             enterprises: lists.enterprises.len(),
             groups: analysis.groups.len(),
-            merged_groups: analysis.groups.iter().filter(|g| g.members.len() > 1).count(),
+            merged_groups: analysis
+                .groups
+                .iter()
+                .filter(|g| g.members.len() > 1)
+                .count(),
             items_in_merged_groups: analysis
                 .groups
                 .iter()
@@ -76,7 +80,13 @@ impl Summary {
             by_month: Counts::new(),
             warnings: batch.warnings.clone(),
         };
-        let label = |v: &str| if v.is_empty() { UNKNOWN.to_string() } else { v.to_string() };
+        let label = |v: &str| {
+            if v.is_empty() {
+                UNKNOWN.to_string()
+            } else {
+                v.to_string()
+            }
+        };
         for a in &analysis.items {
             *s.by_topic.entry(a.main_topic().to_string()).or_default() += 1;
             for t in &a.topics {
@@ -86,7 +96,11 @@ impl Summary {
             *s.by_region.entry(label(&a.region)).or_default() += 1;
             let level = RegionLevel::of(&a.region).label().to_string();
             *s.by_region_level.entry(level).or_default() += 1;
-            let month = a.item.date.map(|d| d.month_key()).unwrap_or_else(|| UNKNOWN.into());
+            let month = a
+                .item
+                .date
+                .map(|d| d.month_key())
+                .unwrap_or_else(|| UNKNOWN.into());
             *s.by_month.entry(month).or_default() += 1;
         }
         s

@@ -18,7 +18,8 @@ pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<
     out.extend_from_slice(b"\xEF\xBB\xBF");
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(headers).map_err(|e| Error::output(path, e))?;
+        w.write_record(headers)
+            .map_err(|e| Error::output(path, e))?;
         for row in rows {
             w.write_record(row).map_err(|e| Error::output(path, e))?;
         }
@@ -66,8 +67,16 @@ pub fn write_outputs(
                 date(a.item.date),
                 a.channel.clone(),
                 a.region.clone(),
-                a.topics.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join("、"),
-                a.topics.iter().map(|t| format!("{:.2}", t.confidence)).collect::<Vec<_>>().join("、"),
+                a.topics
+                    .iter()
+                    .map(|t| t.topic.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                a.topics
+                    .iter()
+                    .map(|t| format!("{:.2}", t.confidence))
+                    .collect::<Vec<_>>()
+                    .join("、"),
                 a.topics
                     .iter()
                     .map(|t| format!("{}:{}", t.topic, t.terms.join("/")))
@@ -82,7 +91,22 @@ pub fn write_outputs(
         .collect();
     write_csv(
         &dir.join("items.csv"),
-        &["编号", "企业名称", "标题", "内容", "时间", "渠道", "地区", "主题", "主题置信度", "主题依据", "合并组", "组内条数", "来源文件", "来源行"],
+        &[
+            "编号",
+            "企业名称",
+            "标题",
+            "内容",
+            "时间",
+            "渠道",
+            "地区",
+            "主题",
+            "主题置信度",
+            "主题依据",
+            "合并组",
+            "组内条数",
+            "来源文件",
+            "来源行",
+        ],
         &items,
     )?;
 
@@ -107,7 +131,20 @@ pub fn write_outputs(
     }
     write_csv(
         &dir.join("enterprises.csv"),
-        &["企业名称", "地区", "序号", "问题", "主题", "次数", "渠道", "首次提出", "最近提出", "其他反映企业数", "合并组", "编号"],
+        &[
+            "企业名称",
+            "地区",
+            "序号",
+            "问题",
+            "主题",
+            "次数",
+            "渠道",
+            "首次提出",
+            "最近提出",
+            "其他反映企业数",
+            "合并组",
+            "编号",
+        ],
         &ent_rows,
     )?;
     write_json(&dir.join("enterprises.json"), &lists.enterprises)?;
@@ -135,7 +172,21 @@ pub fn write_outputs(
         .collect();
     write_csv(
         &dir.join("common_problems.csv"),
-        &["排名", "问题", "主题", "企业数", "次数", "反映企业", "渠道", "首次提出", "最近提出", "共同关键词", "相似度", "合并组", "编号"],
+        &[
+            "排名",
+            "问题",
+            "主题",
+            "企业数",
+            "次数",
+            "反映企业",
+            "渠道",
+            "首次提出",
+            "最近提出",
+            "共同关键词",
+            "相似度",
+            "合并组",
+            "编号",
+        ],
         &common,
     )?;
     write_json(&dir.join("common_problems.json"), &lists.common)?;
@@ -152,7 +203,14 @@ pub fn write_outputs(
             ]
         })
         .collect();
-    write_csv(&dir.join("rejects.csv"), &["文件", "行号", "字段", "原因", "原始内容"], &reject_rows)?;
+    write_csv(
+        &dir.join("rejects.csv"),
+        &["文件", "行号", "字段", "原因", "原始内容"],
+        &reject_rows,
+    )?;
     write_json(&dir.join("summary.json"), summary)?;
-    write_bytes(&dir.join("report.md"), render_markdown(summary, lists, rejects).as_bytes())
+    write_bytes(
+        &dir.join("report.md"),
+        render_markdown(summary, lists, rejects).as_bytes(),
+    )
 }

@@ -100,7 +100,10 @@ mod tests {
 
     fn analyzer() -> Analyzer {
         let seg = JiebaSegmenter::new("", "none", []).unwrap();
-        let stop: HashSet<String> = ["的", "希望", "企业"].iter().map(|s| s.to_string()).collect();
+        let stop: HashSet<String> = ["的", "希望", "企业"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let syn: HashMap<String, String> = [("贷款", "融资"), ("借钱", "融资")]
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -114,14 +117,21 @@ mod tests {
         let terms = a.terms("希望企业的贷款，ERP！");
         assert!(terms.contains(&"融资".to_string()), "{terms:?}");
         assert!(terms.contains(&"erp".to_string()), "{terms:?}");
-        assert!(!terms.iter().any(|t| t == "的" || t == "希望" || t == "，"), "{terms:?}");
+        assert!(
+            !terms.iter().any(|t| t == "的" || t == "希望" || t == "，"),
+            "{terms:?}"
+        );
     }
 
     #[test]
     fn token_offsets_cover_the_surface_word() {
         let a = analyzer();
         let text = "银行贷款难";
-        let t = a.tokens(text).into_iter().find(|t| t.term == "融资").unwrap();
+        let t = a
+            .tokens(text)
+            .into_iter()
+            .find(|t| t.term == "融资")
+            .unwrap();
         assert_eq!(&text[t.start..t.end], "贷款");
     }
 }

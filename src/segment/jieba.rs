@@ -64,7 +64,11 @@ impl Segmenter for JiebaSegmenter {
     }
 
     fn cut<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        self.jieba.cut(text, true).into_iter().map(|t| t.word).collect()
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .map(|t| t.word)
+            .collect()
     }
 }
 
@@ -75,7 +79,8 @@ mod tests {
     #[test]
     fn user_words_stay_whole() {
         let plain = JiebaSegmenter::new("", "none", []).unwrap();
-        let with = JiebaSegmenter::new("# 注释\n无还本续贷 20000 n\n", "user.dict", ["过桥资金"]).unwrap();
+        let with =
+            JiebaSegmenter::new("# 注释\n无还本续贷 20000 n\n", "user.dict", ["过桥资金"]).unwrap();
         let text = "希望推广无还本续贷，减少过桥资金";
         assert!(!plain.cut(text).contains(&"无还本续贷"));
         let words = with.cut(text);

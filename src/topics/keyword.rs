@@ -1,6 +1,7 @@
 //! Keyword topics: each distinct seed term found adds its weight (core 2, related 1) to its topic.
-//! A topic is given when its score reaches one core term's worth and at least half the best score,
-//! so a passing mention does not add a second topic but a real second subject does.
+//! A topic is given when its score reaches half the best score and either one of its core terms
+//! occurs or three related ones do: related terms (手续, 订单, 园区) mostly support, so a passing
+//! mention does not add a topic.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,10 @@ use super::{Taxonomy, TopicAssigner, TopicAssignment};
 
 const CORE_WEIGHT: f32 = 2.0;
 const RELATED_WEIGHT: f32 = 1.0;
-/// The least score that assigns a topic: one core term, or two related ones.
+/// The least score that assigns a topic with a core term.
 const MIN_SCORE: f32 = 2.0;
+/// Without a core term, this many related terms' worth is needed.
+const RELATED_ONLY_MIN: f32 = 3.0;
 /// A further topic needs this share of the best topic's score.
 const RELATIVE_MIN: f32 = 0.5;
 const MAX_TOPICS: usize = 3;
@@ -46,18 +49,27 @@ impl KeywordAssigner {
 impl TopicAssigner for KeywordAssigner {
     fn assign(&self, words: &[String]) -> Vec<TopicAssignment> {
         let mut scores = vec![0f32; self.names.len()];
+        let mut has_core = vec![false; self.names.len()];
         let mut terms: Vec<Vec<String>> = vec![Vec::new(); self.names.len()];
         for word in words {
             for &(topic, weight) in self.weights.get(word).into_iter().flatten() {
                 if !terms[topic].contains(word) {
                     terms[topic].push(word.clone());
                     scores[topic] += weight;
+                    has_core[topic] |= weight >= CORE_WEIGHT;
                 }
             }
         }
         let best = scores.iter().cloned().fold(0f32, f32::max);
         let mut chosen: Vec<usize> = (0..scores.len())
-            .filter(|&i| scores[i] >= MIN_SCORE && scores[i] >= RELATIVE_MIN * best)
+            .filter(|&i| {
+                let enough = if has_core[i] {
+                    MIN_SCORE
+                } else {
+                    RELATED_ONLY_MIN
+                };
+                scores[i] >= enough && scores[i] >= RELATIVE_MIN * best
+            })
             .collect();
         chosen.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         chosen.truncate(MAX_TOPICS);
@@ -127,8 +139,13 @@ fallback = true
     #[test]
     fn second_topic_needs_real_weight() {
         let two = assigner().assign(&words("厂房 抵押 贷款"));
-        assert_eq!(two.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(), vec!["金融信贷", "土地用地"]);
+        assert_eq!(
+            two.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(),
+            vec!["金融信贷", "土地用地"]
+        );
         let one = assigner().assign(&words("贷款 融资 银行 租金"));
+        // two related terms make a score of 2 but no core term: no second topic
+        assert_eq!(one[0].topic, "金融信贷");
         assert_eq!(one.len(), 1, "{one:?}");
     }
 
@@ -137,7 +154,7 @@ fallback = true
         let a = assigner().assign(&words("食堂 饭菜"));
         assert_eq!(a[0].topic, "其他");
         assert!(a[0].terms.is_empty());
-        // one related term is not enough
-        assert_eq!(assigner().assign(&words("利率"))[0].topic, "其他");
+        // two related terms alone are not enough
+        assert_eq!(assigner().assign(&words("利率 银行"))[0].topic, "其他");
     }
 }

@@ -110,7 +110,10 @@ fallback = true
     #[test]
     fn rejects_two_fallbacks_and_unknown_keys() {
         let two = format!("{OK}\n[[topic]]\nid = \"x\"\nname = \"杂项\"\nfallback = true\n");
-        assert!(Taxonomy::parse(&two, "t").unwrap_err().to_string().contains("fallback"));
+        assert!(Taxonomy::parse(&two, "t")
+            .unwrap_err()
+            .to_string()
+            .contains("fallback"));
         let typo = OK.replace("core =", "cores =");
         assert!(Taxonomy::parse(&typo, "t").is_err());
     }

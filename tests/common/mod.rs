@@ -25,20 +25,30 @@ pub fn run_into(out: &Path, inputs: &[&Path]) -> String {
         cmd.arg(i);
     }
     let output = cmd.output().unwrap();
-    assert!(output.status.success(), "run failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
 /// A CSV written by qingdan (UTF-8 with BOM) as header → value maps.
 pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
-    let text = text.strip_prefix('\u{FEFF}').expect("qingdan writes a BOM for Excel");
+    let text = text
+        .strip_prefix('\u{FEFF}')
+        .expect("qingdan writes a BOM for Excel");
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -71,7 +81,10 @@ pub fn gold_groups() -> HashMap<String, String> {
         .into_iter()
         .filter(|g| g.reject.is_none())
         .map(|g| {
-            let label = g.group.clone().unwrap_or_else(|| format!("single:{}", g.id));
+            let label = g
+                .group
+                .clone()
+                .unwrap_or_else(|| format!("single:{}", g.id));
             (g.id, label)
         })
         .collect()

@@ -28,9 +28,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn config(inputs: Vec<std::path::PathBuf>, a: InputArgs, workspace: Option<&Workspace>) -> anyhow::Result<RunConfig> {
+fn config(
+    inputs: Vec<std::path::PathBuf>,
+    a: InputArgs,
+    workspace: Option<&Workspace>,
+) -> anyhow::Result<RunConfig> {
     // `add` cuts text with the dictionaries the workspace was built with, unless told otherwise.
-    let dicts = a.dicts.or_else(|| workspace.map(|w| w.dicts_dir()).filter(|d| d.is_dir()));
+    let dicts = a
+        .dicts
+        .or_else(|| workspace.map(|w| w.dicts_dir()).filter(|d| d.is_dir()));
     Ok(RunConfig::new(inputs, a.sheet, &a.columns, dicts, a.quiet)?)
 }
 
@@ -62,7 +68,10 @@ fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
 
 fn print_summary(s: &Summary, dir: &Path) {
     for w in &s.warnings {
-        eprintln!("提示: {} 第{}行 {}: {}", w.source.file, w.source.row, w.field, w.message);
+        eprintln!(
+            "提示: {} 第{}行 {}: {}",
+            w.source.file, w.source.row, w.field, w.message
+        );
     }
     println!("{}，涉及企业{}家", s.headline(), s.enterprises);
     println!(
@@ -70,7 +79,11 @@ fn print_summary(s: &Summary, dir: &Path) {
         s.rows_read,
         s.rows_accepted,
         s.rows_rejected,
-        if s.rows_rejected > 0 { "（原因见 rejects.csv）" } else { "" }
+        if s.rows_rejected > 0 {
+            "（原因见 rejects.csv）"
+        } else {
+            ""
+        }
     );
     println!(
         "合并同类项：{}条归并为{}个问题，其中共性问题{}个",
@@ -90,7 +103,11 @@ fn print_summary(s: &Summary, dir: &Path) {
 fn open_index(dir: &Path) -> anyhow::Result<(SearchIndex, Pipeline)> {
     let ws = Workspace::new(dir);
     if !ws.exists() {
-        bail!("{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}", dir.display(), dir.display());
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
+            dir.display(),
+            dir.display()
+        );
     }
     let dicts_dir = ws.dicts_dir();
     let dicts = Dicts::load(dicts_dir.is_dir().then_some(dicts_dir.as_path()))?;
@@ -101,7 +118,9 @@ fn open_index(dir: &Path) -> anyhow::Result<(SearchIndex, Pipeline)> {
 
 fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
     value
-        .map(|v| Date::parse(v).with_context(|| format!("--{flag} “{v}” 不是日期，应如 2025-03-01")))
+        .map(|v| {
+            Date::parse(v).with_context(|| format!("--{flag} “{v}” 不是日期，应如 2025-03-01"))
+        })
         .transpose()
 }
 
@@ -118,7 +137,11 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
     };
     let hits = index.search(&n.text(&a.query), &filters, a.limit)?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
-    Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
@@ -130,11 +153,17 @@ fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
             };
             index.similar(&text, Some(id), date, a.limit)?
         }
-        (None, Some(text)) => index.similar(&pipeline.normalizer.text(text), None, None, a.limit)?,
+        (None, Some(text)) => {
+            index.similar(&pipeline.normalizer.text(text), None, None, a.limit)?
+        }
         (None, None) => unreachable!("clap requires an id or --text"),
     };
     print_hits(&hits, a.json, |h| format!("相似度 {:.2}", h.score))?;
-    Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if hits.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyhow::Result<()> {
@@ -162,7 +191,11 @@ fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyho
         }
         println!("   {}", h.snippet);
         if !h.shared_terms.is_empty() {
-            println!("   共同词: {}  合并组: {}", h.shared_terms.join("、"), h.group);
+            println!(
+                "   共同词: {}  合并组: {}",
+                h.shared_terms.join("、"),
+                h.group
+            );
         }
     }
     Ok(())
