@@ -14,8 +14,7 @@ use qingdan::corpus::corpus_bytes;
 use qingdan::dicts::Dicts;
 use qingdan::index::write_index;
 use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestOptions};
-use qingdan::merge::{merge, MergeDoc};
-use qingdan::pipeline::Pipeline;
+use qingdan::pipeline::{Analysis, Pipeline};
 use qingdan::progress::Progress;
 use qingdan::report::{build_lists, write_outputs, Summary};
 use qingdan::workspace::Workspace;
@@ -176,28 +175,20 @@ fn main() {
     });
     assert!(topics.iter().all(|&t| t >= 1), "every item has a topic");
 
-    let analysis = timed(&mut rows, "per-item stages (pipeline)", || {
-        pipeline.run(items.clone(), &Progress::hidden())
+    let analyzed = timed(&mut rows, "per-item stages together", || {
+        pipeline.analyze(items.clone(), &Progress::hidden())
     });
-    let groups = timed(&mut rows, "merge", || {
-        let docs: Vec<MergeDoc> = analysis
-            .items
-            .iter()
-            .map(|a| MergeDoc {
-                id: &a.item.id,
-                enterprise: &a.enterprise,
-                terms: &a.terms,
-                text: &a.text,
-            })
-            .collect();
-        merge(&docs, &pipeline.merge_config)
-    });
+    let groups = timed(&mut rows, "merge", || pipeline.merge(&analyzed));
     assert_eq!(
         groups.iter().map(|g| g.members.len()).sum::<usize>(),
-        analysis.items.len(),
+        analyzed.len(),
         "every item in one group"
     );
-    assert_eq!(groups, analysis.groups, "merge is deterministic");
+    assert_eq!(groups, pipeline.merge(&analyzed), "merge is deterministic");
+    let analysis = Analysis {
+        items: analyzed,
+        groups,
+    };
 
     let tmp = tempfile::tempdir().unwrap();
     timed(&mut rows, "index (tantivy)", || {

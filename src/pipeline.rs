@@ -112,8 +112,8 @@ impl Pipeline {
         }
     }
 
-    /// Every stage over a batch.
-    pub fn run(&self, items: Vec<Item>, progress: &Progress) -> Analysis {
+    /// The per-item stages over a batch, in parallel; output in input order.
+    pub fn analyze(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let bar = progress.stage("分词与主题", items.len());
         let items: Vec<AnalyzedItem> = items
             .into_par_iter()
@@ -124,7 +124,11 @@ impl Pipeline {
             })
             .collect();
         bar.finish_and_clear();
-        let spinner = progress.spinner("合并同类项");
+        items
+    }
+
+    /// Merges analysed items into groups.
+    pub fn merge(&self, items: &[AnalyzedItem]) -> Vec<Group> {
         let docs: Vec<MergeDoc> = items
             .iter()
             .map(|a| MergeDoc {
@@ -134,7 +138,14 @@ impl Pipeline {
                 text: &a.text,
             })
             .collect();
-        let groups = merge(&docs, &self.merge_config);
+        merge(&docs, &self.merge_config)
+    }
+
+    /// Every stage over a batch.
+    pub fn run(&self, items: Vec<Item>, progress: &Progress) -> Analysis {
+        let items = self.analyze(items, progress);
+        let spinner = progress.spinner("合并同类项");
+        let groups = self.merge(&items);
         spinner.finish_and_clear();
         Analysis { items, groups }
     }

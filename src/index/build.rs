@@ -22,7 +22,9 @@ pub fn write_index(dir: &Path, analysis: &Analysis, analyzer: Arc<Analyzer>) -> 
     index
         .tokenizers()
         .register(TOKENIZER_NAME, AnalyzerTokenizer::new(analyzer));
-    let mut writer = index.writer_with_num_threads(1, 100_000_000)?;
+    // tantivy tokenizes on its own threads: one per core, 50 MB of buffer each.
+    let threads = rayon::current_num_threads().clamp(1, 8);
+    let mut writer = index.writer_with_num_threads(threads, threads * 50_000_000)?;
     let group_of = analysis.group_of_item();
     for (i, a) in analysis.items.iter().enumerate() {
         let mut d = doc!(

@@ -118,14 +118,16 @@ impl SearchIndex {
             .collect()
     }
 
-    /// The items most like a text, scored by TF-IDF cosine (0–1). `exclude` drops an id (the item
-    /// itself); `until` keeps only items dated on or before it ("raised before?").
+    /// The items most like a text, scored by TF-IDF cosine (0–1), those below `min_score` left
+    /// out. `exclude` drops an id (the item itself); `until` keeps only items dated on or before
+    /// it ("raised before?").
     pub fn similar(
         &self,
         text: &str,
         exclude: Option<&str>,
         until: Option<Date>,
         limit: usize,
+        min_score: f32,
     ) -> Result<Vec<Hit>> {
         let terms = unique_terms(&self.analyzer, text);
         if terms.is_empty() {
@@ -154,6 +156,9 @@ impl SearchIndex {
                 first(&doc, self.schema.text)
             );
             let score = cosine(&query_vec, &idf.vector(&self.analyzer.terms(&doc_text)));
+            if score < min_score {
+                continue;
+            }
             let mut hit = self.hit(&doc, score, &terms);
             hit.snippet = hit.text.chars().take(80).collect();
             hits.push(hit);

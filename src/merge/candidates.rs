@@ -19,7 +19,7 @@ const FULL_BLOCK: usize = 24;
 const WINDOW: usize = 8;
 
 /// An item's blocking keys, from its word vector (by weight) and its text.
-fn keys(vector: &SparseVec, text_key: &str) -> (Vec<u64>, Vec<u32>) {
+fn keys(vector: &SparseVec, text_key: u64) -> (Vec<u64>, Vec<u32>) {
     let mut top: Vec<(u32, f32)> = vector.0.clone();
     top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(TOP_TERMS);
@@ -43,18 +43,14 @@ fn hash<T: Hash>(value: &T) -> u64 {
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, filtered by `keep`.
-pub fn candidate_pairs<F>(
-    vectors: &[SparseVec],
-    text_keys: &[String],
-    keep: F,
-) -> Vec<(u32, u32, f32)>
+pub fn candidate_pairs<F>(vectors: &[SparseVec], text_keys: &[u64], keep: F) -> Vec<(u32, u32, f32)>
 where
     F: Fn(u32, u32) -> Option<f32> + Sync,
 {
     let item_keys: Vec<(Vec<u64>, Vec<u32>)> = vectors
         .par_iter()
         .zip(text_keys.par_iter())
-        .map(|(v, t)| keys(v, t))
+        .map(|(v, t)| keys(v, *t))
         .collect();
     let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
     for (item, (ks, _)) in item_keys.iter().enumerate() {
@@ -106,7 +102,7 @@ mod tests {
     fn identical_texts_are_always_candidates_even_in_big_blocks() {
         let n = 200;
         let vectors = vec![SparseVec(vec![(0, 1.0)]); n];
-        let texts = vec!["同一段文字".to_string(); n];
+        let texts = vec![7u64; n];
         let pairs = candidate_pairs(&vectors, &texts, |_, _| Some(1.0));
         // every item is linked to its neighbour, so the block is connected...
         for i in 0..n as u32 - 1 {
@@ -122,7 +118,7 @@ mod tests {
     #[test]
     fn unrelated_items_are_not_paired() {
         let vectors = vec![SparseVec(vec![(0, 1.0)]), SparseVec(vec![(1, 1.0)])];
-        let texts = vec!["甲".to_string(), "乙".to_string()];
+        let texts = vec![1u64, 2];
         assert!(candidate_pairs(&vectors, &texts, |_, _| Some(1.0)).is_empty());
     }
 }

@@ -82,10 +82,14 @@ impl Group {
 
 /// Merges similar items. Output: every item in exactly one group; groups sorted by id.
 pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
-    let word_docs: Vec<&[String]> = docs.iter().map(|d| d.terms).collect();
-    let words = TfIdf::fit(&word_docs.iter().map(|t| t.to_vec()).collect::<Vec<_>>());
-    let char_docs: Vec<Vec<String>> = docs.par_iter().map(|d| char_bigrams(d.text)).collect();
+    let word_docs: Vec<Vec<&str>> = docs
+        .iter()
+        .map(|d| d.terms.iter().map(String::as_str).collect())
+        .collect();
+    let words = TfIdf::fit(&word_docs);
+    let char_docs: Vec<Vec<u64>> = docs.par_iter().map(|d| char_bigrams(d.text)).collect();
     let chars = TfIdf::fit(&char_docs);
+    drop(word_docs);
     let space = Space {
         words: &words.vectors,
         chars: &chars.vectors,
@@ -94,7 +98,9 @@ pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
     let floor = config
         .same_enterprise_threshold
         .min(config.cross_enterprise_threshold);
-    let text_keys: Vec<String> = char_docs.iter().map(|b| b.concat()).collect();
+    // Identical texts (after normalization, punctuation aside) share this key.
+    let text_keys: Vec<u64> = char_docs.iter().map(|b| text_hash(b)).collect();
+    drop(char_docs);
     let edges: Vec<Edge> = candidates::candidate_pairs(&words.vectors, &text_keys, |a, b| {
         let sim = space.sim(a as usize, b as usize);
         (sim >= floor).then_some(sim)
@@ -129,6 +135,13 @@ pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
+}
+
+fn text_hash(bigrams: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bigrams.hash(&mut h);
+    h.finish()
 }
 
 fn describe(

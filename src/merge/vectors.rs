@@ -2,6 +2,7 @@
 //! gives the same ids and the same numbers, whatever order rayon runs in.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use rayon::prelude::*;
 
@@ -59,11 +60,15 @@ pub struct TfIdf {
 
 impl TfIdf {
     /// Builds vectors for documents given as feature lists (repeats count, sublinearly).
-    pub fn fit<S: AsRef<str> + Sync>(docs: &[Vec<S>]) -> TfIdf {
-        let df: HashMap<&str, u32> = docs
+    /// Features are anything hashable and ordered: words, or packed character bigrams.
+    pub fn fit<T>(docs: &[Vec<T>]) -> TfIdf
+    where
+        T: Eq + Hash + Ord + Send + Sync + Copy + ToString,
+    {
+        let df: HashMap<T, u32> = docs
             .par_iter()
-            .fold(HashMap::new, |mut df: HashMap<&str, u32>, doc| {
-                let mut seen: Vec<&str> = doc.iter().map(AsRef::as_ref).collect();
+            .fold(HashMap::new, |mut df: HashMap<T, u32>, doc| {
+                let mut seen: Vec<T> = doc.clone();
                 seen.sort_unstable();
                 seen.dedup();
                 for t in seen {
@@ -77,9 +82,9 @@ impl TfIdf {
                 }
                 a
             });
-        let sorted: BTreeMap<&str, u32> = df.into_iter().collect();
+        let sorted: BTreeMap<T, u32> = df.into_iter().collect();
         let n = docs.len() as f32;
-        let ids: HashMap<&str, u32> = sorted
+        let ids: HashMap<T, u32> = sorted
             .keys()
             .enumerate()
             .map(|(i, t)| (*t, i as u32))
@@ -93,7 +98,7 @@ impl TfIdf {
             .map(|doc| {
                 let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
                 for t in doc {
-                    *counts.entry(ids[t.as_ref()]).or_default() += 1;
+                    *counts.entry(ids[t]).or_default() += 1;
                 }
                 let mut v: Vec<(u32, f32)> = counts
                     .into_iter()
@@ -115,10 +120,14 @@ impl TfIdf {
 }
 
 /// Character bigrams of a text's letters, digits and Chinese characters (punctuation and spaces
-/// are skipped): they catch shared wording that segmentation splits differently.
-pub fn char_bigrams(text: &str) -> Vec<String> {
+/// are skipped), each packed into one number: they catch shared wording that segmentation splits
+/// differently, without a string per bigram.
+pub fn char_bigrams(text: &str) -> Vec<u64> {
     let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| w.iter().collect()).collect()
+    chars
+        .windows(2)
+        .map(|w| ((w[0] as u64) << 32) | w[1] as u64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -127,7 +136,7 @@ mod tests {
 
     #[test]
     fn vectors_are_unit_length_and_deterministic() {
-        let docs = vec![
+        let docs: Vec<Vec<&str>> = vec![
             vec!["融资", "难", "融资"],
             vec!["用地", "紧张"],
             vec!["融资", "贵"],
@@ -152,6 +161,10 @@ mod tests {
 
     #[test]
     fn bigrams_skip_punctuation() {
-        assert_eq!(char_bigrams("贷款，难"), vec!["贷款", "款难"]);
+        let pack = |a: char, b: char| ((a as u64) << 32) | b as u64;
+        assert_eq!(
+            char_bigrams("贷款，难"),
+            vec![pack('贷', '款'), pack('款', '难')]
+        );
     }
 }

@@ -110,6 +110,9 @@ pub struct SimilarArgs {
     pub workspace: PathBuf,
     #[arg(long, short = 'n', default_value_t = 5)]
     pub limit: usize,
+    /// 相似度低于此值的不列出（0–1；合并同类项的门槛为 0.15）
+    #[arg(long, default_value_t = 0.10)]
+    pub min_score: f32,
     #[arg(long)]
     pub json: bool,
 }

@@ -151,10 +151,11 @@ fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
             let Some((text, date)) = index.item(id)? else {
                 bail!("工作目录中没有编号为“{id}”的意见建议");
             };
-            index.similar(&text, Some(id), date, a.limit)?
+            index.similar(&text, Some(id), date, a.limit, a.min_score)?
         }
         (None, Some(text)) => {
-            index.similar(&pipeline.normalizer.text(text), None, None, a.limit)?
+            let text = pipeline.normalizer.text(text);
+            index.similar(&text, None, None, a.limit, a.min_score)?
         }
         (None, None) => unreachable!("clap requires an id or --text"),
     };
@@ -172,7 +173,7 @@ fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyho
         return Ok(());
     }
     if hits.is_empty() {
-        println!("没有找到匹配的意见建议");
+        println!("没有找到匹配或相似的意见建议");
     }
     for (i, h) in hits.iter().enumerate() {
         println!(
