@@ -109,6 +109,9 @@ impl Summary {
     /// The overview sentence, e.g. “收集问题建议556个(其中市级123个、区县433个)”.
     pub fn headline(&self) -> String {
         let level = |l: RegionLevel| self.by_region_level.get(l.label()).copied().unwrap_or(0);
+        if level(RegionLevel::Unknown) == self.items {
+            return format!("收集问题建议{}个(均未注明地区)", self.items);
+        }
         let mut parts = vec![
             format!("市级{}个", level(RegionLevel::City)),
             format!("区县{}个", level(RegionLevel::District)),
