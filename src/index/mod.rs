@@ -12,3 +12,104 @@ pub use build::write_index;
 pub use schema::IndexSchema;
 pub use search::{Filters, Hit, SearchIndex};
 pub use tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Date;
+    use crate::dicts::Dicts;
+    use crate::pipeline::Pipeline;
+    use crate::progress::Progress;
+    use crate::record::{Item, SourceRef};
+
+    fn item(id: &str, enterprise: &str, text: &str, day: u32) -> Item {
+        Item {
+            id: id.into(),
+            enterprise: enterprise.into(),
+            title: String::new(),
+            text: text.into(),
+            date: Date::new(2025, 4, day),
+            channel: "走访".into(),
+            region: "江北区".into(),
+            source: SourceRef {
+                file: "t.csv".into(),
+                row: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn index_search_filters_and_similar() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let items = vec![
+            item(
+                "a",
+                "恒通物流集团有限公司",
+                "银行贷款要求房产抵押，轻资产企业贷不到款",
+                1,
+            ),
+            item("b", "绿源食品有限公司", "冷链车辆进城限行，通行证难办", 5),
+            item(
+                "c",
+                "金桥建材有限公司",
+                "工业用地指标紧张，标准厂房租金偏高",
+                9,
+            ),
+        ];
+        let analysis = pipeline.run(items, &Progress::hidden());
+        let dir = tempfile::tempdir().unwrap();
+        write_index(dir.path(), &analysis, pipeline.analyzer.clone()).unwrap();
+        let index = SearchIndex::open(dir.path(), pipeline.analyzer.clone()).unwrap();
+        assert_eq!(index.len(), 3);
+
+        // 借钱 is a synonym of 贷款: found though the word never occurs; highlighted in the text.
+        let hits = index.search("借钱", &Filters::default(), 10).unwrap();
+        assert_eq!(
+            hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            vec!["a"]
+        );
+        assert!(hits[0].snippet.contains("贷款】"), "{}", hits[0].snippet);
+
+        let only_land = Filters {
+            topic: Some("土地用地".into()),
+            ..Filters::default()
+        };
+        assert!(index.search("贷款", &only_land, 10).unwrap().is_empty());
+        let after = Filters {
+            from: Date::new(2025, 4, 2),
+            ..Filters::default()
+        };
+        assert!(index
+            .search("贷款 限行", &after, 10)
+            .unwrap()
+            .iter()
+            .all(|h| h.id == "b"));
+        let by_name = Filters {
+            enterprise: Some("恒通".into()),
+            ..Filters::default()
+        };
+        assert_eq!(index.search("贷款 限行", &by_name, 10).unwrap().len(), 1);
+
+        let similar = index
+            .similar("第一次贷款银行要房产抵押", None, None, 5, 0.1)
+            .unwrap();
+        assert_eq!(similar.first().map(|h| h.id.as_str()), Some("a"));
+        assert!(similar.iter().all(|h| h.score >= 0.1 && h.score <= 1.0001));
+        // earlier-only and excluding itself
+        let (text, date) = index.item("c").unwrap().unwrap();
+        let before_c = index.similar(&text, Some("c"), date, 5, 0.0).unwrap();
+        assert!(before_c.iter().all(|h| h.id != "c"));
+        assert!(index
+            .search("火星", &Filters::default(), 5)
+            .unwrap()
+            .is_empty());
+
+        // Reopening registers the tokenizer again.
+        drop(index);
+        let again = SearchIndex::open(dir.path(), pipeline.analyzer.clone()).unwrap();
+        assert_eq!(
+            again.search("冷链", &Filters::default(), 5).unwrap()[0].id,
+            "b"
+        );
+    }
+}

@@ -42,7 +42,9 @@ fn hash<T: Hash>(value: &T) -> u64 {
     h.finish()
 }
 
-/// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, filtered by `keep`.
+/// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, kept where `keep` gives a
+/// similarity. Work is done per item — its candidates gathered from all its blocks and deduplicated
+/// before any similarity is computed — so memory holds the kept edges, not every candidate.
 pub fn candidate_pairs<F>(vectors: &[SparseVec], text_keys: &[u64], keep: F) -> Vec<(u32, u32, f32)>
 where
     F: Fn(u32, u32) -> Option<f32> + Sync,
@@ -52,43 +54,55 @@ where
         .zip(text_keys.par_iter())
         .map(|(v, t)| keys(v, *t))
         .collect();
-    let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
     for (item, (ks, _)) in item_keys.iter().enumerate() {
         for k in ks {
-            blocks.entry(*k).or_default().push(item as u32);
+            by_key.entry(*k).or_default().push(item as u32);
         }
     }
-    let mut blocks: Vec<(u64, Vec<u32>)> =
-        blocks.into_iter().filter(|(_, m)| m.len() > 1).collect();
-    blocks.sort_unstable_by_key(|(k, _)| *k);
-    let mut pairs: Vec<(u32, u32, f32)> = blocks
+    let mut blocks: Vec<Vec<u32>> = by_key.into_values().filter(|m| m.len() > 1).collect();
+    // Neighbours by top terms: in a large block, members that share more of them sit together.
+    blocks
         .par_iter_mut()
-        .flat_map_iter(|(_, members)| {
-            let mut found = Vec::new();
-            if members.len() <= FULL_BLOCK {
-                for (i, &a) in members.iter().enumerate() {
-                    for &b in &members[i + 1..] {
-                        found.extend(keep(a, b).map(|s| (a, b, s)));
-                    }
-                }
-            } else {
-                // Neighbours by top terms: members that share more of them sit together.
-                members.sort_by(|&a, &b| {
-                    item_keys[a as usize]
-                        .1
-                        .cmp(&item_keys[b as usize].1)
-                        .then(a.cmp(&b))
-                });
-                for (i, &a) in members.iter().enumerate() {
-                    for &b in members[i + 1..].iter().take(WINDOW) {
-                        let (x, y) = (a.min(b), a.max(b));
-                        found.extend(keep(x, y).map(|s| (x, y, s)));
-                    }
+        .filter(|m| m.len() > FULL_BLOCK)
+        .for_each(|m| {
+            m.sort_by(|&a, &b| {
+                item_keys[a as usize]
+                    .1
+                    .cmp(&item_keys[b as usize].1)
+                    .then(a.cmp(&b))
+            })
+        });
+    let mut member_of: Vec<Vec<(u32, u32)>> = vec![Vec::new(); vectors.len()];
+    for (b, members) in blocks.iter().enumerate() {
+        for (pos, &m) in members.iter().enumerate() {
+            member_of[m as usize].push((b as u32, pos as u32));
+        }
+    }
+    let mut pairs: Vec<(u32, u32, f32)> = (0..vectors.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|a| {
+            let mut found: Vec<u32> = Vec::new();
+            for &(b, pos) in &member_of[a as usize] {
+                let members = &blocks[b as usize];
+                if members.len() <= FULL_BLOCK {
+                    found.extend(members.iter().filter(|&&m| m > a));
+                } else {
+                    found.extend(members[pos as usize + 1..].iter().take(WINDOW));
                 }
             }
+            found.sort_unstable();
+            found.dedup();
             found
+                .into_iter()
+                .filter_map(|b| {
+                    let (x, y) = (a.min(b), a.max(b));
+                    keep(x, y).map(|s| (x, y, s))
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
+    // A pair met from both ends (windows in two blocks) is kept once.
     pairs.sort_unstable_by_key(|p| (p.0, p.1));
     pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     pairs

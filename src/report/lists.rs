@@ -174,3 +174,114 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
         common,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::Group;
+    use crate::pipeline::AnalyzedItem;
+    use crate::record::{Item, SourceRef};
+    use crate::topics::TopicAssignment;
+
+    fn item(id: &str, enterprise: &str, channel: &str, day: u32) -> AnalyzedItem {
+        AnalyzedItem {
+            item: Item {
+                id: id.into(),
+                enterprise: enterprise.into(),
+                title: String::new(),
+                text: format!("内容{id}"),
+                date: Date::new(2025, 3, day),
+                channel: channel.into(),
+                region: "江北区".into(),
+                source: SourceRef {
+                    file: "t.csv".into(),
+                    row: 2,
+                },
+            },
+            enterprise: enterprise.into(),
+            channel: channel.into(),
+            region: "江北区".into(),
+            title: String::new(),
+            text: format!("内容{id}"),
+            terms: vec![],
+            topics: vec![TopicAssignment {
+                topic: "金融信贷".into(),
+                score: 2.0,
+                confidence: 0.6,
+                terms: vec![],
+            }],
+        }
+    }
+
+    fn group(id: &str, members: Vec<usize>, rep: usize) -> Group {
+        let similarity = members
+            .iter()
+            .map(|&m| if m == rep { 1.0 } else { 0.5 })
+            .collect();
+        Group {
+            id: id.into(),
+            members,
+            representative: rep,
+            similarity,
+            shared_terms: vec![],
+        }
+    }
+
+    #[test]
+    fn common_problems_rank_by_enterprises_then_items() {
+        let items = vec![
+            item("1", "甲", "走访", 1),
+            item("2", "甲", "线上", 9),
+            item("3", "乙", "电话", 3),
+            item("4", "丙", "走访", 4),
+            item("5", "丁", "走访", 5),
+            item("6", "戊", "走访", 6),
+            item("7", "戊", "走访", 7),
+        ];
+        let analysis = Analysis {
+            items,
+            groups: vec![
+                group("G-1", vec![0, 1, 2], 0), // 2 enterprises, 3 items
+                group("G-4", vec![3, 4], 3),    // 2 enterprises, 2 items
+                group("G-6", vec![5, 6], 5),    // one enterprise twice: not common
+            ],
+        };
+        let lists = build_lists(&analysis);
+        let ranked: Vec<(&str, usize, usize)> = lists
+            .common
+            .iter()
+            .map(|c| (c.group.as_str(), c.enterprise_count, c.rank))
+            .collect();
+        assert_eq!(ranked, vec![("G-1", 2, 1), ("G-4", 2, 2)]);
+        // 甲's two items of G-1 are one line with both channels and its first and last date.
+        let jia = lists
+            .enterprises
+            .iter()
+            .find(|e| e.enterprise == "甲")
+            .unwrap();
+        assert_eq!(jia.problems.len(), 1);
+        let line = &jia.problems[0];
+        assert_eq!((line.count, line.other_enterprises), (2, 1));
+        assert_eq!(line.channels, vec!["线上", "走访"]);
+        assert_eq!(
+            (line.first, line.last),
+            (Date::new(2025, 3, 1), Date::new(2025, 3, 9))
+        );
+        // more items first; ties by name
+        let order: Vec<(&str, usize)> = lists
+            .enterprises
+            .iter()
+            .map(|e| (e.enterprise.as_str(), e.item_count))
+            .collect();
+        assert_eq!(
+            order,
+            vec![("戊", 2), ("甲", 2), ("丁", 1), ("丙", 1), ("乙", 1)]
+        );
+        let wu = lists
+            .enterprises
+            .iter()
+            .find(|e| e.enterprise == "戊")
+            .unwrap();
+        assert_eq!((wu.item_count, wu.problems.len()), (2, 1));
+    }
+}

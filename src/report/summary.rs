@@ -122,3 +122,45 @@ impl Summary {
         format!("收集问题建议{}个(其中{})", self.items, parts.join("、"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(levels: &[(&str, usize)], items: usize) -> Summary {
+        Summary {
+            files: vec![],
+            rows_read: items,
+            rows_accepted: items,
+            rows_rejected: 0,
+            rows_add_up: true,
+            items,
+            items_updated: 0,
+            enterprises: 0,
+            groups: 0,
+            merged_groups: 0,
+            items_in_merged_groups: 0,
+            common_problems: 0,
+            by_topic: Counts::new(),
+            by_any_topic: Counts::new(),
+            by_channel: Counts::new(),
+            by_region_level: levels.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            by_region: Counts::new(),
+            by_month: Counts::new(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn headline_reads_like_a_report() {
+        let s = summary(&[("市级", 123), ("区县", 433)], 556);
+        assert_eq!(s.headline(), "收集问题建议556个(其中市级123个、区县433个)");
+        let s = summary(&[("市级", 1), ("区县", 2), ("未注明", 3)], 6);
+        assert_eq!(
+            s.headline(),
+            "收集问题建议6个(其中市级1个、区县2个、未注明地区3个)"
+        );
+        let s = summary(&[("未注明", 4)], 4);
+        assert_eq!(s.headline(), "收集问题建议4个(均未注明地区)");
+    }
+}

@@ -97,3 +97,28 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod snapshot {
+    use crate::dicts::Dicts;
+    use crate::segment::{JiebaSegmenter, Segmenter};
+
+    /// How the shipped dictionaries cut typical suggestions; a change here changes topics and merges.
+    #[test]
+    fn cuts_domain_sentences_with_shipped_dictionary() {
+        let d = Dicts::embedded().unwrap();
+        let s = JiebaSegmenter::new(&d.user_dict, "user.dict", d.taxonomy.terms()).unwrap();
+        let sentences = [
+            "希望推广无还本续贷，减少企业过桥资金成本",
+            "专精特新企业首贷难，银行要求不动产抵押",
+            "工业用地指标紧张，标准厂房租金偏高",
+            "节后招工难，一线普工流失严重，希望建设人才公寓",
+            "峰谷电价调整后用电成本上升，报装接电时间长",
+            "货车限行，冷链物流车辆通行证难办",
+            "研发费用加计扣除和留抵退税政策落实",
+            "政府部门拖欠账款，中小企业回款难",
+        ];
+        let cut: Vec<String> = sentences.iter().map(|t| s.cut(t).join(" / ")).collect();
+        insta::assert_snapshot!(cut.join("\n"));
+    }
+}
