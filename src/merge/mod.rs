@@ -196,20 +196,27 @@ fn shared_terms(members: &[usize], docs: &[MergeDoc], words: &TfIdf) -> Vec<Stri
             .map(|i| words.idf[i])
             .unwrap_or(0.0)
     };
+    // Single characters and numbers explain nothing to a reader.
     let mut shared: Vec<(&str, usize)> = count
         .into_iter()
-        .filter(|(t, c)| *c >= need && !t.chars().all(|ch| ch.is_ascii_digit()))
+        .filter(|(t, c)| {
+            *c >= need && t.chars().count() >= 2 && !t.chars().all(|ch| ch.is_ascii_digit())
+        })
         .collect();
+    // Longer words first among equals, so 子女入学 is listed and its parts 子女, 入学 are not.
     shared.sort_by(|a, b| {
         b.1.cmp(&a.1)
+            .then(b.0.chars().count().cmp(&a.0.chars().count()))
             .then(idf(b.0).total_cmp(&idf(a.0)))
             .then(a.0.cmp(b.0))
     });
-    shared
-        .into_iter()
-        .take(6)
-        .map(|(t, _)| t.to_string())
-        .collect()
+    let mut kept: Vec<&str> = Vec::new();
+    for (t, _) in shared {
+        if !kept.iter().any(|k| k.contains(t)) {
+            kept.push(t);
+        }
+    }
+    kept.into_iter().take(6).map(str::to_string).collect()
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub struct EnterpriseList {
 pub struct CommonProblem {
     pub rank: usize,
     pub group: String,
+    /// The representative's title (often empty in meeting notes).
+    pub title: String,
     pub problem: String,
     pub topic: String,
     pub enterprise_count: usize,
@@ -121,6 +123,7 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
             common.push(CommonProblem {
                 rank: 0,
                 group: group.id.clone(),
+                title: items[group.representative].title.clone(),
                 problem: items[group.representative].text.clone(),
                 topic,
                 enterprise_count: per_enterprise.len(),

@@ -48,7 +48,10 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
     if lists.common.is_empty() {
         let _ = writeln!(w, "暂无两家及以上企业共同反映的问题。\n");
     } else {
-        let _ = writeln!(w, "按反映企业数排序，其次按反映次数。\n");
+        let _ = writeln!(
+            w,
+            "按反映企业数排序，其次按反映次数；完整表述见 common_problems.csv。\n"
+        );
         let _ = writeln!(
             w,
             "| 序号 | 问题（代表性表述） | 主题 | 企业数 | 次数 | 渠道 | 共同关键词 |"
@@ -59,7 +62,7 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
                 w,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 c.rank,
-                cell(&c.problem),
+                cell(&short_statement(&c.title, &c.problem)),
                 c.topic,
                 c.enterprise_count,
                 c.count,
@@ -138,6 +141,19 @@ fn count_table(w: &mut String, heading: &str, label: &str, counts: &Counts, tota
         let _ = writeln!(w, "| {k} | {v} | {share:.1}% |");
     }
     let _ = writeln!(w);
+}
+
+/// A table needs a short statement: the title if there is one, else the text's opening.
+fn short_statement(title: &str, text: &str) -> String {
+    const MAX_CHARS: usize = 60;
+    if !title.is_empty() {
+        return title.to_string();
+    }
+    if text.chars().count() <= MAX_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX_CHARS).collect();
+    format!("{head}…")
 }
 
 /// A table cell: no line breaks or pipes.
