@@ -79,7 +79,7 @@ pub fn write_outputs(
                     .join("、"),
                 a.topics
                     .iter()
-                    .map(|t| format!("{}:{}", t.topic, t.terms.join("/")))
+                    .map(|t| format!("{}({}):{}", t.topic, t.score, t.terms.join("/")))
                     .collect::<Vec<_>>()
                     .join("；"),
                 g.id.clone(),
