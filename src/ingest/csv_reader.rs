@@ -1,7 +1,7 @@
 //! CSV and TSV: the delimiter is sniffed from the header line; rows are numbered as Excel shows
 //! them (header = row 1).
 
-use super::table::{Table, TableRow};
+use super::table::{Table, TableBuilder};
 use crate::{Error, Result};
 
 /// Parses decoded CSV text into a table.
@@ -19,8 +19,7 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut headers: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
+    let mut table = TableBuilder::default();
     for (index, record) in reader.records().enumerate() {
         let row = index + 1;
         let record = record.map_err(|e| Error::Row {
@@ -28,65 +27,19 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
             row,
             reason: format!("CSV 格式错误: {e}"),
         })?;
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        let Some(header) = &headers else {
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue; // blank lines above the header are not rows
-            }
-            headers = Some(header_names(&cells));
-            continue;
-        };
-        let problem = extra_cells_problem(header.len(), &cells);
-        rows.push(TableRow {
-            row,
-            cells,
-            problem,
-        });
+        table.push(row, record.iter().map(str::to_string).collect());
     }
-    let headers = headers.ok_or_else(|| Error::NotATable {
+    let table = table.finish(file).ok_or_else(|| Error::NotATable {
         file: file.to_string(),
         reason: "没有表头行".into(),
     })?;
-    if headers.len() < 2 {
+    if table.headers.len() < 2 {
         return Err(Error::NotATable {
             file: file.to_string(),
             reason: "只有一列，找不到逗号或制表符分隔的表头".into(),
         });
     }
-    Ok(Table {
-        file: file.to_string(),
-        headers,
-        rows,
-    })
-}
-
-/// Trimmed header names; a blank header becomes 列N so messages can still name it.
-pub(super) fn header_names(cells: &[String]) -> Vec<String> {
-    cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let name = c.trim().trim_start_matches('\u{FEFF}').trim();
-            if name.is_empty() {
-                format!("列{}", i + 1)
-            } else {
-                name.to_string()
-            }
-        })
-        .collect()
-}
-
-/// A row with non-empty cells beyond the header usually has an unquoted delimiter in its text:
-/// its fields cannot be trusted, so it is rejected rather than guessed.
-pub(super) fn extra_cells_problem(header_len: usize, cells: &[String]) -> Option<String> {
-    let extra = cells.iter().skip(header_len).any(|c| !c.trim().is_empty());
-    extra.then(|| {
-        format!(
-            "有{}个单元格，多于表头的{}列（内容中可能有未加引号的分隔符）",
-            cells.len(),
-            header_len
-        )
-    })
+    Ok(table)
 }
 
 #[cfg(test)]

@@ -10,6 +10,70 @@ pub struct TableRow {
     pub problem: Option<String>,
 }
 
+/// Builds a table row by row: blank rows above the header are skipped, the first non-blank row is
+/// the header, and a row with cells beyond the header is marked as a problem.
+#[derive(Debug, Default)]
+pub(super) struct TableBuilder {
+    headers: Option<Vec<String>>,
+    rows: Vec<TableRow>,
+}
+
+impl TableBuilder {
+    /// Adds the row numbered `row` (as the user sees it).
+    pub fn push(&mut self, row: usize, cells: Vec<String>) {
+        let Some(header) = &self.headers else {
+            if !cells.iter().all(|c| c.trim().is_empty()) {
+                self.headers = Some(header_names(&cells));
+            }
+            return;
+        };
+        let problem = extra_cells_problem(header.len(), &cells);
+        self.rows.push(TableRow {
+            row,
+            cells,
+            problem,
+        });
+    }
+
+    /// The table, or `None` when no header was found.
+    pub fn finish(self, file: &str) -> Option<Table> {
+        Some(Table {
+            file: file.to_string(),
+            headers: self.headers?,
+            rows: self.rows,
+        })
+    }
+}
+
+/// Trimmed header names; a blank header becomes 列N so messages can still name it.
+fn header_names(cells: &[String]) -> Vec<String> {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let name = c.trim().trim_start_matches('\u{FEFF}').trim();
+            if name.is_empty() {
+                format!("列{}", i + 1)
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A row with non-empty cells beyond the header usually has an unquoted delimiter in its text:
+/// its fields cannot be trusted, so it is rejected rather than guessed.
+fn extra_cells_problem(header_len: usize, cells: &[String]) -> Option<String> {
+    let extra = cells.iter().skip(header_len).any(|c| !c.trim().is_empty());
+    extra.then(|| {
+        format!(
+            "有{}个单元格，多于表头的{}列（内容中可能有未加引号的分隔符）",
+            cells.len(),
+            header_len
+        )
+    })
+}
+
 /// A file's header and rows, as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {

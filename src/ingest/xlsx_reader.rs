@@ -5,8 +5,7 @@ use std::io::Cursor;
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
-use super::csv_reader::{extra_cells_problem, header_names};
-use super::table::{Table, TableRow};
+use super::table::{Table, TableBuilder};
 use crate::date::Date;
 use crate::{Error, Result};
 
@@ -39,30 +38,14 @@ pub fn read(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
         .worksheet_range(&name)
         .map_err(|e| not_a_table(format!("工作表“{name}”无法读取: {e}")))?;
     let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut headers: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
+    let mut table = TableBuilder::default();
     for (i, cells) in range.rows().enumerate() {
-        let row = first_row + i + 1; // Excel's own row number
-        let cells: Vec<String> = cells.iter().map(cell_text).collect();
-        let Some(header) = &headers else {
-            if !cells.iter().all(|c| c.trim().is_empty()) {
-                headers = Some(header_names(&cells));
-            }
-            continue;
-        };
-        let problem = extra_cells_problem(header.len(), &cells);
-        rows.push(TableRow {
-            row,
-            cells,
-            problem,
-        });
+        // Excel's own row number, wherever the used range starts.
+        table.push(first_row + i + 1, cells.iter().map(cell_text).collect());
     }
-    let headers = headers.ok_or_else(|| not_a_table(format!("工作表“{name}”是空的")))?;
-    Ok(Table {
-        file: format!("{file}[{name}]"),
-        headers,
-        rows,
-    })
+    table
+        .finish(&format!("{file}[{name}]"))
+        .ok_or_else(|| not_a_table(format!("工作表“{name}”是空的")))
 }
 
 fn cell_text(cell: &Data) -> String {

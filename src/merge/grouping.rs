@@ -121,15 +121,20 @@ impl Groups {
 mod tests {
     use super::*;
 
-    #[test]
-    fn no_chaining_through_a_middle_item() {
-        // A~B and B~C are close, A and C are not: C must not join A's group.
+    /// A, B, C in a row: A~B and B~C at cosine 0.707, A and C at 0.
+    fn three_in_a_row() -> Vec<SparseVec> {
         let s = std::f32::consts::FRAC_1_SQRT_2;
-        let words = vec![
+        vec![
             SparseVec(vec![(0, 1.0)]),
             SparseVec(vec![(0, s), (1, s)]),
             SparseVec(vec![(1, 1.0)]),
-        ];
+        ]
+    }
+
+    #[test]
+    fn no_chaining_through_a_middle_item() {
+        // A~B and B~C are close, A and C are not: C must not join A's group.
+        let words = three_in_a_row();
         let space = Space {
             words: &words,
             chars: &words,
@@ -156,12 +161,7 @@ mod tests {
 
     #[test]
     fn single_linkage_would_have_chained() {
-        let s = std::f32::consts::FRAC_1_SQRT_2;
-        let words = vec![
-            SparseVec(vec![(0, 1.0)]),
-            SparseVec(vec![(0, s), (1, s)]),
-            SparseVec(vec![(1, 1.0)]),
-        ];
+        let words = three_in_a_row();
         let space = Space {
             words: &words,
             chars: &words,
