@@ -18,6 +18,7 @@ use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestO
 use qingdan::pipeline::{Analysis, Pipeline};
 use qingdan::progress::Progress;
 use qingdan::report::{build_lists, write_outputs, Summary};
+use qingdan::topics::FeatureInput;
 use qingdan::workspace::Workspace;
 
 /// Counts live heap bytes and their peak, so each stage's high-water mark can be reported.
@@ -173,7 +174,15 @@ fn main() {
     let topics: Vec<usize> = timed(&mut rows, "topics", || {
         words
             .par_iter()
-            .map(|w| pipeline.topics.assign(w).len())
+            .zip(&texts)
+            .map(|(w, t)| {
+                let input = FeatureInput {
+                    title_words: &[],
+                    text_words: w,
+                    text: t,
+                };
+                pipeline.topics.assign(&input).len()
+            })
             .collect()
     });
     assert!(topics.iter().all(|&t| t >= 1), "every item has a topic");

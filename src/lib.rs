@@ -23,6 +23,7 @@ pub mod record;
 pub mod report;
 pub mod segment;
 pub mod topics;
+pub mod training;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -12,7 +12,7 @@ use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
 use crate::segment::{Analyzer, JiebaSegmenter};
-use crate::topics::{KeywordAssigner, TopicAssigner, TopicAssignment};
+use crate::topics::{FeatureInput, KeywordAssigner, TopicAssigner, TopicAssignment, TopicModel};
 use crate::Result;
 
 /// An item after the per-item stages.
@@ -36,6 +36,28 @@ impl AnalyzedItem {
     /// The main topic's name.
     pub fn main_topic(&self) -> &str {
         self.topics.first().map(|t| t.topic.as_str()).unwrap_or("")
+    }
+}
+
+/// A title and text, normalized and cut into words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub title: String,
+    pub text: String,
+    /// Title and text joined, as topic features and the index see them.
+    pub both: String,
+    pub title_words: Vec<String>,
+    pub text_words: Vec<String>,
+}
+
+impl Prepared {
+    /// The input of a topic assigner.
+    pub fn input(&self) -> FeatureInput<'_> {
+        FeatureInput {
+            title_words: &self.title_words,
+            text_words: &self.text_words,
+            text: &self.both,
+        }
     }
 }
 
@@ -85,27 +107,46 @@ impl Pipeline {
         })
     }
 
-    /// Normalize, segment and assign topics to one item.
-    pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
-        let title = self.normalizer.text(&item.title);
-        let text = self.normalizer.text(&item.text);
+    /// Uses a learned topic model instead of the keyword taxonomy.
+    pub fn with_model(mut self, model: TopicModel) -> Self {
+        self.topics = Box::new(model);
+        self
+    }
+
+    /// Normalizes and segments a title and text, the one way both running and training see them.
+    pub fn prepare(&self, title: &str, text: &str) -> Prepared {
+        let title = self.normalizer.text(title);
+        let text = self.normalizer.text(text);
         let both = if title.is_empty() {
             text.clone()
         } else {
             format!("{title}。{text}")
         };
-        let words = self.analyzer.words(&both);
-        let terms = words
+        Prepared {
+            title_words: self.analyzer.words(&title),
+            text_words: self.analyzer.words(&text),
+            title,
+            text,
+            both,
+        }
+    }
+
+    /// Normalize, segment and assign topics to one item.
+    pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
+        let p = self.prepare(&item.title, &item.text);
+        let topics = self.topics.assign(&p.input());
+        let terms = p
+            .title_words
             .iter()
+            .chain(&p.text_words)
             .map(|w| self.analyzer.canonical(w).to_string())
             .collect();
-        let topics = self.topics.assign(&words);
         AnalyzedItem {
             enterprise: self.normalizer.name(&item.enterprise),
             channel: self.normalizer.name(&item.channel),
             region: self.normalizer.name(&item.region),
-            title,
-            text,
+            title: p.title,
+            text: p.text,
             terms,
             topics,
             item,

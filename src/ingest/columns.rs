@@ -14,11 +14,14 @@ pub enum Field {
     Date,
     Channel,
     Region,
+    /// The topic label of labelled history (for `train` and `eval`).
+    Label,
 }
 
 impl Field {
-    pub const ALL: [Field; 7] = [
+    pub const ALL: [Field; 8] = [
         Field::Text,
+        Field::Label,
         Field::Enterprise,
         Field::Title,
         Field::Id,
@@ -37,6 +40,7 @@ impl Field {
             Field::Date => "date",
             Field::Channel => "channel",
             Field::Region => "region",
+            Field::Label => "label",
         }
     }
 
@@ -50,6 +54,7 @@ impl Field {
             Field::Date => "时间",
             Field::Channel => "渠道",
             Field::Region => "地区",
+            Field::Label => "标签",
         }
     }
 
@@ -155,6 +160,18 @@ impl Field {
                 "region",
                 "district",
             ],
+            Field::Label => &[
+                "标签",
+                "一级标签",
+                "主题分类",
+                "类别",
+                "分类",
+                "问题类别",
+                "问题分类",
+                "所属类别",
+                "label",
+                "category",
+            ],
         }
     }
 }
@@ -195,9 +212,23 @@ pub struct ColumnMap {
 }
 
 impl ColumnMap {
-    /// Resolves the table's headers: overrides first, then exact alias matches, then headers that
-    /// contain an alias (such as “意见建议（必填）”). The text and enterprise columns are required.
+    /// Resolves the columns of suggestions: the text and enterprise columns are required.
     pub fn resolve(table: &Table, overrides: &ColumnOverrides) -> Result<Self> {
+        Self::resolve_requiring(table, overrides, &[Field::Text, Field::Enterprise])
+    }
+
+    /// Resolves the columns of labelled history: the text and label columns are required.
+    pub fn resolve_labelled(table: &Table, overrides: &ColumnOverrides) -> Result<Self> {
+        Self::resolve_requiring(table, overrides, &[Field::Text, Field::Label])
+    }
+
+    /// Resolves the table's headers: overrides first, then exact alias matches, then headers that
+    /// contain an alias (such as “意见建议（必填）”).
+    fn resolve_requiring(
+        table: &Table,
+        overrides: &ColumnOverrides,
+        required: &[Field],
+    ) -> Result<Self> {
         let headers = &table.headers;
         let normal: Vec<String> = headers.iter().map(|h| h.to_lowercase()).collect();
         let mut columns: Vec<(Field, usize)> = Vec::new();
@@ -247,7 +278,7 @@ impl ColumnMap {
                 columns.push((field, i));
             }
         }
-        if !has(&columns, Field::Enterprise) {
+        if required.contains(&Field::Enterprise) && !has(&columns, Field::Enterprise) {
             let submitter = SUBMITTER_ALIASES.iter().find_map(|a| {
                 (0..headers.len()).find(|&i| headers[i] == *a && !taken(&columns, i))
             });
@@ -255,7 +286,7 @@ impl ColumnMap {
                 columns.push((Field::Enterprise, i));
             }
         }
-        for required in [Field::Text, Field::Enterprise] {
+        for &required in required {
             if !has(&columns, required) {
                 return Err(Error::MissingColumn {
                     file: table.file.clone(),
@@ -346,6 +377,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("t.csv") && err.contains("备注") && err.contains("--column text="));
+    }
+
+    #[test]
+    fn labelled_history_needs_a_label_not_an_enterprise() {
+        let t = table(&["留言编号", "留言主题", "留言详情", "一级标签"]);
+        let m = ColumnMap::resolve_labelled(&t, &ColumnOverrides::default()).unwrap();
+        assert_eq!(m.column(Field::Label), Some(3));
+        assert_eq!(m.column(Field::Title), Some(1));
+        assert!(ColumnMap::resolve(&t, &ColumnOverrides::default()).is_err());
+        let err = ColumnMap::resolve_labelled(&table(&["内容"]), &ColumnOverrides::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("--column label="), "{err}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::Path;
 pub use columns::{ColumnMap, ColumnOverrides, Field};
 pub use decode::{decode_text, TextEncoding};
 pub use table::{Table, TableRow};
-pub use validate::{validate_rows, Batch};
+pub use validate::{validate_labelled, validate_rows, Batch, LabelledBatch, LabelledRow};
 
 use crate::{Error, Result};
 
@@ -75,6 +75,17 @@ pub fn table_from_bytes(
     } else {
         csv_reader::read(name, &text)
     }
+}
+
+/// Reads labelled history (text + label columns) from several files.
+pub fn read_labelled(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Result<LabelledBatch> {
+    let mut batch = LabelledBatch::default();
+    for path in paths {
+        let table = read_table(path.as_ref(), options)?;
+        let map = ColumnMap::resolve_labelled(&table, &options.columns)?;
+        validate_labelled(&table, &map, &mut batch);
+    }
+    Ok(batch)
 }
 
 /// Reads and validates several files as one batch.

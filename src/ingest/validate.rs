@@ -104,6 +104,76 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
     }
 }
 
+/// One row of labelled history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledRow {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// One or more labels (a cell may list several, separated by 、 , ; / |).
+    pub labels: Vec<String>,
+}
+
+/// What labelled files yielded: rows with a text and a label, and the rest as rejects.
+#[derive(Debug, Clone, Default)]
+pub struct LabelledBatch {
+    pub rows_read: usize,
+    pub rows: Vec<LabelledRow>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Validates labelled rows: a row needs a text and at least one label.
+pub fn validate_labelled(table: &Table, map: &ColumnMap, batch: &mut LabelledBatch) {
+    for row in &table.rows {
+        batch.rows_read += 1;
+        let get = |f: Field| -> String {
+            map.column(f)
+                .and_then(|c| row.cells.get(c))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let reject = |field: &str, reason: &str| Reject {
+            source: SourceRef {
+                file: table.file.clone(),
+                row: row.row,
+            },
+            field: field.to_string(),
+            reason: reason.to_string(),
+            content: row.cells.join(" | "),
+        };
+        let labels: Vec<String> = get(Field::Label)
+            .split(['、', ',', '，', ';', '；', '/', '|'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let text = get(Field::Text);
+        if let Some(problem) = &row.problem {
+            batch.rejects.push(reject("整行", problem));
+        } else if text.is_empty() {
+            batch
+                .rejects
+                .push(reject(map.header(Field::Text), "内容为空"));
+        } else if labels.is_empty() {
+            batch
+                .rejects
+                .push(reject(map.header(Field::Label), "缺少标签"));
+        } else {
+            let id = get(Field::Id);
+            batch.rows.push(LabelledRow {
+                id: if id.is_empty() {
+                    format!("{}-{}", table.file, row.row)
+                } else {
+                    id
+                },
+                title: get(Field::Title),
+                text,
+                labels,
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::columns::ColumnOverrides;

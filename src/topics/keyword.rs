@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{Taxonomy, TopicAssigner, TopicAssignment};
+use super::{FeatureInput, Taxonomy, TopicAssigner, TopicAssignment};
 
 const CORE_WEIGHT: f32 = 2.0;
 const RELATED_WEIGHT: f32 = 1.0;
@@ -47,7 +47,8 @@ impl KeywordAssigner {
 }
 
 impl TopicAssigner for KeywordAssigner {
-    fn assign(&self, words: &[String]) -> Vec<TopicAssignment> {
+    fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
+        let words = doc.title_words.iter().chain(doc.text_words);
         let mut scores = vec![0f32; self.names.len()];
         let mut has_core = vec![false; self.names.len()];
         let mut terms: Vec<Vec<String>> = vec![Vec::new(); self.names.len()];
@@ -123,13 +124,19 @@ fallback = true
         KeywordAssigner::new(&Taxonomy::parse(toml, "t").unwrap())
     }
 
-    fn words(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_string).collect()
+    /// Assigns topics to space-separated words.
+    fn assign(a: &KeywordAssigner, s: &str) -> Vec<TopicAssignment> {
+        let words: Vec<String> = s.split(' ').map(str::to_string).collect();
+        a.assign(&FeatureInput {
+            title_words: &[],
+            text_words: &words,
+            text: s,
+        })
     }
 
     #[test]
     fn core_term_assigns_with_reason() {
-        let a = assigner().assign(&words("银行 贷款 难"));
+        let a = assign(&assigner(), "银行 贷款 难");
         assert_eq!(a.len(), 1);
         assert_eq!(a[0].topic, "金融信贷");
         assert_eq!(a[0].score, 3.0);
@@ -138,12 +145,12 @@ fallback = true
 
     #[test]
     fn second_topic_needs_real_weight() {
-        let two = assigner().assign(&words("厂房 抵押 贷款"));
+        let two = assign(&assigner(), "厂房 抵押 贷款");
         assert_eq!(
             two.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(),
             vec!["金融信贷", "土地用地"]
         );
-        let one = assigner().assign(&words("贷款 融资 银行 租金"));
+        let one = assign(&assigner(), "贷款 融资 银行 租金");
         // two related terms make a score of 2 but no core term: no second topic
         assert_eq!(one[0].topic, "金融信贷");
         assert_eq!(one.len(), 1, "{one:?}");
@@ -151,10 +158,10 @@ fallback = true
 
     #[test]
     fn nothing_fits_gives_fallback() {
-        let a = assigner().assign(&words("食堂 饭菜"));
+        let a = assign(&assigner(), "食堂 饭菜");
         assert_eq!(a[0].topic, "其他");
         assert!(a[0].terms.is_empty());
         // two related terms alone are not enough
-        assert_eq!(assigner().assign(&words("利率 银行"))[0].topic, "其他");
+        assert_eq!(assign(&assigner(), "利率 银行")[0].topic, "其他");
     }
 }

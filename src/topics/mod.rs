@@ -1,11 +1,18 @@
-//! Topics: assigns each item one or more topics of a taxonomy (金融信贷, 物流运输, …), each with a
-//! score, a confidence and the terms that decided it. [`TopicAssigner`] is the stage's interface;
-//! [`KeywordAssigner`] implements it from the weighted seed terms of `dicts/topics.toml`.
+//! Topics: assigns each item one or more topics (金融信贷, 物流运输, …), each with a score, a
+//! confidence and the terms or features that decided it. [`TopicAssigner`] is the stage's
+//! interface; [`KeywordAssigner`] implements it from the weighted seed terms of
+//! `dicts/topics.toml`, [`TopicModel`] from labelled history (`qingdan train`).
 
+mod features;
 mod keyword;
+mod linear;
+mod model;
 mod taxonomy;
 
+pub use features::{raw_features, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
+pub use linear::{LinearSvm, SvmConfig};
+pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};
 pub use taxonomy::{Taxonomy, Topic};
 
 use serde::{Deserialize, Serialize};
@@ -22,8 +29,9 @@ pub struct TopicAssignment {
     pub terms: Vec<String>,
 }
 
-/// Gives topics to an item from its words (surface words, stop words removed).
+/// Gives topics to an item from its title and text words (surface words, stop words removed)
+/// and its normalized text.
 pub trait TopicAssigner: Send + Sync {
-    /// Topics, best first; never empty (the taxonomy's fallback topic when nothing fits).
-    fn assign(&self, words: &[String]) -> Vec<TopicAssignment>;
+    /// Topics, best first; never empty.
+    fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment>;
 }

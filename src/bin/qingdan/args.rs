@@ -27,6 +27,71 @@ pub enum Command {
     Search(SearchArgs),
     /// 查找与某条（或一段文字）最相似的已有意见建议：“以前有人提过吗？”
     Similar(SimilarArgs),
+    /// 用已标注的历史数据训练主题分类模型（代替关键词分类）
+    Train(TrainArgs),
+    /// 评估：主题分类（交叉验证或已训练模型）
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// 显示正在使用的主题分类（关键词或模型）
+    Topics(TopicsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// 主题分类：宏平均F1、准确率、各类精确率/召回率/F1、混淆矩阵
+    Topics(EvalTopicsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArg {
+    /// 用 qingdan train 训练的模型代替关键词主题分类
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// 已标注的文件（需有内容列和标签列，如 一级标签）
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// 模型输出文件
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// 正则化参数 C（越大越贴合训练数据）
+    #[arg(long, default_value_t = 1.0)]
+    pub c: f32,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalTopicsArgs {
+    /// 已标注的文件
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// 评估这个已训练的模型（否则在这些文件上做 K 折交叉验证）
+    #[arg(long, conflicts_with = "folds")]
+    pub model: Option<PathBuf>,
+    /// 分层 K 折交叉验证的折数
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub c: f32,
+    /// 不按类别大小平衡权重
+    #[arg(long)]
+    pub unbalanced: bool,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[arg(long, value_name = "DIR")]
+    pub dicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +118,8 @@ pub struct RunArgs {
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub out: PathBuf,
     #[command(flatten)]
+    pub model: ModelArg,
+    #[command(flatten)]
     pub input: InputArgs,
 }
 
@@ -63,6 +130,8 @@ pub struct AddArgs {
     pub inputs: Vec<PathBuf>,
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArg,
     #[command(flatten)]
     pub input: InputArgs,
 }

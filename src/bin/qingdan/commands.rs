@@ -11,12 +11,18 @@ use qingdan::config::RunConfig;
 use qingdan::date::Date;
 use qingdan::dicts::Dicts;
 use qingdan::index::{Filters, Hit, SearchIndex};
+use qingdan::ingest::{read_labelled, ColumnOverrides, IngestOptions, LabelledBatch};
 use qingdan::pipeline::Pipeline;
 use qingdan::progress::Progress;
 use qingdan::report::Summary;
+use qingdan::topics::{SvmConfig, TopicModel};
+use qingdan::training;
 use qingdan::workspace::Workspace;
 
-use crate::args::{AddArgs, Cli, Command, InputArgs, RunArgs, SearchArgs, SimilarArgs};
+use crate::args::{
+    AddArgs, Cli, Command, EvalCommand, EvalTopicsArgs, InputArgs, ModelArg, RunArgs, SearchArgs,
+    SimilarArgs, TopicsArgs, TrainArgs,
+};
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -25,7 +31,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Add(a) => add_batch(a),
         Command::Search(a) => search(a),
         Command::Similar(a) => similar(a),
+        Command::Train(a) => train(a),
+        Command::Eval(EvalCommand::Topics(a)) => eval_topics(a),
+        Command::Topics(a) => topics(a),
     }
+}
+
+/// The pipeline, with a learned topic model when one is given.
+fn pipeline(dicts: &Dicts, model: &ModelArg) -> anyhow::Result<Pipeline> {
+    let pipeline = Pipeline::new(dicts)?;
+    Ok(match &model.model {
+        Some(path) => pipeline.with_model(TopicModel::load(path)?),
+        None => pipeline,
+    })
 }
 
 fn config(
@@ -43,7 +61,7 @@ fn config(
 fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(a.inputs, a.input, None)?;
     let batch = cfg.read_batch()?;
-    let pipeline = Pipeline::new(&cfg.dicts)?;
+    let pipeline = pipeline(&cfg.dicts, &a.model)?;
     let ws = Workspace::new(&a.out);
     let (summary, _) = ws.run(&batch, &pipeline, &Progress::new(cfg.quiet), &cfg.dicts)?;
     print_summary(&summary, &ws.dir);
@@ -54,7 +72,7 @@ fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
     let ws = Workspace::new(&a.workspace);
     let cfg = config(a.inputs, a.input, Some(&ws))?;
     let batch = cfg.read_batch()?;
-    let pipeline = Pipeline::new(&cfg.dicts)?;
+    let pipeline = pipeline(&cfg.dicts, &a.model)?;
     let (summary, _) = ws.add(&batch, &pipeline, &Progress::new(cfg.quiet), &cfg.dicts)?;
     println!(
         "本批接收{}条：新增{}条，更新{}条（编号相同者以新的为准）",
@@ -200,4 +218,131 @@ fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyho
         }
     }
     Ok(())
+}
+
+fn labelled(inputs: &[std::path::PathBuf], a: &InputArgs) -> anyhow::Result<LabelledBatch> {
+    let options = IngestOptions {
+        sheet: a.sheet.clone(),
+        columns: ColumnOverrides::parse(&a.columns)?,
+    };
+    let batch = read_labelled(inputs, &options)?;
+    for r in &batch.rejects {
+        eprintln!(
+            "退回: {} 第{}行 {}: {}",
+            r.source.file, r.source.row, r.field, r.reason
+        );
+    }
+    if batch.rows.is_empty() {
+        bail!("没有可用的标注行（读取{}行，全部退回）", batch.rows_read);
+    }
+    Ok(batch)
+}
+
+fn svm_config(c: f32) -> anyhow::Result<SvmConfig> {
+    if !(c.is_finite() && c > 0.0) {
+        bail!("--c 应为正数，实为 {c}");
+    }
+    Ok(SvmConfig {
+        c,
+        ..SvmConfig::default()
+    })
+}
+
+fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
+    let batch = labelled(&a.inputs, &a.input)?;
+    let dicts = Dicts::load(a.input.dicts.as_deref())?;
+    let pipeline = Pipeline::new(&dicts)?;
+    let start = std::time::Instant::now();
+    let model = training::train(&pipeline, &batch.rows, &svm_config(a.c)?);
+    model.save(&a.out)?;
+    println!(
+        "读取{}行：用于训练{}行，退回{}行；{}个类别，{}个特征，用时{:.1}秒",
+        batch.rows_read,
+        batch.rows.len(),
+        batch.rejects.len(),
+        model.classes.len(),
+        model.space.len(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("类别：{}", model.classes.join("、"));
+    println!(
+        "模型已写入 {}；使用: qingdan run --model {}",
+        a.out.display(),
+        a.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_topics(a: EvalTopicsArgs) -> anyhow::Result<ExitCode> {
+    let batch = labelled(&a.inputs, &a.input)?;
+    let dicts = Dicts::load(a.input.dicts.as_deref())?;
+    let pipeline = Pipeline::new(&dicts)?;
+    let labels: Vec<Vec<String>> = batch.rows.iter().map(|r| r.labels.clone()).collect();
+    let (method, predicted) = match &a.model {
+        Some(path) => {
+            let model = TopicModel::load(path)?;
+            (
+                format!("模型 {}", path.display()),
+                training::predict(&pipeline, &model, &batch.rows),
+            )
+        }
+        None => {
+            if a.folds < 2 || a.folds > batch.rows.len() {
+                bail!("--folds 应在 2 到 {} 之间", batch.rows.len());
+            }
+            let config = SvmConfig {
+                balanced: !a.unbalanced,
+                ..svm_config(a.c)?
+            };
+            let predicted = training::cross_validated(&pipeline, &batch.rows, a.folds, &config);
+            (format!("{}折分层交叉验证（C={}）", a.folds, a.c), predicted)
+        }
+    };
+    let report = training::evaluate(&method, &labels, &predicted);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn topics(a: TopicsArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &a.model.model {
+        let model = TopicModel::load(path)?;
+        println!(
+            "主题分类模型 {}：{}个类别，{}个特征",
+            path.display(),
+            model.classes.len(),
+            model.space.len()
+        );
+        for c in &model.classes {
+            println!("- {c}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dicts = Dicts::load(a.dicts.as_deref())?;
+    let origin = dicts
+        .sources
+        .iter()
+        .find(|(n, _)| n == "topics.toml")
+        .map(|(_, o)| o.as_str())
+        .unwrap_or("内置");
+    println!("关键词主题分类（topics.toml，{origin}）：核心词每个计2分，相关词每个计1分");
+    for t in &dicts.taxonomy.topics {
+        if t.fallback {
+            println!("- {}（{}）：其他主题都不适用时", t.name, t.id);
+            continue;
+        }
+        let sample: Vec<&str> = t.core.iter().take(8).map(String::as_str).collect();
+        println!(
+            "- {}（{}）：核心词{}个、相关词{}个，如 {}",
+            t.name,
+            t.id,
+            t.core.len(),
+            t.related.len(),
+            sample.join("、")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,186 @@
+//! Text features for learned topics: word unigrams and bigrams from our analyzer (title words
+//! count twice: a title states the subject) and character 1–3-grams of the normalized text, as
+//! TF-IDF (sublinear tf, smoothed idf), the word and character blocks L2-normalised apart, over a
+//! vocabulary sorted for determinism.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::merge::SparseVec;
+
+/// What the features of one document are built from.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureInput<'a> {
+    pub title_words: &'a [String],
+    pub text_words: &'a [String],
+    /// Normalized title and text.
+    pub text: &'a str,
+}
+
+/// Raw feature names of a document, repeats kept (they are term frequencies).
+pub fn raw_features(input: &FeatureInput) -> Vec<String> {
+    let mut out = Vec::new();
+    for words in [input.title_words, input.title_words, input.text_words] {
+        out.extend(words.iter().map(|w| format!("w:{w}")));
+        out.extend(words.windows(2).map(|p| format!("b:{}+{}", p[0], p[1])));
+    }
+    let chars: Vec<char> = input.text.chars().filter(|c| c.is_alphanumeric()).collect();
+    for n in 1..=3 {
+        out.extend(
+            chars
+                .windows(n)
+                .map(|g| format!("c:{}", g.iter().collect::<String>())),
+        );
+    }
+    out
+}
+
+/// A fitted vocabulary with its IDF weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpace {
+    /// Feature names, sorted; a feature's id is its index.
+    pub names: Vec<String>,
+    pub idf: Vec<f32>,
+    #[serde(skip)]
+    ids: HashMap<String, u32>,
+}
+
+impl FeatureSpace {
+    /// Learns the vocabulary from training documents; features seen in fewer than `min_df`
+    /// documents are dropped (they cannot generalise and they bloat the model).
+    pub fn fit(docs: &[Vec<String>], min_df: u32) -> Self {
+        let df: HashMap<&str, u32> = docs
+            .par_iter()
+            .fold(HashMap::new, |mut df: HashMap<&str, u32>, doc| {
+                let mut seen: Vec<&str> = doc.iter().map(String::as_str).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                for f in seen {
+                    *df.entry(f).or_default() += 1;
+                }
+                df
+            })
+            .reduce(HashMap::new, |mut a, b| {
+                for (f, n) in b {
+                    *a.entry(f).or_default() += n;
+                }
+                a
+            });
+        let kept: BTreeMap<&str, u32> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
+        let n = docs.len() as f32;
+        let mut space = FeatureSpace {
+            names: kept.keys().map(|f| f.to_string()).collect(),
+            idf: kept
+                .values()
+                .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+                .collect(),
+            ids: HashMap::new(),
+        };
+        space.index();
+        space
+    }
+
+    /// Rebuilds the name → id map (after loading from a file).
+    pub fn index(&mut self) {
+        self.ids = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The TF-IDF vector of a document's raw features; unknown features are ignored.
+    pub fn vector(&self, raw: &[String]) -> SparseVec {
+        let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+        for f in raw {
+            if let Some(&id) = self.ids.get(f) {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(u32, f32)> = counts
+            .into_iter()
+            .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))
+            .collect();
+        // Words and character grams are normalised apart and weigh the same: a text has many
+        // more character grams than words, and they would otherwise drown the words.
+        let is_char = |id: u32| self.names[id as usize].starts_with("c:");
+        let norm = |char_block: bool| {
+            v.iter()
+                .filter(|(id, _)| is_char(*id) == char_block)
+                .map(|(_, w)| w * w)
+                .sum::<f32>()
+                .sqrt()
+        };
+        let (word_norm, char_norm) = (norm(false), norm(true));
+        let blocks = (word_norm > 0.0) as u8 + (char_norm > 0.0) as u8;
+        let share = if blocks == 2 {
+            std::f32::consts::FRAC_1_SQRT_2
+        } else {
+            1.0
+        };
+        for (id, w) in v.iter_mut() {
+            let n = if is_char(*id) { char_norm } else { word_norm };
+            *w *= share / n;
+        }
+        SparseVec(v)
+    }
+
+    /// A feature name as a reader sees it: 医保, 医保+报销, 「医保」.
+    pub fn display(&self, id: u32) -> String {
+        let name = &self.names[id as usize];
+        match name.split_once(':') {
+            Some(("w", w)) => w.to_string(),
+            Some(("b", b)) => b.to_string(),
+            Some(("c", c)) => format!("「{c}」"),
+            _ => name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn raw_features_weight_titles_and_include_char_grams() {
+        let title = words("医保");
+        let text = words("报销 难");
+        let raw = raw_features(&FeatureInput {
+            title_words: &title,
+            text_words: &text,
+            text: "医保。报销难",
+        });
+        assert_eq!(raw.iter().filter(|f| *f == "w:医保").count(), 2);
+        assert!(raw.contains(&"b:报销+难".to_string()));
+        assert!(raw.contains(&"c:报销难".to_string()));
+        assert!(
+            raw.contains(&"c:保报".to_string()),
+            "punctuation is skipped in char grams"
+        );
+    }
+
+    #[test]
+    fn min_df_drops_rare_features_and_vectors_are_unit() {
+        let docs = vec![words("w:a w:b"), words("w:a w:c"), words("w:a w:b")];
+        let space = FeatureSpace::fit(&docs, 2);
+        assert_eq!(space.names, vec!["w:a", "w:b"]);
+        let v = space.vector(&words("w:a w:b w:zzz"));
+        assert!((v.dot(&v) - 1.0).abs() < 1e-5);
+        assert_eq!(space.display(1), "b");
+    }
+}

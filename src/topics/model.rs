@@ -1,0 +1,241 @@
+//! A learned topic model: feature space + one-vs-rest SVM + class names, trained from labelled
+//! history, saved as JSON, and used as a [`TopicAssigner`]. Also stratified K-fold
+//! cross-validation, so a model's quality can be measured on the file it would learn from.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::features::{raw_features, FeatureInput, FeatureSpace};
+use super::linear::{LinearSvm, SvmConfig};
+use super::{TopicAssigner, TopicAssignment};
+use crate::{Error, Result};
+
+const FORMAT: &str = "qingdan-topic-model-1";
+/// Features in fewer training documents than this are dropped.
+const MIN_DF: u32 = 2;
+/// Besides the best class, a class is assigned when its decision value is positive (its own
+/// classifier says yes) and within this margin of the best.
+const SECOND_TOPIC_MARGIN: f32 = 0.5;
+const MAX_TOPICS: usize = 3;
+const EXPLAIN_FEATURES: usize = 5;
+
+/// One labelled training document.
+#[derive(Debug, Clone)]
+pub struct LabelledDoc<'a> {
+    pub input: FeatureInput<'a>,
+    pub labels: Vec<String>,
+}
+
+/// A trained topic model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicModel {
+    format: String,
+    pub classes: Vec<String>,
+    pub space: FeatureSpace,
+    pub svm: LinearSvm,
+    pub config: SvmConfig,
+}
+
+impl TopicModel {
+    /// Learns a model. Classes are the labels seen, sorted.
+    pub fn train(docs: &[LabelledDoc], config: &SvmConfig) -> Self {
+        let mut classes: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
+        classes.sort();
+        classes.dedup();
+        let raw: Vec<Vec<String>> = docs.par_iter().map(|d| raw_features(&d.input)).collect();
+        let space = FeatureSpace::fit(&raw, MIN_DF);
+        let xs: Vec<_> = raw.par_iter().map(|r| space.vector(r)).collect();
+        let labels: Vec<Vec<usize>> = docs
+            .iter()
+            .map(|d| {
+                d.labels
+                    .iter()
+                    .map(|l| classes.binary_search(l).expect("class of a training label"))
+                    .collect()
+            })
+            .collect();
+        let svm = LinearSvm::train(&xs, &labels, classes.len(), space.len(), config);
+        TopicModel {
+            format: FORMAT.into(),
+            classes,
+            space,
+            svm,
+            config: *config,
+        }
+    }
+
+    /// Writes the model as JSON.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(|e| Error::output(path, e))?;
+        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+    }
+
+    /// Reads a model written by [`TopicModel::save`].
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bad = |reason: String| Error::Taxonomy {
+            file: path.display().to_string(),
+            reason,
+        };
+        let mut model: TopicModel = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("不是 qingdan 模型文件: {e}")))?;
+        if model.format != FORMAT {
+            return Err(bad(format!("模型格式 {} 不受支持", model.format)));
+        }
+        model.space.index();
+        Ok(model)
+    }
+
+    /// Decision values per class.
+    pub fn scores(&self, input: &FeatureInput) -> Vec<f32> {
+        self.svm.scores(&self.space.vector(&raw_features(input)))
+    }
+}
+
+impl TopicAssigner for TopicModel {
+    fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
+        let x = self.space.vector(&raw_features(doc));
+        let scores = self.svm.scores(&x);
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let best = scores[order[0]];
+        order
+            .into_iter()
+            .enumerate()
+            .filter(|&(rank, k)| {
+                rank == 0 || (scores[k] > 0.0 && best - scores[k] <= SECOND_TOPIC_MARGIN)
+            })
+            .take(MAX_TOPICS)
+            .map(|(_, k)| TopicAssignment {
+                topic: self.classes[k].clone(),
+                score: scores[k],
+                confidence: sigmoid(2.0 * scores[k]),
+                terms: self
+                    .svm
+                    .top_features(&x, k, EXPLAIN_FEATURES)
+                    .into_iter()
+                    .map(|(f, _)| self.space.display(f))
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Stratified K-fold assignment: each class's documents (by their first label, in input order
+/// shuffled with a fixed seed) are dealt round-robin to the folds.
+pub fn stratified_folds(first_labels: &[&str], k: usize, seed: u64) -> Vec<usize> {
+    let mut by_class: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, l) in first_labels.iter().enumerate() {
+        by_class.entry(l).or_default().push(i);
+    }
+    let mut fold = vec![0; first_labels.len()];
+    let mut rng = seed | 1;
+    let mut next = 0;
+    for members in by_class.values_mut() {
+        for i in (1..members.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            members.swap(i, (rng % (i as u64 + 1)) as usize);
+        }
+        for &m in members.iter() {
+            fold[m] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+/// Trains on K−1 folds and predicts the held-out fold, K times: every document gets a prediction
+/// from a model that never saw it.
+pub fn cross_validate(
+    docs: &[LabelledDoc],
+    k: usize,
+    config: &SvmConfig,
+) -> Vec<Vec<TopicAssignment>> {
+    let first: Vec<&str> = docs.iter().map(|d| d.labels[0].as_str()).collect();
+    let folds = stratified_folds(&first, k, config.seed);
+    let mut predictions = vec![Vec::new(); docs.len()];
+    for f in 0..k {
+        let train: Vec<LabelledDoc> = docs
+            .iter()
+            .zip(&folds)
+            .filter(|(_, g)| **g != f)
+            .map(|(d, _)| d.clone())
+            .collect();
+        let model = TopicModel::train(&train, config);
+        for (i, d) in docs.iter().enumerate().filter(|(i, _)| folds[*i] == f) {
+            predictions[i] = model.assign(&d.input);
+        }
+    }
+    predictions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn folds_are_stratified_and_deterministic() {
+        let labels: Vec<&str> = (0..30)
+            .map(|i| if i % 3 == 0 { "甲" } else { "乙" })
+            .collect();
+        let f = stratified_folds(&labels, 5, 7);
+        assert_eq!(f, stratified_folds(&labels, 5, 7));
+        for fold in 0..5 {
+            let jia = (0..30)
+                .filter(|&i| f[i] == fold && labels[i] == "甲")
+                .count();
+            assert_eq!(jia, 2, "10 甲 over 5 folds");
+        }
+    }
+
+    #[test]
+    fn saved_model_reloads_and_predicts_the_same() {
+        let texts = [
+            ("贷款 利率 银行", "金融"),
+            ("招工 工人 工资", "用工"),
+            ("贷款 抵押 银行", "金融"),
+            ("招工 技工 培训", "用工"),
+        ];
+        let words: Vec<Vec<String>> = texts.iter().map(|(t, _)| w(t)).collect();
+        let docs: Vec<LabelledDoc> = texts
+            .iter()
+            .zip(&words)
+            .map(|((t, l), ws)| LabelledDoc {
+                input: FeatureInput {
+                    title_words: &[],
+                    text_words: ws,
+                    text: t,
+                },
+                labels: vec![l.to_string()],
+            })
+            .collect();
+        let model = TopicModel::train(&docs, &SvmConfig::default());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model.save(&path).unwrap();
+        let back = TopicModel::load(&path).unwrap();
+        let q = w("银行 贷款 难");
+        let input = FeatureInput {
+            title_words: &[],
+            text_words: &q,
+            text: "银行贷款难",
+        };
+        assert_eq!(model.assign(&input), back.assign(&input));
+        assert_eq!(back.assign(&input)[0].topic, "金融");
+        assert!(TopicModel::load(&dir.path().join("none.json")).is_err());
+        std::fs::write(&path, b"{}").unwrap();
+        assert!(TopicModel::load(&path).is_err());
+    }
+}
