@@ -12,7 +12,10 @@ use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
 use crate::segment::{Analyzer, JiebaSegmenter};
-use crate::topics::{FeatureInput, KeywordAssigner, TopicAssigner, TopicAssignment, TopicModel};
+use crate::topics::{
+    relabel_unseeded, FeatureInput, KeywordAssigner, SelfTraining, TopicAssigner, TopicAssignment,
+    TopicModel,
+};
 use crate::Result;
 
 /// An item after the per-item stages.
@@ -86,6 +89,8 @@ pub struct Pipeline {
     pub normalizer: TextNormalizer,
     pub analyzer: Arc<Analyzer>,
     pub topics: Box<dyn TopicAssigner>,
+    /// With the keyword taxonomy: the fallback topic and how unseeded items are self-trained.
+    pub self_training: Option<(String, SelfTraining)>,
     pub merge_config: MergeConfig,
 }
 
@@ -103,6 +108,10 @@ impl Pipeline {
             normalizer: TextNormalizer::new()?,
             analyzer: Arc::new(analyzer),
             topics: Box::new(KeywordAssigner::new(&dicts.taxonomy)),
+            self_training: Some((
+                dicts.taxonomy.fallback().name.clone(),
+                SelfTraining::default(),
+            )),
             merge_config: MergeConfig::default(),
         })
     }
@@ -110,6 +119,7 @@ impl Pipeline {
     /// Uses a learned topic model instead of the keyword taxonomy.
     pub fn with_model(mut self, model: TopicModel) -> Self {
         self.topics = Box::new(model);
+        self.self_training = None;
         self
     }
 
@@ -131,8 +141,12 @@ impl Pipeline {
         }
     }
 
-    /// Normalize, segment and assign topics to one item.
+    /// Normalize, segment and assign topics to one item (no self-training: that needs a batch).
     pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
+        self.analyze_one(item).0
+    }
+
+    fn analyze_one(&self, item: Item) -> (AnalyzedItem, Prepared) {
         let p = self.prepare(&item.title, &item.text);
         let topics = self.topics.assign(&p.input());
         let terms = p
@@ -141,30 +155,43 @@ impl Pipeline {
             .chain(&p.text_words)
             .map(|w| self.analyzer.canonical(w).to_string())
             .collect();
-        AnalyzedItem {
+        let analyzed = AnalyzedItem {
             enterprise: self.normalizer.name(&item.enterprise),
             channel: self.normalizer.name(&item.channel),
             region: self.normalizer.name(&item.region),
-            title: p.title,
-            text: p.text,
+            title: p.title.clone(),
+            text: p.text.clone(),
             terms,
             topics,
             item,
-        }
+        };
+        (analyzed, p)
     }
 
-    /// The per-item stages over a batch, in parallel; output in input order.
+    /// The per-item stages over a batch, in parallel, then self-training of the items no seed
+    /// term placed; output in input order.
     pub fn analyze(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let bar = progress.stage("分词与主题", items.len());
-        let items: Vec<AnalyzedItem> = items
+        let (mut items, prepared): (Vec<AnalyzedItem>, Vec<Prepared>) = items
             .into_par_iter()
             .map(|item| {
-                let analyzed = self.analyze_item(item);
+                let analyzed = self.analyze_one(item);
                 bar.inc(1);
                 analyzed
             })
-            .collect();
+            .unzip();
         bar.finish_and_clear();
+        if let Some((fallback, config)) = &self.self_training {
+            let inputs: Vec<FeatureInput> = prepared.iter().map(Prepared::input).collect();
+            let mut topics: Vec<Vec<TopicAssignment>> = items
+                .iter_mut()
+                .map(|a| std::mem::take(&mut a.topics))
+                .collect();
+            relabel_unseeded(&inputs, &mut topics, fallback, config);
+            for (a, t) in items.iter_mut().zip(topics) {
+                a.topics = t;
+            }
+        }
         items
     }
 

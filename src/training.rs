@@ -194,6 +194,7 @@ mod tests {
             score: 1.0,
             confidence: 0.7,
             terms: vec![],
+            method: Default::default(),
         }
     }
 

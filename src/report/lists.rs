@@ -212,6 +212,7 @@ mod tests {
                 score: 2.0,
                 confidence: 0.6,
                 terms: vec![],
+                method: Default::default(),
             }],
         }
     }

@@ -79,7 +79,15 @@ pub fn write_outputs(
                     .join("、"),
                 a.topics
                     .iter()
-                    .map(|t| format!("{}({}):{}", t.topic, t.score, t.terms.join("/")))
+                    .map(|t| {
+                        format!(
+                            "{}({} {:.2}):{}",
+                            t.topic,
+                            t.method.label(),
+                            t.score,
+                            t.terms.join("/")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("；"),
                 g.id.clone(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{FeatureInput, Taxonomy, TopicAssigner, TopicAssignment};
+use super::{FeatureInput, Taxonomy, TopicAssigner, TopicAssignment, TopicMethod};
 
 const CORE_WEIGHT: f32 = 2.0;
 const RELATED_WEIGHT: f32 = 1.0;
@@ -81,6 +81,7 @@ impl TopicAssigner for KeywordAssigner {
                 score: 0.0,
                 confidence: 1.0 - confidence(best),
                 terms: Vec::new(),
+                method: TopicMethod::Keyword,
             }];
         }
         chosen
@@ -90,6 +91,7 @@ impl TopicAssigner for KeywordAssigner {
                 score: scores[i],
                 confidence: confidence(scores[i]),
                 terms: std::mem::take(&mut terms[i]),
+                method: TopicMethod::Keyword,
             })
             .collect()
     }

@@ -7,12 +7,14 @@ mod features;
 mod keyword;
 mod linear;
 mod model;
+mod self_training;
 mod taxonomy;
 
 pub use features::{raw_features, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
 pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};
+pub use self_training::{relabel_unseeded, SelfTraining};
 pub use taxonomy::{Taxonomy, Topic};
 
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,33 @@ pub struct TopicAssignment {
     pub score: f32,
     /// 0..1: how sure the assigner is.
     pub confidence: f32,
-    /// The words of the item that decided it.
+    /// The words (or, for a learned model, the features) of the item that decided it.
     pub terms: Vec<String>,
+    #[serde(default)]
+    pub method: TopicMethod,
+}
+
+/// How a topic was decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TopicMethod {
+    /// Seed terms of the keyword taxonomy.
+    #[default]
+    Keyword,
+    /// A model trained on labelled history.
+    Model,
+    /// A model trained on this batch's confidently seeded items, for an item with no seed term.
+    SelfTrained,
+}
+
+impl TopicMethod {
+    /// How reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TopicMethod::Keyword => "关键词",
+            TopicMethod::Model => "模型",
+            TopicMethod::SelfTrained => "自训练",
+        }
+    }
 }
 
 /// Gives topics to an item from its title and text words (surface words, stop words removed)

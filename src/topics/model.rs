@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{raw_features, FeatureInput, FeatureSpace};
 use super::linear::{LinearSvm, SvmConfig};
-use super::{TopicAssigner, TopicAssignment};
+use super::{TopicAssigner, TopicAssignment, TopicMethod};
 use crate::{Error, Result};
 
 const FORMAT: &str = "qingdan-topic-model-1";
@@ -118,6 +118,7 @@ impl TopicAssigner for TopicModel {
                     .into_iter()
                     .map(|(f, _)| self.space.display(f))
                     .collect(),
+                method: TopicMethod::Model,
             })
             .collect()
     }

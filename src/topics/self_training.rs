@@ -1,0 +1,186 @@
+//! Self-training for the keyword taxonomy: items with no seed term would all be 其他. Within a
+//! batch, the items the keywords place confidently teach a linear model (the same one `train`
+//! fits) what each topic's texts look like; it then labels the unseeded items it is sure about.
+//! Only items that would otherwise be 其他 change, and they are marked 自训练.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::features::FeatureInput;
+use super::linear::SvmConfig;
+use super::model::{LabelledDoc, TopicModel};
+use super::{TopicAssigner, TopicAssignment, TopicMethod};
+
+/// When and how self-training runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelfTraining {
+    /// Keyword confidence an item needs to teach (0.86 ≈ two core terms).
+    pub min_teacher_confidence: f32,
+    /// Fewer teachers than this: no self-training (the batch is too small to learn from).
+    pub min_teachers: usize,
+    /// At most this many teachers, the most confident of each topic, to bound the cost.
+    pub max_teachers: usize,
+    /// The model's confidence needed to take an unseeded item out of 其他.
+    pub min_confidence: f32,
+    pub svm: SvmConfig,
+}
+
+impl Default for SelfTraining {
+    fn default() -> Self {
+        SelfTraining {
+            min_teacher_confidence: 0.86,
+            min_teachers: 40,
+            max_teachers: 4000,
+            min_confidence: 0.75,
+            svm: SvmConfig::default(),
+        }
+    }
+}
+
+/// Relabels the items whose only topic is `fallback`; returns how many changed.
+pub fn relabel_unseeded(
+    inputs: &[FeatureInput],
+    assigned: &mut [Vec<TopicAssignment>],
+    fallback: &str,
+    config: &SelfTraining,
+) -> usize {
+    let is_fallback = |a: &[TopicAssignment]| a.first().is_none_or(|t| t.topic == fallback);
+    let mut by_topic: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, a) in assigned.iter().enumerate() {
+        if !is_fallback(a) && a[0].confidence >= config.min_teacher_confidence {
+            by_topic.entry(a[0].topic.as_str()).or_default().push(i);
+        }
+    }
+    let unseeded: Vec<usize> = (0..assigned.len())
+        .filter(|&i| is_fallback(&assigned[i]))
+        .collect();
+    let teachers_total: usize = by_topic.values().map(Vec::len).sum();
+    if unseeded.is_empty() || by_topic.len() < 2 || teachers_total < config.min_teachers {
+        return 0;
+    }
+    let per_topic = (config.max_teachers / by_topic.len()).max(1);
+    let mut teachers: Vec<usize> = Vec::new();
+    for members in by_topic.values_mut() {
+        members.sort_by(|&a, &b| {
+            assigned[b][0]
+                .confidence
+                .total_cmp(&assigned[a][0].confidence)
+                .then(a.cmp(&b))
+        });
+        teachers.extend(members.iter().take(per_topic));
+    }
+    teachers.sort_unstable();
+    let docs: Vec<LabelledDoc> = teachers
+        .iter()
+        .map(|&i| LabelledDoc {
+            input: inputs[i],
+            labels: assigned[i].iter().map(|t| t.topic.clone()).collect(),
+        })
+        .collect();
+    let model = TopicModel::train(&docs, &config.svm);
+    let relabelled: Vec<(usize, Vec<TopicAssignment>)> = unseeded
+        .par_iter()
+        .filter_map(|&i| {
+            let topics: Vec<TopicAssignment> = model
+                .assign(&inputs[i])
+                .into_iter()
+                .filter(|t| t.confidence >= config.min_confidence)
+                .map(|t| TopicAssignment {
+                    method: TopicMethod::SelfTrained,
+                    ..t
+                })
+                .collect();
+            (!topics.is_empty()).then_some((i, topics))
+        })
+        .collect();
+    let changed = relabelled.len();
+    for (i, topics) in relabelled {
+        assigned[i] = topics;
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(topic: &str, confidence: f32) -> Vec<TopicAssignment> {
+        vec![TopicAssignment {
+            topic: topic.into(),
+            score: 4.0,
+            confidence,
+            terms: vec![],
+            method: TopicMethod::Keyword,
+        }]
+    }
+
+    #[test]
+    fn unseeded_items_learn_from_seeded_ones() {
+        let texts: Vec<(Vec<String>, &str, &str)> = (0..60)
+            .map(|i| {
+                let (words, topic) = if i % 2 == 0 {
+                    ("银行 贷款 抵押 利息", "金融")
+                } else {
+                    ("货车 限行 通行证 物流", "物流")
+                };
+                (words.split(' ').map(str::to_string).collect(), words, topic)
+            })
+            .collect();
+        // Two unseeded items: their words overlap the topics' texts but carry no seed term.
+        let extra: Vec<(Vec<String>, &str)> = vec![
+            (vec!["利息".into(), "抵押".into()], "利息抵押"),
+            (vec!["通行证".into(), "限行".into()], "通行证限行"),
+        ];
+        let mut inputs: Vec<FeatureInput> = texts
+            .iter()
+            .map(|(w, t, _)| FeatureInput {
+                title_words: &[],
+                text_words: w,
+                text: t,
+            })
+            .collect();
+        inputs.extend(extra.iter().map(|(w, t)| FeatureInput {
+            title_words: &[],
+            text_words: w,
+            text: t,
+        }));
+        let mut assigned: Vec<Vec<TopicAssignment>> =
+            texts.iter().map(|(_, _, topic)| kw(topic, 0.9)).collect();
+        assigned.push(kw("其他", 1.0));
+        assigned.push(kw("其他", 1.0));
+        let changed = relabel_unseeded(&inputs, &mut assigned, "其他", &SelfTraining::default());
+        assert_eq!(changed, 2);
+        assert_eq!(assigned[60][0].topic, "金融");
+        assert_eq!(assigned[61][0].topic, "物流");
+        assert_eq!(assigned[61][0].method, TopicMethod::SelfTrained);
+        assert!(
+            !assigned[61][0].terms.is_empty(),
+            "the features that decided it are kept"
+        );
+        assert_eq!(
+            assigned[0][0].method,
+            TopicMethod::Keyword,
+            "seeded items are left alone"
+        );
+    }
+
+    #[test]
+    fn too_few_teachers_changes_nothing() {
+        let w: Vec<String> = vec!["贷款".into()];
+        let inputs = vec![
+            FeatureInput {
+                title_words: &[],
+                text_words: &w,
+                text: "贷款"
+            };
+            3
+        ];
+        let mut assigned = vec![kw("金融", 0.9), kw("物流", 0.9), kw("其他", 1.0)];
+        assert_eq!(
+            relabel_unseeded(&inputs, &mut assigned, "其他", &SelfTraining::default()),
+            0
+        );
+        assert_eq!(assigned[2][0].topic, "其他");
+    }
+}
