@@ -19,21 +19,38 @@ pub struct FeatureInput<'a> {
     pub text: &'a str,
 }
 
-/// Raw feature names of a document, repeats kept (they are term frequencies).
-pub fn raw_features(input: &FeatureInput) -> Vec<String> {
-    let mut out = Vec::new();
+/// Calls `f` with the name of every feature of a document, repeats included (they are term
+/// frequencies). One buffer serves all names, so classifying allocates nothing per feature.
+pub fn for_each_feature(input: &FeatureInput, mut f: impl FnMut(&str)) {
+    use std::fmt::Write;
+    let mut name = String::with_capacity(32);
     for words in [input.title_words, input.title_words, input.text_words] {
-        out.extend(words.iter().map(|w| format!("w:{w}")));
-        out.extend(words.windows(2).map(|p| format!("b:{}+{}", p[0], p[1])));
+        for w in words {
+            name.clear();
+            let _ = write!(name, "w:{w}");
+            f(&name);
+        }
+        for p in words.windows(2) {
+            name.clear();
+            let _ = write!(name, "b:{}+{}", p[0], p[1]);
+            f(&name);
+        }
     }
     let chars: Vec<char> = input.text.chars().filter(|c| c.is_alphanumeric()).collect();
     for n in 1..=3 {
-        out.extend(
-            chars
-                .windows(n)
-                .map(|g| format!("c:{}", g.iter().collect::<String>())),
-        );
+        for gram in chars.windows(n) {
+            name.clear();
+            name.push_str("c:");
+            name.extend(gram);
+            f(&name);
+        }
     }
+}
+
+/// Feature names of a document as owned strings (for fitting a vocabulary).
+pub fn raw_features(input: &FeatureInput) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_feature(input, |f| out.push(f.to_string()));
     out
 }
 
@@ -104,10 +121,25 @@ impl FeatureSpace {
     pub fn vector(&self, raw: &[String]) -> SparseVec {
         let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
         for f in raw {
-            if let Some(&id) = self.ids.get(f) {
+            if let Some(&id) = self.ids.get(f.as_str()) {
                 *counts.entry(id).or_default() += 1;
             }
         }
+        self.weigh(counts)
+    }
+
+    /// The TF-IDF vector of a document, straight from its text (no feature strings kept).
+    pub fn vector_of(&self, input: &FeatureInput) -> SparseVec {
+        let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+        for_each_feature(input, |f| {
+            if let Some(&id) = self.ids.get(f) {
+                *counts.entry(id).or_default() += 1;
+            }
+        });
+        self.weigh(counts)
+    }
+
+    fn weigh(&self, counts: BTreeMap<u32, u32>) -> SparseVec {
         let mut v: Vec<(u32, f32)> = counts
             .into_iter()
             .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))

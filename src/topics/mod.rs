@@ -10,7 +10,7 @@ mod model;
 mod self_training;
 mod taxonomy;
 
-pub use features::{raw_features, FeatureInput, FeatureSpace};
+pub use features::{for_each_feature, raw_features, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
 pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};

@@ -90,13 +90,13 @@ impl TopicModel {
 
     /// Decision values per class.
     pub fn scores(&self, input: &FeatureInput) -> Vec<f32> {
-        self.svm.scores(&self.space.vector(&raw_features(input)))
+        self.svm.scores(&self.space.vector_of(input))
     }
 }
 
 impl TopicAssigner for TopicModel {
     fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
-        let x = self.space.vector(&raw_features(doc));
+        let x = self.space.vector_of(doc);
         let scores = self.svm.scores(&x);
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));

@@ -129,8 +129,14 @@ mod tests {
             .collect();
         // Two unseeded items: their words overlap the topics' texts but carry no seed term.
         let extra: Vec<(Vec<String>, &str)> = vec![
-            (vec!["利息".into(), "抵押".into()], "利息抵押"),
-            (vec!["通行证".into(), "限行".into()], "通行证限行"),
+            (
+                vec!["银行".into(), "利息".into(), "抵押".into()],
+                "银行利息抵押",
+            ),
+            (
+                vec!["货车".into(), "通行证".into(), "限行".into()],
+                "货车通行证限行",
+            ),
         ];
         let mut inputs: Vec<FeatureInput> = texts
             .iter()

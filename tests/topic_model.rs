@@ -1,0 +1,182 @@
+//! Learned topics end to end: `train` on labelled history made from our corpus and its gold
+//! labels, `eval topics` by cross-validation and with the model, `run --model`, and `topics`.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Our corpus with its gold topics as a labelled file (标签 = topics joined by 、).
+fn labelled_corpus(dir: &Path) -> std::path::PathBuf {
+    let gold: std::collections::HashMap<String, Vec<String>> = gold()
+        .into_iter()
+        .filter(|g| g.reject.is_none())
+        .map(|g| (g.id, g.topics))
+        .collect();
+    let mut r = csv::Reader::from_path(corpus()).unwrap();
+    let path = dir.join("历史标注.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["编号", "标题", "意见建议", "标签"])
+        .unwrap();
+    for row in r.deserialize::<std::collections::HashMap<String, String>>() {
+        let row = row.unwrap();
+        if let Some(topics) = gold.get(&row["编号"]) {
+            w.write_record([
+                &row["编号"],
+                &row["标题"],
+                &row["意见建议"],
+                &topics.join("、"),
+            ])
+            .unwrap();
+        }
+    }
+    w.flush().unwrap();
+    path
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = qingdan().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn train_eval_and_run_with_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = labelled_corpus(dir.path());
+    let model = dir.path().join("model.json");
+    let out = qingdan()
+        .arg("train")
+        .arg(&labelled)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("10个类别"), "{text}");
+
+    // Cross-validation: every row predicted by a model that never saw it.
+    let cv = json(&[
+        "eval",
+        "topics",
+        labelled.to_str().unwrap(),
+        "--folds",
+        "5",
+        "--json",
+    ]);
+    let cv_f1 = cv["macro_f1"].as_f64().unwrap();
+    eprintln!(
+        "corpus 5-fold CV macro-F1 {cv_f1:.3}, accuracy {:.3}",
+        cv["accuracy"].as_f64().unwrap()
+    );
+    assert!(cv_f1 >= 0.78, "{cv_f1}");
+    let total: u64 = cv["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, cv["documents"].as_u64().unwrap());
+
+    // The model on its own training data fits it closely, far better than on held-out rows.
+    let fit = json(&[
+        "eval",
+        "topics",
+        labelled.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(fit["macro_f1"].as_f64().unwrap() >= 0.95 && fit["macro_f1"].as_f64().unwrap() > cv_f1);
+
+    // run --model: topics come from the model, with the features that decided them.
+    let ws = dir.path().join("ws");
+    qingdan()
+        .args(["run", "--quiet", "--model"])
+        .arg(&model)
+        .arg("--out")
+        .arg(&ws)
+        .assert()
+        .success();
+    let items = read_csv(&ws.join("items.csv"));
+    assert!(
+        items.iter().all(|r| r["主题依据"].contains("(模型 ")),
+        "{:?}",
+        items[0]
+    );
+    assert!(items.iter().any(|r| r["主题依据"]
+        .split(':')
+        .nth(1)
+        .is_some_and(|f| !f.is_empty())));
+
+    let listed = qingdan()
+        .args(["topics", "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(listed.stdout)
+        .unwrap()
+        .contains("- 金融信贷"));
+}
+
+#[test]
+fn topics_lists_the_keyword_taxonomy() {
+    let out = qingdan().arg("topics").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for t in [
+        "金融信贷",
+        "物流运输",
+        "土地用地",
+        "人才用工",
+        "水电气",
+        "审批服务",
+        "税费",
+        "科技创新",
+        "市场环境",
+        "其他",
+    ] {
+        assert!(text.contains(&format!("- {t}（")), "{t} missing: {text}");
+    }
+}
+
+#[test]
+fn labelled_file_without_labels_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nolabel.csv");
+    std::fs::write(&path, "编号,内容\n1,贷款难\n").unwrap();
+    let out = qingdan()
+        .arg("train")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("m.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("nolabel.csv") && err.contains("--column label="),
+        "{err}"
+    );
+    let bad_model = dir.path().join("bad.json");
+    std::fs::write(&bad_model, "{}").unwrap();
+    let out = qingdan()
+        .args(["run", "--quiet", "--model"])
+        .arg(&bad_model)
+        .arg("--out")
+        .arg(dir.path().join("ws"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("bad.json"));
+}
