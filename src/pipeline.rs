@@ -143,10 +143,6 @@ impl Pipeline {
 
     /// Normalize, segment and assign topics to one item (no self-training: that needs a batch).
     pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
-        self.analyze_one(item).0
-    }
-
-    fn analyze_one(&self, item: Item) -> (AnalyzedItem, Prepared) {
         let p = self.prepare(&item.title, &item.text);
         let topics = self.topics.assign(&p.input());
         let terms = p
@@ -155,39 +151,42 @@ impl Pipeline {
             .chain(&p.text_words)
             .map(|w| self.analyzer.canonical(w).to_string())
             .collect();
-        let analyzed = AnalyzedItem {
+        AnalyzedItem {
             enterprise: self.normalizer.name(&item.enterprise),
             channel: self.normalizer.name(&item.channel),
             region: self.normalizer.name(&item.region),
-            title: p.title.clone(),
-            text: p.text.clone(),
+            title: p.title,
+            text: p.text,
             terms,
             topics,
             item,
-        };
-        (analyzed, p)
+        }
     }
 
     /// The per-item stages over a batch, in parallel, then self-training of the items no seed
     /// term placed; output in input order.
     pub fn analyze(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let bar = progress.stage("分词与主题", items.len());
-        let (mut items, prepared): (Vec<AnalyzedItem>, Vec<Prepared>) = items
+        let mut items: Vec<AnalyzedItem> = items
             .into_par_iter()
             .map(|item| {
-                let analyzed = self.analyze_one(item);
+                let analyzed = self.analyze_item(item);
                 bar.inc(1);
                 analyzed
             })
-            .unzip();
+            .collect();
         bar.finish_and_clear();
         if let Some((fallback, config)) = &self.self_training {
-            let inputs: Vec<FeatureInput> = prepared.iter().map(Prepared::input).collect();
             let mut topics: Vec<Vec<TopicAssignment>> = items
                 .iter_mut()
                 .map(|a| std::mem::take(&mut a.topics))
                 .collect();
-            relabel_unseeded(&inputs, &mut topics, fallback, config);
+            // Only teachers and unseeded items are cut again, not the whole batch kept.
+            let words_of = |i: usize| {
+                let p = self.prepare(&items[i].item.title, &items[i].item.text);
+                (p.title_words, p.text_words, p.both)
+            };
+            relabel_unseeded(&mut topics, fallback, config, words_of);
             for (a, t) in items.iter_mut().zip(topics) {
                 a.topics = t;
             }

@@ -14,7 +14,7 @@ pub use features::{for_each_feature, raw_features, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
 pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};
-pub use self_training::{relabel_unseeded, SelfTraining};
+pub use self_training::{relabel_unseeded, OwnedInput, SelfTraining};
 pub use taxonomy::{Taxonomy, Topic};
 
 use serde::{Deserialize, Serialize};

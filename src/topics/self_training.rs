@@ -38,13 +38,29 @@ impl Default for SelfTraining {
     }
 }
 
-/// Relabels the items whose only topic is `fallback`; returns how many changed.
-pub fn relabel_unseeded(
-    inputs: &[FeatureInput],
+/// An item's words and text, as [`FeatureInput`] borrows them.
+pub type OwnedInput = (Vec<String>, Vec<String>, String);
+
+fn input(o: &OwnedInput) -> FeatureInput<'_> {
+    FeatureInput {
+        title_words: &o.0,
+        text_words: &o.1,
+        text: &o.2,
+    }
+}
+
+/// Relabels the items whose only topic is `fallback`; returns how many changed. `words_of(i)`
+/// gives item `i`'s title words, text words and normalized text: it is called only for the
+/// teachers and the unseeded items, so a large batch need not keep every item's words.
+pub fn relabel_unseeded<F>(
     assigned: &mut [Vec<TopicAssignment>],
     fallback: &str,
     config: &SelfTraining,
-) -> usize {
+    words_of: F,
+) -> usize
+where
+    F: Fn(usize) -> OwnedInput + Sync,
+{
     let is_fallback = |a: &[TopicAssignment]| a.first().is_none_or(|t| t.topic == fallback);
     let mut by_topic: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, a) in assigned.iter().enumerate() {
@@ -71,19 +87,27 @@ pub fn relabel_unseeded(
         teachers.extend(members.iter().take(per_topic));
     }
     teachers.sort_unstable();
+    let owned =
+        |items: &[usize]| -> Vec<OwnedInput> { items.par_iter().map(|&i| words_of(i)).collect() };
+    let teacher_words = owned(&teachers);
     let docs: Vec<LabelledDoc> = teachers
         .iter()
-        .map(|&i| LabelledDoc {
-            input: inputs[i],
+        .zip(&teacher_words)
+        .map(|(&i, o)| LabelledDoc {
+            input: input(o),
             labels: assigned[i].iter().map(|t| t.topic.clone()).collect(),
         })
         .collect();
     let model = TopicModel::train(&docs, &config.svm);
+    drop(docs);
+    drop(teacher_words);
+    let unseeded_words = owned(&unseeded);
     let relabelled: Vec<(usize, Vec<TopicAssignment>)> = unseeded
         .par_iter()
-        .filter_map(|&i| {
+        .zip(&unseeded_words)
+        .filter_map(|(&i, o)| {
             let topics: Vec<TopicAssignment> = model
-                .assign(&inputs[i])
+                .assign(&input(o))
                 .into_iter()
                 .filter(|t| t.confidence >= config.min_confidence)
                 .map(|t| TopicAssignment {
@@ -115,47 +139,31 @@ mod tests {
         }]
     }
 
+    fn owned(words: &str) -> OwnedInput {
+        let w = words.split(' ').map(str::to_string).collect();
+        (vec![], w, words.replace(' ', ""))
+    }
+
     #[test]
     fn unseeded_items_learn_from_seeded_ones() {
-        let texts: Vec<(Vec<String>, &str, &str)> = (0..60)
-            .map(|i| {
-                let (words, topic) = if i % 2 == 0 {
-                    ("银行 贷款 抵押 利息", "金融")
-                } else {
-                    ("货车 限行 通行证 物流", "物流")
-                };
-                (words.split(' ').map(str::to_string).collect(), words, topic)
-            })
-            .collect();
+        let mut texts: Vec<OwnedInput> = Vec::new();
+        let mut assigned: Vec<Vec<TopicAssignment>> = Vec::new();
+        for i in 0..60 {
+            let (words, topic) = if i % 2 == 0 {
+                ("银行 贷款 抵押 利息", "金融")
+            } else {
+                ("货车 限行 通行证 物流", "物流")
+            };
+            texts.push(owned(words));
+            assigned.push(kw(topic, 0.9));
+        }
         // Two unseeded items: their words overlap the topics' texts but carry no seed term.
-        let extra: Vec<(Vec<String>, &str)> = vec![
-            (
-                vec!["银行".into(), "利息".into(), "抵押".into()],
-                "银行利息抵押",
-            ),
-            (
-                vec!["货车".into(), "通行证".into(), "限行".into()],
-                "货车通行证限行",
-            ),
-        ];
-        let mut inputs: Vec<FeatureInput> = texts
-            .iter()
-            .map(|(w, t, _)| FeatureInput {
-                title_words: &[],
-                text_words: w,
-                text: t,
-            })
-            .collect();
-        inputs.extend(extra.iter().map(|(w, t)| FeatureInput {
-            title_words: &[],
-            text_words: w,
-            text: t,
-        }));
-        let mut assigned: Vec<Vec<TopicAssignment>> =
-            texts.iter().map(|(_, _, topic)| kw(topic, 0.9)).collect();
+        texts.push(owned("银行 利息 抵押"));
+        texts.push(owned("货车 通行证 限行"));
         assigned.push(kw("其他", 1.0));
         assigned.push(kw("其他", 1.0));
-        let changed = relabel_unseeded(&inputs, &mut assigned, "其他", &SelfTraining::default());
+        let config = SelfTraining::default();
+        let changed = relabel_unseeded(&mut assigned, "其他", &config, |i| texts[i].clone());
         assert_eq!(changed, 2);
         assert_eq!(assigned[60][0].topic, "金融");
         assert_eq!(assigned[61][0].topic, "物流");
@@ -173,18 +181,10 @@ mod tests {
 
     #[test]
     fn too_few_teachers_changes_nothing() {
-        let w: Vec<String> = vec!["贷款".into()];
-        let inputs = vec![
-            FeatureInput {
-                title_words: &[],
-                text_words: &w,
-                text: "贷款"
-            };
-            3
-        ];
         let mut assigned = vec![kw("金融", 0.9), kw("物流", 0.9), kw("其他", 1.0)];
+        let config = SelfTraining::default();
         assert_eq!(
-            relabel_unseeded(&inputs, &mut assigned, "其他", &SelfTraining::default()),
+            relabel_unseeded(&mut assigned, "其他", &config, |_| owned("贷款")),
             0
         );
         assert_eq!(assigned[2][0].topic, "其他");
