@@ -1,7 +1,7 @@
 //! Keyword topics: each distinct seed term found adds its weight (core 2, related 1) to its topic.
-//! A topic is given when its score reaches half the best score and either one of its core terms
-//! occurs or three related ones do: related terms (手续, 订单, 园区) mostly support, so a passing
-//! mention does not add a topic.
+//! A topic is given when one of its core terms occurs (or three related ones do) and its score
+//! reaches 70% of the best topic's: related terms (手续, 订单, 园区) only support, so a passing
+//! mention does not add a second topic.
 
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ const MIN_SCORE: f32 = 2.0;
 /// Without a core term, this many related terms' worth is needed.
 const RELATED_ONLY_MIN: f32 = 3.0;
 /// A further topic needs this share of the best topic's score.
-const RELATIVE_MIN: f32 = 0.5;
+const RELATIVE_MIN: f32 = 0.7;
 const MAX_TOPICS: usize = 3;
 
 /// Assigns topics from the taxonomy's seed terms.
