@@ -36,13 +36,7 @@ fn labelled_corpus(dir: &Path) -> std::path::PathBuf {
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = qingdan().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&stdout_of(qingdan().args(args))).unwrap()
 }
 
 #[test]
@@ -50,19 +44,13 @@ fn train_eval_and_run_with_a_model() {
     let dir = tempfile::tempdir().unwrap();
     let labelled = labelled_corpus(dir.path());
     let model = dir.path().join("model.json");
-    let out = qingdan()
-        .arg("train")
-        .arg(&labelled)
-        .arg("--out")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        qingdan()
+            .arg("train")
+            .arg(&labelled)
+            .arg("--out")
+            .arg(&model),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("10个类别"), "{text}");
 
     // Cross-validation: every row predicted by a model that never saw it.

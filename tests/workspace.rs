@@ -258,18 +258,12 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     ])
     .unwrap();
     w.flush().unwrap();
-    let out = qingdan()
-        .args(["add", "--quiet", "--workspace"])
-        .arg(&ws)
-        .arg(&batch)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--workspace"])
+            .arg(&ws)
+            .arg(&batch),
     );
-    let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("新增2条，更新1条"), "{stdout}");
 
     let after = read_csv(&ws.join("items.csv"));

@@ -131,57 +131,43 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn no_chaining_through_a_middle_item() {
-        // A~B and B~C are close, A and C are not: C must not join A's group.
+    /// Links A–B and B–C with the given similarities at `threshold`; returns the group roots.
+    fn roots_after_linking(sims: Option<(f32, f32)>, threshold: f32) -> Vec<u32> {
         let words = three_in_a_row();
         let space = Space {
             words: &words,
             chars: &words,
             word_weight: 1.0,
         };
+        let (ab, bc) = sims.unwrap_or((space.sim(0, 1), space.sim(1, 2)));
         let edges = vec![
             Edge {
                 a: 0,
                 b: 1,
-                sim: space.sim(0, 1),
+                sim: ab,
             },
             Edge {
                 a: 1,
                 b: 2,
-                sim: space.sim(1, 2),
+                sim: bc,
             },
         ];
         let mut g = Groups::new(&space);
-        g.link(&edges, 0.6, 1.0, |_| true);
-        let r = g.roots();
+        g.link(&edges, threshold, 1.0, |_| true);
+        g.roots()
+    }
+
+    #[test]
+    fn no_chaining_through_a_middle_item() {
+        // A~B and B~C are close, A and C are not: C must not join A's group.
+        let r = roots_after_linking(None, 0.6);
         assert_eq!(r[0], r[1]);
         assert_ne!(r[1], r[2]);
     }
 
     #[test]
     fn single_linkage_would_have_chained() {
-        let words = three_in_a_row();
-        let space = Space {
-            words: &words,
-            chars: &words,
-            word_weight: 1.0,
-        };
-        let edges = vec![
-            Edge {
-                a: 0,
-                b: 1,
-                sim: 0.707,
-            },
-            Edge {
-                a: 1,
-                b: 2,
-                sim: 0.707,
-            },
-        ];
-        let mut g = Groups::new(&space);
-        g.link(&edges, 0.3, 1.0, |_| true);
-        let r = g.roots();
+        let r = roots_after_linking(Some((0.707, 0.707)), 0.3);
         assert!(
             r[0] == r[1] && r[1] == r[2],
             "a low threshold joins all three"

@@ -17,6 +17,17 @@ pub fn qingdan() -> Command {
     cmd
 }
 
+/// Runs a prepared command, asserts it succeeded and returns its standard output.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Runs `qingdan run` on the given inputs (none: the shipped corpus) into `out`.
 pub fn run_into(out: &Path, inputs: &[&Path]) -> String {
     let mut cmd = qingdan();
@@ -24,13 +35,7 @@ pub fn run_into(out: &Path, inputs: &[&Path]) -> String {
     for i in inputs {
         cmd.arg(i);
     }
-    let output = cmd.output().unwrap();
-    assert!(
-        output.status.success(),
-        "run failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    stdout_of(&mut cmd)
 }
 
 /// A CSV written by qingdan (UTF-8 with BOM) as header → value maps.
