@@ -17,6 +17,7 @@ pub mod index;
 pub mod ingest;
 pub mod merge;
 pub mod normalize;
+pub mod pairs;
 pub mod pipeline;
 pub mod progress;
 pub mod record;

@@ -40,6 +40,23 @@ pub enum Command {
 pub enum EvalCommand {
     /// 主题分类：宏平均F1、准确率、各类精确率/召回率/F1、混淆矩阵
     Topics(EvalTopicsArgs),
+    /// 相似度（合并同类项的依据）：在标注的句子对上算精确率、召回率、F1、准确率、AUC
+    Pairs(EvalPairsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalPairsArgs {
+    /// 句子对文件（JSONL 或 CSV，列 s1、s2、label；label 1 = 同义）
+    pub pairs: PathBuf,
+    /// 在这个文件上拟合权重和阈值，在 PAIRS 上评估（否则在 PAIRS 上做 K 折交叉验证）
+    #[arg(long)]
+    pub dev: Option<PathBuf>,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_name = "DIR")]
+    pub dicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

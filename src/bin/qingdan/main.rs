@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    reset_sigpipe();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -15,5 +16,16 @@ fn main() -> ExitCode {
             eprintln!("错误: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `qingdan search … | head` should stop quietly when `head` has read enough, as other command
+/// line tools do, instead of panicking on the closed pipe: restore the default SIGPIPE action
+/// that Rust's runtime replaces.
+fn reset_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

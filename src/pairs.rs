@@ -1,0 +1,418 @@
+//! Pairs: the similarity behind merging, measured on labelled sentence pairs (s1, s2, label 1 =
+//! same meaning). Each pair gets a few features in 0..1 — word TF-IDF cosine after synonyms,
+//! character bigram and unigram cosines, term overlap, length ratio, numbers that disagree, exact
+//! match — and a logistic model (linfa) learns how to weigh them. The decision threshold is the one
+//! that maximises F1 on the training folds; scores are reported on held-out folds (or a test file).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ingest::{read_table, IngestOptions};
+use crate::merge::{char_bigrams, SparseVec, TfIdf};
+use crate::pipeline::Pipeline;
+use crate::{Error, Result};
+
+/// One labelled pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentencePair {
+    pub s1: String,
+    pub s2: String,
+    pub same: bool,
+}
+
+/// The features' names, in column order.
+pub const FEATURES: [&str; 7] = [
+    "词TF-IDF余弦",
+    "字二元组余弦",
+    "单字余弦",
+    "关键词重合度",
+    "长度比",
+    "数字不一致",
+    "完全相同",
+];
+
+/// Reads pairs from JSONL or CSV with columns s1, s2 and label (句子1, 句子2, 标签 also work).
+pub fn read_pairs(path: &Path) -> Result<Vec<SentencePair>> {
+    let table = read_table(path, &IngestOptions::default())?;
+    let find = |names: &[&str]| {
+        table
+            .headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let missing = |what: &str| Error::NotATable {
+        file: table.file.clone(),
+        reason: format!("找不到{what}列（表头为 {}）", table.header_list()),
+    };
+    let c1 = find(&["s1", "sentence1", "句子1", "text1"]).ok_or_else(|| missing("s1"))?;
+    let c2 = find(&["s2", "sentence2", "句子2", "text2"]).ok_or_else(|| missing("s2"))?;
+    let cl = find(&["label", "标签"]).ok_or_else(|| missing("label"))?;
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            let cell = |c: usize| {
+                r.cells
+                    .get(c)
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default()
+            };
+            let bad = |reason: String| Error::Row {
+                file: table.file.clone(),
+                row: r.row,
+                reason,
+            };
+            if let Some(p) = &r.problem {
+                return Err(bad(p.clone()));
+            }
+            let same = match cell(cl).as_str() {
+                "1" => true,
+                "0" => false,
+                other => return Err(bad(format!("label 应为 0 或 1，实为“{other}”"))),
+            };
+            Ok(SentencePair {
+                s1: cell(c1),
+                s2: cell(c2),
+                same,
+            })
+        })
+        .collect()
+}
+
+/// Computes pair features with IDF statistics from every sentence given (no labels used).
+pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> Array2<f64> {
+    let sentences: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| [p.s1.as_str(), p.s2.as_str()])
+        .collect();
+    let prepared: Vec<(Vec<String>, String)> = sentences
+        .par_iter()
+        .map(|s| {
+            let p = pipeline.prepare("", s);
+            let terms = p
+                .text_words
+                .iter()
+                .map(|w| pipeline.analyzer.canonical(w).to_string())
+                .collect();
+            (terms, p.text)
+        })
+        .collect();
+    let words = TfIdf::fit(
+        &prepared
+            .iter()
+            .map(|(t, _)| t.iter().map(String::as_str).collect::<Vec<_>>())
+            .collect::<Vec<_>>(),
+    );
+    let bigrams = TfIdf::fit(
+        &prepared
+            .iter()
+            .map(|(_, t)| char_bigrams(t))
+            .collect::<Vec<_>>(),
+    );
+    let unigrams = TfIdf::fit(
+        &prepared
+            .iter()
+            .map(|(_, t)| {
+                t.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .map(u64::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>(),
+    );
+    let rows: Vec<[f64; 7]> = (0..pairs.len())
+        .into_par_iter()
+        .map(|i| {
+            let (a, b) = (2 * i, 2 * i + 1);
+            let cos = |v: &[SparseVec]| v[a].dot(&v[b]) as f64;
+            let (ta, tb) = (&prepared[a].0, &prepared[b].0);
+            let sa: HashSet<&String> = ta.iter().collect();
+            let sb: HashSet<&String> = tb.iter().collect();
+            let union = sa.union(&sb).count();
+            let jaccard = if union == 0 {
+                0.0
+            } else {
+                sa.intersection(&sb).count() as f64 / union as f64
+            };
+            let (la, lb) = (prepared[a].1.chars().count(), prepared[b].1.chars().count());
+            let ratio = la.min(lb) as f64 / la.max(lb).max(1) as f64;
+            let (na, nb) = (numbers(&prepared[a].1), numbers(&prepared[b].1));
+            let conflict = (!na.is_empty() && !nb.is_empty() && na != nb) as u8 as f64;
+            let exact = (prepared[a].1 == prepared[b].1) as u8 as f64;
+            [
+                cos(&words.vectors),
+                cos(&bigrams.vectors),
+                cos(&unigrams.vectors),
+                jaccard,
+                ratio,
+                conflict,
+                exact,
+            ]
+        })
+        .collect();
+    Array2::from_shape_fn((rows.len(), FEATURES.len()), |(i, j)| rows[i][j])
+}
+
+/// The numbers written in a text (after normalization, so full-width digits count too).
+fn numbers(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Precision, recall, F1, accuracy and ROC AUC of scores at a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairScores {
+    pub threshold: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub accuracy: f64,
+    pub auc: f64,
+}
+
+/// Scores `scores` against `labels` at `threshold` (same = score ≥ threshold).
+pub fn pair_scores(scores: &[f64], labels: &[bool], threshold: f64) -> PairScores {
+    let (mut tp, mut fp, mut fn_, mut tn) = (0usize, 0usize, 0usize, 0usize);
+    for (s, &l) in scores.iter().zip(labels) {
+        match (*s >= threshold, l) {
+            (true, true) => tp += 1,
+            (true, false) => fp += 1,
+            (false, true) => fn_ += 1,
+            (false, false) => tn += 1,
+        }
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
+    PairScores {
+        threshold,
+        precision,
+        recall,
+        f1: if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        },
+        accuracy: ratio(tp + tn, labels.len()),
+        auc: roc_auc(scores, labels),
+    }
+}
+
+/// The threshold with the best F1 on these scores.
+pub fn best_threshold(scores: &[f64], labels: &[bool]) -> f64 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let positives = labels.iter().filter(|l| **l).count();
+    let (mut tp, mut taken, mut best, mut best_f1) = (0usize, 0usize, f64::INFINITY, -1.0);
+    for (k, &i) in order.iter().enumerate() {
+        taken += 1;
+        tp += labels[i] as usize;
+        // only between distinct scores can a threshold separate them
+        if k + 1 < order.len() && scores[order[k + 1]] == scores[i] {
+            continue;
+        }
+        let f1 = 2.0 * tp as f64 / (taken + positives) as f64;
+        if f1 > best_f1 {
+            best_f1 = f1;
+            best = scores[i];
+        }
+    }
+    best
+}
+
+/// ROC AUC by ranks (Mann–Whitney), ties counted half.
+pub fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut ranks = vec![0f64; scores.len()];
+    let mut k = 0;
+    while k < order.len() {
+        let mut j = k;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[k]] {
+            j += 1;
+        }
+        let rank = (k + j) as f64 / 2.0 + 1.0;
+        for &i in &order[k..=j] {
+            ranks[i] = rank;
+        }
+        k = j + 1;
+    }
+    let pos = labels.iter().filter(|l| **l).count() as f64;
+    let neg = labels.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return 0.5;
+    }
+    let sum: f64 = ranks
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| **l)
+        .map(|(r, _)| r)
+        .sum();
+    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+/// A fitted pair model: logistic weights over [`FEATURES`] and a threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairModel {
+    pub weights: Vec<f64>,
+    pub intercept: f64,
+    pub threshold: f64,
+}
+
+impl PairModel {
+    /// Fits weights on `x`/`labels` and picks the threshold with the best F1 on them.
+    pub fn fit(x: &Array2<f64>, labels: &[bool]) -> Result<Self> {
+        let y: Array1<usize> = labels.iter().map(|&l| l as usize).collect();
+        let fitted = LogisticRegression::default()
+            .max_iterations(200)
+            .fit(&Dataset::new(x.clone(), y))
+            .map_err(|e| Error::Query(format!("逻辑回归拟合失败: {e}")))?;
+        // linfa models the probability of its "positive" class, which is the more frequent label
+        // (or the first seen on a tie), not label 1: turn the weights to always mean "same".
+        let sign = if fitted.labels().pos.class == 1 {
+            1.0
+        } else {
+            -1.0
+        };
+        let mut model = PairModel {
+            weights: fitted.params().iter().map(|w| sign * w).collect(),
+            intercept: sign * fitted.intercept(),
+            threshold: 0.5,
+        };
+        model.threshold = best_threshold(&model.probabilities(x), labels);
+        Ok(model)
+    }
+
+    /// The probability that each pair means the same.
+    pub fn probabilities(&self, x: &Array2<f64>) -> Vec<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| {
+                let z: f64 =
+                    r.iter().zip(&self.weights).map(|(a, w)| a * w).sum::<f64>() + self.intercept;
+                1.0 / (1.0 + (-z).exp())
+            })
+            .collect()
+    }
+}
+
+/// What `eval pairs` reports: the learned combination and single-feature baselines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairReport {
+    pub method: String,
+    pub pairs: usize,
+    pub positives: usize,
+    pub learned: PairScores,
+    /// The weights fitted on all training data (for reading, not for these scores).
+    pub model: PairModel,
+    pub baselines: Vec<(String, PairScores)>,
+}
+
+/// K-fold cross-validation on one file: fit on K−1 folds, threshold from those folds, score the
+/// held-out fold; scores pooled over all folds.
+pub fn cross_validate(
+    x: &Array2<f64>,
+    labels: &[bool],
+    folds: usize,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let n = labels.len();
+    let fold_of = |i: usize| (i * 7919) % n % folds; // spread, fixed, independent of order
+    let mut probs = vec![0.0; n];
+    let mut thresholds = vec![0.0; n];
+    for f in 0..folds {
+        let train: Vec<usize> = (0..n).filter(|&i| fold_of(i) != f).collect();
+        let test: Vec<usize> = (0..n).filter(|&i| fold_of(i) == f).collect();
+        let tx = x.select(ndarray::Axis(0), &train);
+        let tl: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
+        let model = PairModel::fit(&tx, &tl)?;
+        let p = model.probabilities(&x.select(ndarray::Axis(0), &test));
+        for (k, &i) in test.iter().enumerate() {
+            probs[i] = p[k];
+            thresholds[i] = model.threshold;
+        }
+    }
+    Ok((probs, thresholds))
+}
+
+/// Scores of held-out predictions, each judged by its own fold's threshold.
+pub fn held_out_scores(probs: &[f64], thresholds: &[f64], labels: &[bool]) -> PairScores {
+    // Shift each score by its fold's threshold so one cut at 0 applies every fold's own threshold.
+    let shifted: Vec<f64> = probs.iter().zip(thresholds).map(|(p, t)| p - t).collect();
+    let mut s = pair_scores(&shifted, labels, 0.0);
+    s.auc = roc_auc(probs, labels);
+    s.threshold = thresholds.iter().sum::<f64>() / thresholds.len().max(1) as f64;
+    s
+}
+
+/// A single feature used alone, with a threshold chosen on the same folds' training parts.
+pub fn baseline(x: &Array2<f64>, labels: &[bool], feature: usize, folds: usize) -> PairScores {
+    let n = labels.len();
+    let col: Vec<f64> = x.column(feature).to_vec();
+    let fold_of = |i: usize| (i * 7919) % n % folds;
+    let mut thresholds = vec![0.0; n];
+    for f in 0..folds {
+        let (s, l): (Vec<f64>, Vec<bool>) = (0..n)
+            .filter(|&i| fold_of(i) != f)
+            .map(|i| (col[i], labels[i]))
+            .unzip();
+        let t = best_threshold(&s, &l);
+        (0..n)
+            .filter(|&i| fold_of(i) == f)
+            .for_each(|i| thresholds[i] = t);
+    }
+    held_out_scores(&col, &thresholds, labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_and_best_threshold_by_hand() {
+        let scores = [0.9, 0.8, 0.7, 0.3, 0.2];
+        let labels = [true, true, false, true, false];
+        // positives ranked above negatives: (0.9 > 0.7, 0.2), (0.8 > 0.7, 0.2), (0.3 > 0.2) = 5 of 6
+        assert!((roc_auc(&scores, &labels) - 5.0 / 6.0).abs() < 1e-12);
+        // cut at 0.3 takes all 3 positives and 1 negative: F1 = 6/7, the best
+        assert_eq!(best_threshold(&scores, &labels), 0.3);
+        let s = pair_scores(&scores, &labels, 0.3);
+        assert!((s.precision - 0.75).abs() < 1e-12 && s.recall == 1.0);
+        assert!((s.accuracy - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn numbers_are_compared_as_sets() {
+        assert_eq!(numbers("借款5000元，分12期"), vec!["12", "5000"]);
+        assert!(numbers("没有数字").is_empty());
+    }
+
+    #[test]
+    fn logistic_model_learns_a_separating_feature() {
+        let x = Array2::from_shape_fn((40, FEATURES.len()), |(i, j)| {
+            if j == 0 {
+                (i % 2) as f64
+            } else {
+                0.3
+            }
+        });
+        let labels: Vec<bool> = (0..40).map(|i| i % 2 == 1).collect();
+        let m = PairModel::fit(&x, &labels).unwrap();
+        let p = m.probabilities(&x);
+        assert!(labels
+            .iter()
+            .zip(&p)
+            .all(|(l, p)| (*p >= m.threshold) == *l));
+        assert!(m.weights[0] > 0.0);
+    }
+}
