@@ -1,16 +1,18 @@
 //! The workspace: the folder `run` writes and `search`, `similar` and `add` read. It holds the
 //! accepted items (`items.jsonl`, the state `add` builds on), the index and every output file.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::dicts::Dicts;
 use crate::index::write_index;
 use crate::ingest::Batch;
+use crate::merge::keep_previous_ids;
 use crate::pipeline::{Analysis, Pipeline};
 use crate::progress::Progress;
 use crate::record::Item;
-use crate::report::{build_lists, write_outputs, Summary};
+use crate::report::{build_lists, write_outputs, GroupRecord, Summary};
 use crate::{Error, Result};
 
 /// The default workspace folder, used when `run` gets no `--out`.
@@ -117,7 +119,10 @@ impl Workspace {
         pipeline: &Pipeline,
         progress: &Progress,
     ) -> Result<(Summary, Analysis)> {
-        let analysis = pipeline.run(items, progress);
+        let mut analysis = pipeline.run(items, progress);
+        let previous = self.previous_group_ids()?;
+        let ids: Vec<&str> = analysis.items.iter().map(|a| a.item.id.as_str()).collect();
+        keep_previous_ids(&mut analysis.groups, &ids, &previous);
         let spinner = progress.spinner("建立索引");
         write_index(&self.index_dir(), &analysis, pipeline.analyzer.clone())?;
         spinner.finish_and_clear();
@@ -126,6 +131,27 @@ impl Workspace {
         write_outputs(&self.dir, &analysis, &lists, &summary, &batch.rejects)?;
         self.save_items(&analysis)?;
         Ok((summary, analysis))
+    }
+
+    /// Item id → group id as the workspace last wrote them (empty for a new workspace).
+    fn previous_group_ids(&self) -> Result<HashMap<String, String>> {
+        let path = self.dir.join("groups.json");
+        if !path.is_file() {
+            return Ok(HashMap::new());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let groups: Vec<GroupRecord> =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
+                path: path.clone(),
+                reason: format!("groups.json 无法读取: {e}"),
+            })?;
+        Ok(groups
+            .into_iter()
+            .flat_map(|g| {
+                let id = g.id;
+                g.members.into_iter().map(move |m| (m.id, id.clone()))
+            })
+            .collect())
     }
 
     fn save_items(&self, analysis: &Analysis) -> Result<()> {

@@ -31,6 +31,7 @@ fn counts_add_up_and_every_output_exists() {
         "common_problems.json",
         "items.csv",
         "summary.json",
+        "groups.json",
         "rejects.csv",
         "index/meta.json",
     ] {

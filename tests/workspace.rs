@@ -278,6 +278,23 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     // The new item restating the old problem joins its group, so the problem becomes common.
     let new1 = after.iter().find(|r| r["编号"] == "NEW-1").unwrap();
     assert_eq!(new1["合并组"], updated["合并组"]);
+    // Group ids are stable: the group keeps the id it had before the batch (NEW-1 sorts before
+    // every QD id, so a naming by smallest member would have changed it).
+    assert_eq!(updated["合并组"], first["合并组"]);
+    // Every earlier group lives on under its id: some of its former members still carry it
+    // (a batch may split a group; the part holding most of it keeps the name).
+    let after_group: HashMap<&String, &String> =
+        after.iter().map(|r| (&r["编号"], &r["合并组"])).collect();
+    let mut members: HashMap<&String, Vec<&String>> = HashMap::new();
+    for r in &before {
+        members.entry(&r["合并组"]).or_default().push(&r["编号"]);
+    }
+    for (group, ids) in members {
+        assert!(
+            ids.iter().any(|id| after_group[id] == group),
+            "{group} lost its id"
+        );
+    }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["items"].as_u64().unwrap() as usize, after.len());
@@ -286,4 +303,53 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     // The index is rebuilt too.
     let hits = json_hits(&["search", "食堂 加班 吃饭"], &ws);
     assert_eq!(ids(&hits).first().map(String::as_str), Some("NEW-2"));
+}
+
+#[test]
+fn groups_lists_and_explains_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    run_into(&ws, &[]);
+    let groups: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(ws.join("groups.json")).unwrap()).unwrap();
+    let total: u64 = groups.iter().map(|g| g["size"].as_u64().unwrap()).sum();
+    assert_eq!(
+        total as usize,
+        read_csv(&ws.join("items.csv")).len(),
+        "every item in exactly one group"
+    );
+    let listed = stdout_of(qingdan().arg("groups").arg("--workspace").arg(&ws));
+    let biggest = groups
+        .iter()
+        .max_by_key(|g| {
+            (
+                g["size"].as_u64(),
+                std::cmp::Reverse(g["id"].as_str().unwrap().to_string()),
+            )
+        })
+        .unwrap();
+    let id = biggest["id"].as_str().unwrap();
+    assert!(listed.contains(id), "{listed}");
+    let explained = stdout_of(
+        qingdan()
+            .args(["groups", "--explain", id, "--workspace"])
+            .arg(&ws),
+    );
+    for m in biggest["members"].as_array().unwrap() {
+        assert!(
+            explained.contains(&format!("[{}]", m["id"].as_str().unwrap())),
+            "{explained}"
+        );
+    }
+    assert!(
+        explained.contains("代表表述")
+            && explained.contains("与代表表述相似度")
+            && explained.contains("共同词")
+    );
+    let missing = qingdan()
+        .args(["groups", "--explain", "G-不存在", "--workspace"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
 }

@@ -5,9 +5,11 @@
 
 mod candidates;
 mod grouping;
+mod stable_ids;
 mod vectors;
 
 pub use grouping::{Edge, Groups, Space};
+pub use stable_ids::keep_previous_ids;
 pub use vectors::{char_bigrams, SparseVec, TfIdf};
 
 use std::collections::HashMap;
@@ -51,7 +53,8 @@ pub struct MergeDoc<'a> {
 /// A group of items stating one problem (a singleton when nothing else matched).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
-    /// `G-` and the smallest member id: stable while that member stays.
+    /// `G-` and the smallest member id when the group first forms; a rebuilt workspace keeps a
+    /// group's earlier id (see [`keep_previous_ids`]).
     pub id: String,
     /// Indices of the member items, in id order.
     pub members: Vec<usize>,

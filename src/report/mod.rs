@@ -3,11 +3,13 @@
 //! `summary.json`, and writes them as CSV (UTF-8 with BOM, so Excel reads the Chinese), JSON and
 //! a Markdown report to paste from.
 
+mod groups;
 mod lists;
 mod markdown;
 mod summary;
 mod tables;
 
+pub use groups::{group_records, GroupMember, GroupRecord};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
 pub use markdown::render_markdown;
 pub use summary::{Counts, Summary};

@@ -217,6 +217,7 @@ pub fn write_outputs(
         &reject_rows,
     )?;
     write_json(&dir.join("summary.json"), summary)?;
+    write_json(&dir.join("groups.json"), &super::group_records(analysis))?;
     write_bytes(
         &dir.join("report.md"),
         render_markdown(summary, lists, rejects).as_bytes(),

@@ -34,6 +34,22 @@ pub enum Command {
     Eval(EvalCommand),
     /// 显示正在使用的主题分类（关键词或模型）
     Topics(TopicsArgs),
+    /// 列出合并组；--explain 组号 说明为何合并（每条与代表表述的相似度和共同词）
+    Groups(GroupsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    /// 说明这个合并组（如 G-QD0026）
+    #[arg(long, value_name = "组号")]
+    pub explain: Option<String>,
+    /// 只列出至少这么多条的组
+    #[arg(long, default_value_t = 2)]
+    pub min_size: usize,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,8 +20,8 @@ use qingdan::training;
 use qingdan::workspace::Workspace;
 
 use crate::args::{
-    AddArgs, Cli, Command, EvalCommand, EvalPairsArgs, EvalTopicsArgs, InputArgs, ModelArg,
-    RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
+    AddArgs, Cli, Command, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs,
+    ModelArg, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
 };
 
 /// Runs the parsed command.
@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(EvalCommand::Topics(a)) => eval_topics(a),
         Command::Eval(EvalCommand::Pairs(a)) => eval_pairs(a),
         Command::Topics(a) => topics(a),
+        Command::Groups(a) => groups(a),
     }
 }
 
@@ -439,5 +440,82 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
         weights.join("、"),
         report.model.intercept
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
+    use qingdan::report::GroupRecord;
+    let path = a.workspace.join("groups.json");
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "{} 中没有 groups.json；请先运行 qingdan run --out {}",
+            a.workspace.display(),
+            a.workspace.display()
+        )
+    })?;
+    let groups: Vec<GroupRecord> =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} 无法读取", path.display()))?;
+    if let Some(id) = &a.explain {
+        let Some(g) = groups.iter().find(|g| &g.id == id) else {
+            bail!("没有合并组“{id}”；用 qingdan groups 查看组号");
+        };
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(g)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "{}：{}条，{}家企业，主题 {}，平均相似度 {:.2}；共同关键词：{}",
+            g.id,
+            g.size,
+            g.enterprises,
+            g.topic,
+            g.score,
+            g.shared_terms.join("、")
+        );
+        for m in &g.members {
+            let role = if m.id == g.representative {
+                "代表表述"
+            } else {
+                "成员"
+            };
+            println!(
+                "\n[{}] {} | {} | {} | {} | 与代表表述相似度 {:.2}",
+                m.id, role, m.enterprise, m.date, m.channel, m.similarity
+            );
+            println!("   {}", m.text);
+            if m.id != g.representative {
+                println!("   共同词: {}", m.shared_with_representative.join("、"));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut shown: Vec<&GroupRecord> = groups.iter().filter(|g| g.size >= a.min_size).collect();
+    shown.sort_by(|x, y| {
+        (y.enterprises, y.size)
+            .cmp(&(x.enterprises, x.size))
+            .then(x.id.cmp(&y.id))
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}个合并组（至少{}条），按企业数、条数排序：",
+        shown.len(),
+        a.min_size
+    );
+    for g in shown {
+        let rep = g
+            .members
+            .iter()
+            .find(|m| m.id == g.representative)
+            .map(|m| m.text.as_str())
+            .unwrap_or("");
+        let short: String = rep.chars().take(40).collect();
+        println!(
+            "{}  {}条 {}家 {} 相似度{:.2}  {}…",
+            g.id, g.size, g.enterprises, g.topic, g.score, short
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
