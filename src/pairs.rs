@@ -374,6 +374,102 @@ pub fn baseline(x: &Array2<f64>, labels: &[bool], feature: usize, folds: usize) 
     held_out_scores(&col, &thresholds, labels)
 }
 
+/// Cross-validated report on one file.
+pub fn evaluate_cv(
+    pipeline: &Pipeline,
+    pairs: &[SentencePair],
+    folds: usize,
+) -> Result<PairReport> {
+    if folds < 2 || folds > pairs.len() {
+        return Err(Error::Query(format!(
+            "--folds 应在 2 到 {} 之间",
+            pairs.len()
+        )));
+    }
+    let labels: Vec<bool> = pairs.iter().map(|p| p.same).collect();
+    let x = pair_features(pipeline, pairs);
+    let (probs, thresholds) = cross_validate(&x, &labels, folds)?;
+    Ok(PairReport {
+        method: format!("{folds}折交叉验证（阈值取训练折上F1最高者）"),
+        pairs: pairs.len(),
+        positives: labels.iter().filter(|l| **l).count(),
+        learned: held_out_scores(&probs, &thresholds, &labels),
+        model: PairModel::fit(&x, &labels)?,
+        baselines: (0..FEATURES.len())
+            .map(|f| (FEATURES[f].to_string(), baseline(&x, &labels, f, folds)))
+            .collect(),
+    })
+}
+
+/// Weights and thresholds fitted on `dev`, scored on `test`.
+pub fn evaluate_with_dev(
+    pipeline: &Pipeline,
+    dev: &[SentencePair],
+    dev_name: &str,
+    test: &[SentencePair],
+) -> Result<PairReport> {
+    let labels: Vec<bool> = test.iter().map(|p| p.same).collect();
+    let dev_labels: Vec<bool> = dev.iter().map(|p| p.same).collect();
+    let (x, dx) = (pair_features(pipeline, test), pair_features(pipeline, dev));
+    let model = PairModel::fit(&dx, &dev_labels)?;
+    let baselines = (0..FEATURES.len())
+        .map(|f| {
+            let t = best_threshold(&dx.column(f).to_vec(), &dev_labels);
+            (
+                FEATURES[f].to_string(),
+                pair_scores(&x.column(f).to_vec(), &labels, t),
+            )
+        })
+        .collect();
+    Ok(PairReport {
+        method: format!("在 {dev_name} 上拟合权重与阈值"),
+        pairs: test.len(),
+        positives: labels.iter().filter(|l| **l).count(),
+        learned: pair_scores(&model.probabilities(&x), &labels, model.threshold),
+        model,
+        baselines,
+    })
+}
+
+impl PairReport {
+    /// The report as text for the terminal.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "评估方式: {}；共{}对（同义{}对）",
+            self.method, self.pairs, self.positives
+        );
+        let _ = writeln!(
+            out,
+            "{:<14}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+            "方法", "精确率", "召回率", "F1", "准确率", "AUC", "阈值"
+        );
+        let rows = std::iter::once(("组合（逻辑回归）", &self.learned))
+            .chain(self.baselines.iter().map(|(n, s)| (n.as_str(), s)));
+        for (name, s) in rows {
+            let _ = writeln!(
+                out,
+                "{:<14}{:>10.3}{:>10.3}{:>8.3}{:>10.3}{:>8.3}{:>9.3}",
+                name, s.precision, s.recall, s.f1, s.accuracy, s.auc, s.threshold
+            );
+        }
+        let weights: Vec<String> = FEATURES
+            .iter()
+            .zip(&self.model.weights)
+            .map(|(f, w)| format!("{f} {w:+.2}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "权重: {}；截距 {:+.2}",
+            weights.join("、"),
+            self.model.intercept
+        );
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -350,96 +350,23 @@ fn topics(a: TopicsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
-    use qingdan::pairs::{self, PairModel, PairReport, FEATURES};
+    use qingdan::pairs;
     let pipeline = Pipeline::new(&Dicts::load(a.dicts.as_deref())?)?;
     let test = pairs::read_pairs(&a.pairs)?;
-    let labels: Vec<bool> = test.iter().map(|p| p.same).collect();
-    let x = pairs::pair_features(&pipeline, &test);
-    let (method, learned, model, baselines) = match &a.dev {
-        Some(dev_path) => {
-            let dev = pairs::read_pairs(dev_path)?;
-            let dev_labels: Vec<bool> = dev.iter().map(|p| p.same).collect();
-            let dx = pairs::pair_features(&pipeline, &dev);
-            let model = PairModel::fit(&dx, &dev_labels)?;
-            let learned = pairs::pair_scores(&model.probabilities(&x), &labels, model.threshold);
-            let baselines = (0..FEATURES.len())
-                .map(|f| {
-                    let t = pairs::best_threshold(&dx.column(f).to_vec(), &dev_labels);
-                    (
-                        FEATURES[f].to_string(),
-                        pairs::pair_scores(&x.column(f).to_vec(), &labels, t),
-                    )
-                })
-                .collect();
-            (
-                format!("在 {} 上拟合权重与阈值", dev_path.display()),
-                learned,
-                model,
-                baselines,
-            )
-        }
-        None => {
-            if a.folds < 2 || a.folds > test.len() {
-                bail!("--folds 应在 2 到 {} 之间", test.len());
-            }
-            let (probs, thresholds) = pairs::cross_validate(&x, &labels, a.folds)?;
-            let learned = pairs::held_out_scores(&probs, &thresholds, &labels);
-            let baselines = (0..FEATURES.len())
-                .map(|f| {
-                    (
-                        FEATURES[f].to_string(),
-                        pairs::baseline(&x, &labels, f, a.folds),
-                    )
-                })
-                .collect();
-            (
-                format!("{}折交叉验证（阈值取训练折上F1最高者）", a.folds),
-                learned,
-                PairModel::fit(&x, &labels)?,
-                baselines,
-            )
-        }
-    };
-    let report = PairReport {
-        method,
-        pairs: test.len(),
-        positives: labels.iter().filter(|l| **l).count(),
-        learned,
-        model,
-        baselines,
+    let report = match &a.dev {
+        Some(dev) => pairs::evaluate_with_dev(
+            &pipeline,
+            &pairs::read_pairs(dev)?,
+            &dev.display().to_string(),
+            &test,
+        )?,
+        None => pairs::evaluate_cv(&pipeline, &test, a.folds)?,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        print!("{}", report.render());
     }
-    println!(
-        "评估方式: {}；共{}对（同义{}对）",
-        report.method, report.pairs, report.positives
-    );
-    println!(
-        "{:<14}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
-        "方法", "精确率", "召回率", "F1", "准确率", "AUC", "阈值"
-    );
-    let row = |name: &str, s: &pairs::PairScores| {
-        println!(
-            "{:<14}{:>10.3}{:>10.3}{:>8.3}{:>10.3}{:>8.3}{:>9.3}",
-            name, s.precision, s.recall, s.f1, s.accuracy, s.auc, s.threshold
-        )
-    };
-    row("组合（逻辑回归）", &report.learned);
-    for (name, s) in &report.baselines {
-        row(name, s);
-    }
-    let weights: Vec<String> = FEATURES
-        .iter()
-        .zip(&report.model.weights)
-        .map(|(f, w)| format!("{f} {w:+.2}"))
-        .collect();
-    println!(
-        "权重: {}；截距 {:+.2}",
-        weights.join("、"),
-        report.model.intercept
-    );
     Ok(ExitCode::SUCCESS)
 }
 
