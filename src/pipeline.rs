@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
-use crate::merge::{merge, Group, MergeConfig, MergeDoc};
+use crate::merge::{merge_with, Constraints, Group, MergeConfig, MergeDoc};
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
@@ -196,6 +196,11 @@ impl Pipeline {
 
     /// Merges analysed items into groups.
     pub fn merge(&self, items: &[AnalyzedItem]) -> Vec<Group> {
+        self.merge_with(items, &Constraints::default())
+    }
+
+    /// Merges analysed items into groups, honouring an analyst's corrections.
+    pub fn merge_with(&self, items: &[AnalyzedItem], constraints: &Constraints) -> Vec<Group> {
         let docs: Vec<MergeDoc> = items
             .iter()
             .map(|a| MergeDoc {
@@ -205,7 +210,7 @@ impl Pipeline {
                 text: &a.text,
             })
             .collect();
-        merge(&docs, &self.merge_config)
+        merge_with(&docs, &self.merge_config, constraints)
     }
 
     /// Every stage over a batch.

@@ -1,14 +1,14 @@
 //! The workspace: the folder `run` writes and `search`, `similar` and `add` read. It holds the
 //! accepted items (`items.jsonl`, the state `add` builds on), the index and every output file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::dicts::Dicts;
 use crate::index::write_index;
 use crate::ingest::Batch;
-use crate::merge::keep_previous_ids;
+use crate::merge::{keep_previous_ids, Constraints, Correction};
 use crate::pipeline::{Analysis, Pipeline};
 use crate::progress::Progress;
 use crate::record::Item;
@@ -18,6 +18,7 @@ use crate::{Error, Result};
 /// The default workspace folder, used when `run` gets no `--out`.
 pub const DEFAULT_WORKSPACE: &str = "qingdan-out";
 const STATE: &str = "items.jsonl";
+const CORRECTIONS: &str = "corrections.json";
 
 /// A workspace folder.
 #[derive(Debug, Clone)]
@@ -119,7 +120,12 @@ impl Workspace {
         pipeline: &Pipeline,
         progress: &Progress,
     ) -> Result<(Summary, Analysis)> {
-        let mut analysis = pipeline.run(items, progress);
+        let items = pipeline.analyze(items, progress);
+        let spinner = progress.spinner("合并同类项");
+        let constraints = Constraints::from_corrections(&self.corrections()?);
+        let groups = pipeline.merge_with(&items, &constraints);
+        spinner.finish_and_clear();
+        let mut analysis = Analysis { items, groups };
         let previous = self.previous_group_ids()?;
         let ids: Vec<&str> = analysis.items.iter().map(|a| a.item.id.as_str()).collect();
         keep_previous_ids(&mut analysis.groups, &ids, &previous);
@@ -131,6 +137,67 @@ impl Workspace {
         write_outputs(&self.dir, &analysis, &lists, &summary, &batch.rejects)?;
         self.save_items(&analysis)?;
         Ok((summary, analysis))
+    }
+
+    /// The analyst's merge and split corrections, in the order made.
+    pub fn corrections(&self) -> Result<Vec<Correction>> {
+        let path = self.dir.join(CORRECTIONS);
+        if !path.is_file() {
+            return Ok(Vec::new());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
+            path: path.clone(),
+            reason: format!("{CORRECTIONS} 无法读取: {e}"),
+        })
+    }
+
+    /// Resolves item or group ids (as `qingdan merge`/`split` take them) to item ids.
+    pub fn resolve_ids(&self, ids: &[String]) -> Result<Vec<String>> {
+        let items: HashSet<String> = self.load_items()?.into_iter().map(|i| i.id).collect();
+        let groups = self.previous_group_ids()?;
+        let mut out: Vec<String> = Vec::new();
+        for id in ids {
+            let found: Vec<String> = if items.contains(id) {
+                vec![id.clone()]
+            } else {
+                let mut members: Vec<String> = groups
+                    .iter()
+                    .filter(|(_, g)| *g == id)
+                    .map(|(i, _)| i.clone())
+                    .collect();
+                members.sort();
+                members
+            };
+            if found.is_empty() {
+                return Err(Error::Workspace {
+                    path: self.dir.clone(),
+                    reason: format!("没有编号或合并组“{id}”"),
+                });
+            }
+            for f in found {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records a correction and rebuilds the workspace so every list shows it.
+    pub fn correct(
+        &self,
+        correction: Correction,
+        pipeline: &Pipeline,
+        progress: &Progress,
+        dicts: &Dicts,
+    ) -> Result<(Summary, Analysis)> {
+        let mut all = self.corrections()?;
+        all.push(correction);
+        let path = self.dir.join(CORRECTIONS);
+        let bytes = serde_json::to_vec_pretty(&all).map_err(|e| Error::output(&path, e))?;
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        self.add(&Batch::default(), pipeline, progress, dicts)
     }
 
     /// Item id → group id as the workspace last wrote them (empty for a new workspace).

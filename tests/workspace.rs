@@ -353,3 +353,85 @@ fn groups_lists_and_explains_merges() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn corrections_last_across_add_and_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    run_into(&ws, &[]);
+    let groups: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(ws.join("groups.json")).unwrap()).unwrap();
+    let singles: Vec<&str> = groups
+        .iter()
+        .filter(|g| g["size"] == 1)
+        .map(|g| g["members"][0]["id"].as_str().unwrap())
+        .take(2)
+        .collect();
+    let big = groups
+        .iter()
+        .find(|g| g["size"].as_u64().unwrap() >= 3)
+        .unwrap();
+    let big_id = big["id"].as_str().unwrap();
+    let big_members: Vec<&str> = big["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+
+    let merged = stdout_of(
+        qingdan()
+            .args(["merge", "--quiet", singles[0], singles[1], "--workspace"])
+            .arg(&ws),
+    );
+    assert!(merged.contains("已记录更正：合并"), "{merged}");
+    stdout_of(
+        qingdan()
+            .args(["split", "--quiet", big_id, "--workspace"])
+            .arg(&ws),
+    );
+    // A later batch rebuilds everything; the corrections still hold.
+    let batch = dir.path().join("later.csv");
+    std::fs::write(
+        &batch,
+        "编号,企业名称,意见建议\nL-1,后来的企业有限公司,园区晚上路灯太暗\n",
+    )
+    .unwrap();
+    stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--workspace"])
+            .arg(&ws)
+            .arg(&batch),
+    );
+    let items = read_csv(&ws.join("items.csv"));
+    let group_of = |id: &str| items.iter().find(|r| r["编号"] == id).unwrap()["合并组"].clone();
+    assert_eq!(
+        group_of(singles[0]),
+        group_of(singles[1]),
+        "the merge holds"
+    );
+    let mut split_groups: Vec<String> = big_members.iter().map(|m| group_of(m)).collect();
+    split_groups.sort();
+    split_groups.dedup();
+    assert_eq!(
+        split_groups.len(),
+        big_members.len(),
+        "the split holds: {split_groups:?}"
+    );
+
+    let listed = stdout_of(qingdan().args(["corrections", "--workspace"]).arg(&ws));
+    assert!(
+        listed.contains(&format!("1. 合并 {}、{}", singles[0], singles[1])),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("2. 拆开 {}", big_members.join("、"))),
+        "{listed}"
+    );
+    let unknown = qingdan()
+        .args(["merge", "--quiet", "没有这条", singles[0], "--workspace"])
+        .arg(&ws)
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}

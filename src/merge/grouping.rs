@@ -88,20 +88,32 @@ impl Groups {
             if ra == rb || self.average_link(ra, rb, word_weight) < threshold {
                 continue;
             }
-            // The smaller root joins the larger (ties: the lower index stays root).
-            let (keep, gone) = if (self.size[ra as usize], rb) >= (self.size[rb as usize], ra) {
-                (ra, rb)
-            } else {
-                (rb, ra)
-            };
-            let (k, g) = (keep as usize, gone as usize);
-            self.parent[g] = keep;
-            self.size[k] += self.size[g];
-            self.word_sum[k] = self.word_sum[k].add(&self.word_sum[g]);
-            self.char_sum[k] = self.char_sum[k].add(&self.char_sum[g]);
-            self.word_sum[g] = SparseVec::default();
-            self.char_sum[g] = SparseVec::default();
+            self.union(ra, rb);
         }
+    }
+
+    /// Puts two items in one group whatever their similarity (an analyst's merge).
+    pub fn join(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.union(ra, rb);
+        }
+    }
+
+    /// Joins two roots: the smaller group joins the larger (ties: the lower index stays root).
+    fn union(&mut self, ra: u32, rb: u32) {
+        let (keep, gone) = if (self.size[ra as usize], rb) >= (self.size[rb as usize], ra) {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        let (k, g) = (keep as usize, gone as usize);
+        self.parent[g] = keep;
+        self.size[k] += self.size[g];
+        self.word_sum[k] = self.word_sum[k].add(&self.word_sum[g]);
+        self.char_sum[k] = self.char_sum[k].add(&self.char_sum[g]);
+        self.word_sum[g] = SparseVec::default();
+        self.char_sum[g] = SparseVec::default();
     }
 
     /// Each item's group root.

@@ -4,10 +4,12 @@
 //! the members share, so an analyst can see why items were merged.
 
 mod candidates;
+mod corrections;
 mod grouping;
 mod stable_ids;
 mod vectors;
 
+pub use corrections::{Constraints, Correction};
 pub use grouping::{Edge, Groups, Space};
 pub use stable_ids::keep_previous_ids;
 pub use vectors::{char_bigrams, SparseVec, TfIdf};
@@ -85,6 +87,15 @@ impl Group {
 
 /// Merges similar items. Output: every item in exactly one group; groups sorted by id.
 pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
+    merge_with(docs, config, &Constraints::default())
+}
+
+/// Merges similar items, honouring an analyst's corrections.
+pub fn merge_with(
+    docs: &[MergeDoc],
+    config: &MergeConfig,
+    constraints: &Constraints,
+) -> Vec<Group> {
     let word_docs: Vec<Vec<&str>> = docs
         .iter()
         .map(|d| d.terms.iter().map(String::as_str).collect())
@@ -110,6 +121,10 @@ pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
     })
     .into_iter()
     .map(|(a, b, sim)| Edge { a, b, sim })
+    .filter(|e| {
+        let isolated = |i: u32| constraints.isolated.contains(docs[i as usize].id);
+        !isolated(e.a) && !isolated(e.b)
+    })
     .collect();
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
@@ -126,6 +141,20 @@ pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
         config.word_weight,
         |e| !same(e),
     );
+    let index: HashMap<&str, u32> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id, i as u32))
+        .collect();
+    for set in &constraints.forced {
+        let members: Vec<u32> = set
+            .iter()
+            .filter_map(|id| index.get(id.as_str()).copied())
+            .collect();
+        for pair in members.windows(2) {
+            groups.join(pair[0], pair[1]);
+        }
+    }
 
     let roots = groups.roots();
     let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -262,6 +291,44 @@ mod tests {
         assert!(g.shared_terms.contains(&"首贷".to_string()));
         assert_eq!(groups[1].members, vec![2]);
         assert_eq!(groups[1].score(), 1.0);
+    }
+
+    #[test]
+    fn corrections_force_and_forbid_merges() {
+        let t = [
+            terms("首贷 融资 抵押 房产"),
+            terms("首贷 融资 抵押 房产"),
+            terms("用电 电价 峰谷"),
+        ];
+        let texts = ["首贷要求房产抵押", "首贷要求房产抵押", "峰谷电价偏高"];
+        let ids = ["1", "2", "3"];
+        let docs: Vec<MergeDoc> = (0..3)
+            .map(|i| MergeDoc {
+                id: ids[i],
+                enterprise: ids[i],
+                terms: &t[i],
+                text: texts[i],
+            })
+            .collect();
+        let members = |c: &Constraints| -> Vec<Vec<usize>> {
+            merge_with(&docs, &MergeConfig::default(), c)
+                .into_iter()
+                .map(|g| g.members)
+                .collect()
+        };
+        assert_eq!(members(&Constraints::default()), vec![vec![0, 1], vec![2]]);
+        let split = Constraints::from_corrections(&[Correction::Split {
+            items: vec!["2".into()],
+        }]);
+        assert_eq!(members(&split), vec![vec![0], vec![1], vec![2]]);
+        let forced = Constraints::from_corrections(&[Correction::Merge {
+            items: vec!["2".into(), "3".into()],
+        }]);
+        assert_eq!(
+            members(&forced),
+            vec![vec![0, 1, 2]],
+            "2 joins 3, and 1 is still 2's twin"
+        );
     }
 
     #[test]

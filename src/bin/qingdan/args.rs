@@ -36,6 +36,29 @@ pub enum Command {
     Topics(TopicsArgs),
     /// 列出合并组；--explain 组号 说明为何合并（每条与代表表述的相似度和共同词）
     Groups(GroupsArgs),
+    /// 更正：把这些条目或合并组并为一组（以后每次 run/add 都遵守）
+    Merge(CorrectArgs),
+    /// 更正：把这些条目（或合并组的全部条目）拆开，不再自动合并
+    Split(CorrectArgs),
+    /// 列出已记录的更正
+    Corrections(CorrectionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectArgs {
+    /// 条目编号或合并组号（如 QD0001 G-QD0026）
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectionsArgs {
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
 }
 
 #[derive(Debug, Args)]

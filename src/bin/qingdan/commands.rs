@@ -20,8 +20,9 @@ use qingdan::training;
 use qingdan::workspace::Workspace;
 
 use crate::args::{
-    AddArgs, Cli, Command, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs,
-    ModelArg, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
+    AddArgs, Cli, Command, CorrectArgs, CorrectionsArgs, EvalCommand, EvalPairsArgs,
+    EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg, RunArgs, SearchArgs, SimilarArgs, TopicsArgs,
+    TrainArgs,
 };
 
 /// Runs the parsed command.
@@ -36,6 +37,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(EvalCommand::Pairs(a)) => eval_pairs(a),
         Command::Topics(a) => topics(a),
         Command::Groups(a) => groups(a),
+        Command::Merge(a) => correct(a, true),
+        Command::Split(a) => correct(a, false),
+        Command::Corrections(a) => corrections(a),
     }
 }
 
@@ -443,6 +447,64 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
             "{}  {}条 {}家 {} 相似度{:.2}  {}…",
             g.id, g.size, g.enterprises, g.topic, g.score, short
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
+    use qingdan::merge::Correction;
+    let ws = Workspace::new(&a.workspace);
+    if !ws.exists() {
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run",
+            a.workspace.display()
+        );
+    }
+    let items = ws.resolve_ids(&a.ids)?;
+    if merge && items.len() < 2 {
+        bail!(
+            "合并至少需要两条（{} 只对应 {} 条）",
+            a.ids.join(" "),
+            items.len()
+        );
+    }
+    let dicts_dir = ws.dicts_dir();
+    let dicts = Dicts::load(dicts_dir.is_dir().then_some(dicts_dir.as_path()))?;
+    let pipeline = Pipeline::new(&dicts)?;
+    let what = if merge { "合并" } else { "拆开" };
+    let correction = if merge {
+        Correction::Merge {
+            items: items.clone(),
+        }
+    } else {
+        Correction::Split {
+            items: items.clone(),
+        }
+    };
+    let (summary, _) = ws.correct(correction, &pipeline, &Progress::new(a.quiet), &dicts)?;
+    println!(
+        "已记录更正：{what} {}（以后每次 run/add 都遵守）",
+        items.join("、")
+    );
+    println!(
+        "工作目录已重建：{}条归并为{}个问题，其中共性问题{}个",
+        summary.items, summary.groups, summary.common_problems
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn corrections(a: CorrectionsArgs) -> anyhow::Result<ExitCode> {
+    use qingdan::merge::Correction;
+    let ws = Workspace::new(&a.workspace);
+    let list = ws.corrections()?;
+    if list.is_empty() {
+        println!("没有记录的更正");
+    }
+    for (i, c) in list.iter().enumerate() {
+        match c {
+            Correction::Merge { items } => println!("{}. 合并 {}", i + 1, items.join("、")),
+            Correction::Split { items } => println!("{}. 拆开 {}", i + 1, items.join("、")),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
