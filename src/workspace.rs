@@ -200,19 +200,30 @@ impl Workspace {
         self.add(&Batch::default(), pipeline, progress, dicts)
     }
 
-    /// Item id → group id as the workspace last wrote them (empty for a new workspace).
-    fn previous_group_ids(&self) -> Result<HashMap<String, String>> {
+    /// The dictionaries the workspace was built with (the shipped ones if it kept none), so
+    /// later commands cut text exactly as `run` did.
+    pub fn dicts(&self) -> Result<Dicts> {
+        let dir = self.dicts_dir();
+        Dicts::load(dir.is_dir().then_some(dir.as_path()))
+    }
+
+    /// The merge groups as the workspace last wrote them (none for a new workspace).
+    pub fn groups(&self) -> Result<Vec<GroupRecord>> {
         let path = self.dir.join("groups.json");
         if !path.is_file() {
-            return Ok(HashMap::new());
+            return Ok(Vec::new());
         }
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let groups: Vec<GroupRecord> =
-            serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
-                path: path.clone(),
-                reason: format!("groups.json 无法读取: {e}"),
-            })?;
-        Ok(groups
+        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
+            path: path.clone(),
+            reason: format!("groups.json 无法读取: {e}"),
+        })
+    }
+
+    /// Item id → group id as the workspace last wrote them (empty for a new workspace).
+    fn previous_group_ids(&self) -> Result<HashMap<String, String>> {
+        Ok(self
+            .groups()?
             .into_iter()
             .flat_map(|g| {
                 let id = g.id;

@@ -12,7 +12,7 @@ mod vectors;
 pub use corrections::{Constraints, Correction};
 pub use grouping::{Edge, Groups, Space};
 pub use stable_ids::keep_previous_ids;
-pub use vectors::{char_bigrams, SparseVec, TfIdf};
+pub use vectors::{char_bigrams, document_frequencies, SparseVec, TfIdf};
 
 use std::collections::HashMap;
 

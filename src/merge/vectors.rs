@@ -51,6 +51,26 @@ impl SparseVec {
     }
 }
 
+/// In how many documents each feature occurs, counted in parallel.
+pub fn document_frequencies<T: Eq + Hash + Ord + Sync>(docs: &[Vec<T>]) -> HashMap<&T, u32> {
+    docs.par_iter()
+        .fold(HashMap::new, |mut df: HashMap<&T, u32>, doc| {
+            let mut seen: Vec<&T> = doc.iter().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                *df.entry(t).or_default() += 1;
+            }
+            df
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (t, n) in b {
+                *a.entry(t).or_default() += n;
+            }
+            a
+        })
+}
+
 /// A vocabulary with document frequencies, and the TF-IDF vectors of the documents it was built on.
 pub struct TfIdf {
     pub terms: Vec<String>,
@@ -65,24 +85,8 @@ impl TfIdf {
     where
         T: Eq + Hash + Ord + Send + Sync + Copy + ToString,
     {
-        let df: HashMap<T, u32> = docs
-            .par_iter()
-            .fold(HashMap::new, |mut df: HashMap<T, u32>, doc| {
-                let mut seen: Vec<T> = doc.clone();
-                seen.sort_unstable();
-                seen.dedup();
-                for t in seen {
-                    *df.entry(t).or_default() += 1;
-                }
-                df
-            })
-            .reduce(HashMap::new, |mut a, b| {
-                for (t, n) in b {
-                    *a.entry(t).or_default() += n;
-                }
-                a
-            });
-        let sorted: BTreeMap<T, u32> = df.into_iter().collect();
+        let df = document_frequencies(docs);
+        let sorted: BTreeMap<T, u32> = df.into_iter().map(|(t, n)| (*t, n)).collect();
         let n = docs.len() as f32;
         let ids: HashMap<T, u32> = sorted
             .keys()

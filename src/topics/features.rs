@@ -5,10 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::merge::SparseVec;
+use crate::merge::{document_frequencies, SparseVec};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
@@ -68,24 +67,8 @@ impl FeatureSpace {
     /// Learns the vocabulary from training documents; features seen in fewer than `min_df`
     /// documents are dropped (they cannot generalise and they bloat the model).
     pub fn fit(docs: &[Vec<String>], min_df: u32) -> Self {
-        let df: HashMap<&str, u32> = docs
-            .par_iter()
-            .fold(HashMap::new, |mut df: HashMap<&str, u32>, doc| {
-                let mut seen: Vec<&str> = doc.iter().map(String::as_str).collect();
-                seen.sort_unstable();
-                seen.dedup();
-                for f in seen {
-                    *df.entry(f).or_default() += 1;
-                }
-                df
-            })
-            .reduce(HashMap::new, |mut a, b| {
-                for (f, n) in b {
-                    *a.entry(f).or_default() += n;
-                }
-                a
-            });
-        let kept: BTreeMap<&str, u32> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
+        let df = document_frequencies(docs);
+        let kept: BTreeMap<&String, u32> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
         let n = docs.len() as f32;
         let mut space = FeatureSpace {
             names: kept.keys().map(|f| f.to_string()).collect(),

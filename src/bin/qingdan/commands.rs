@@ -133,8 +133,7 @@ fn open_index(dir: &Path) -> anyhow::Result<(SearchIndex, Pipeline)> {
             dir.display()
         );
     }
-    let dicts_dir = ws.dicts_dir();
-    let dicts = Dicts::load(dicts_dir.is_dir().then_some(dicts_dir.as_path()))?;
+    let dicts = ws.dicts()?;
     let pipeline = Pipeline::new(&dicts)?;
     let index = SearchIndex::open(&ws.index_dir(), Arc::clone(&pipeline.analyzer))?;
     Ok((index, pipeline))
@@ -376,16 +375,15 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
 
 fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
     use qingdan::report::GroupRecord;
-    let path = a.workspace.join("groups.json");
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "{} 中没有 groups.json；请先运行 qingdan run --out {}",
+    let ws = Workspace::new(&a.workspace);
+    if !ws.exists() {
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
             a.workspace.display(),
             a.workspace.display()
-        )
-    })?;
-    let groups: Vec<GroupRecord> =
-        serde_json::from_slice(&bytes).with_context(|| format!("{} 无法读取", path.display()))?;
+        );
+    }
+    let groups = ws.groups()?;
     if let Some(id) = &a.explain {
         let Some(g) = groups.iter().find(|g| &g.id == id) else {
             bail!("没有合并组“{id}”；用 qingdan groups 查看组号");
@@ -468,8 +466,7 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
             items.len()
         );
     }
-    let dicts_dir = ws.dicts_dir();
-    let dicts = Dicts::load(dicts_dir.is_dir().then_some(dicts_dir.as_path()))?;
+    let dicts = ws.dicts()?;
     let pipeline = Pipeline::new(&dicts)?;
     let what = if merge { "合并" } else { "拆开" };
     let correction = if merge {
