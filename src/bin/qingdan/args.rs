@@ -92,6 +92,9 @@ pub struct EvalPairsArgs {
     pub dev: Option<PathBuf>,
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// 共享句子的句子对放在同一折（测试句子从未在训练中出现；文件中句子重复时更严格）
+    #[arg(long, conflicts_with = "dev")]
+    pub disjoint_sentences: bool,
     #[arg(long)]
     pub json: bool,
     #[arg(long, value_name = "DIR")]

@@ -363,7 +363,14 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
             &dev.display().to_string(),
             &test,
         )?,
-        None => pairs::evaluate_cv(&pipeline, &test, a.folds)?,
+        None => {
+            let split = if a.disjoint_sentences {
+                pairs::FoldSplit::DisjointSentences
+            } else {
+                pairs::FoldSplit::Spread
+            };
+            pairs::evaluate_cv(&pipeline, &test, a.folds, split)?
+        }
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -4,16 +4,20 @@
 //! match — and a logistic model (linfa) learns how to weigh them. The decision threshold is the one
 //! that maximises F1 on the training folds; scores are reported on held-out folds (or a test file).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::{read_table, IngestOptions};
+mod associations;
+
+pub use associations::Associations;
+
 use crate::merge::{char_bigrams, SparseVec, TfIdf};
 use crate::pipeline::Pipeline;
 use crate::{Error, Result};
@@ -85,13 +89,25 @@ pub fn read_pairs(path: &Path) -> Result<Vec<SentencePair>> {
         .collect()
 }
 
+/// The features of a set of pairs: the lexical ones, and each sentence's tokens for the learned
+/// associations (which need labels, so they are computed per training split).
+pub struct PairFeatures {
+    /// One row per pair, columns as [`FEATURES`].
+    pub lexical: Array2<f64>,
+    /// Every word of each sentence (stop words kept: 怎么 and 能否 matter here), synonyms mapped;
+    /// sentence `2i` and `2i + 1` make pair `i`.
+    words: Vec<Vec<String>>,
+    /// Each sentence's characters (letters and digits).
+    chars: Vec<Vec<String>>,
+}
+
 /// Computes pair features with IDF statistics from every sentence given (no labels used).
-pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> Array2<f64> {
+pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> PairFeatures {
     let sentences: Vec<&str> = pairs
         .iter()
         .flat_map(|p| [p.s1.as_str(), p.s2.as_str()])
         .collect();
-    let prepared: Vec<(Vec<String>, String)> = sentences
+    let prepared: Vec<(Vec<String>, String, Vec<String>)> = sentences
         .par_iter()
         .map(|s| {
             let p = pipeline.prepare("", s);
@@ -100,25 +116,33 @@ pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> Array2<f64>
                 .iter()
                 .map(|w| pipeline.analyzer.canonical(w).to_string())
                 .collect();
-            (terms, p.text)
+            let all_words = pipeline
+                .analyzer
+                .segmenter()
+                .cut(&p.text)
+                .into_iter()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .map(|w| pipeline.analyzer.canonical(w).to_string())
+                .collect();
+            (terms, p.text, all_words)
         })
         .collect();
     let words = TfIdf::fit(
         &prepared
             .iter()
-            .map(|(t, _)| t.iter().map(String::as_str).collect::<Vec<_>>())
+            .map(|(t, _, _)| t.iter().map(String::as_str).collect::<Vec<_>>())
             .collect::<Vec<_>>(),
     );
     let bigrams = TfIdf::fit(
         &prepared
             .iter()
-            .map(|(_, t)| char_bigrams(t))
+            .map(|(_, t, _)| char_bigrams(t))
             .collect::<Vec<_>>(),
     );
     let unigrams = TfIdf::fit(
         &prepared
             .iter()
-            .map(|(_, t)| {
+            .map(|(_, t, _)| {
                 t.chars()
                     .filter(|c| c.is_alphanumeric())
                     .map(u64::from)
@@ -156,7 +180,21 @@ pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> Array2<f64>
             ]
         })
         .collect();
-    Array2::from_shape_fn((rows.len(), FEATURES.len()), |(i, j)| rows[i][j])
+    let lexical = Array2::from_shape_fn((rows.len(), FEATURES.len()), |(i, j)| rows[i][j]);
+    let chars = prepared
+        .iter()
+        .map(|(_, t, _)| {
+            t.chars()
+                .filter(|c| c.is_alphanumeric())
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    PairFeatures {
+        lexical,
+        words: prepared.into_iter().map(|(_, _, w)| w).collect(),
+        chars,
+    }
 }
 
 /// The numbers written in a text (after normalization, so full-width digits count too).
@@ -319,24 +357,168 @@ pub struct PairReport {
     pub baselines: Vec<(String, PairScores)>,
 }
 
+/// Every feature's name, in column order: the lexical ones, then the learned associations.
+pub fn feature_names() -> Vec<String> {
+    FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .chain(Associations::feature_names("词"))
+        .chain(Associations::feature_names("字"))
+        .collect()
+}
+
+/// Associations learned from labelled pairs, for words and for characters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    words: Associations,
+    chars: Associations,
+}
+
+impl Learned {
+    /// Learns from the pairs `rows` (indices into `f`), labelled by `labels[row]`.
+    fn fit(f: &PairFeatures, rows: &[usize], labels: &[bool]) -> Self {
+        let l: Vec<bool> = rows.iter().map(|&i| labels[i]).collect();
+        Learned {
+            words: Associations::fit(&sides(&f.words, rows), &l),
+            chars: Associations::fit(&sides(&f.chars, rows), &l),
+        }
+    }
+
+    /// Full feature rows for `rows`: lexical, then associations.
+    fn matrix(&self, f: &PairFeatures, rows: &[usize]) -> Array2<f64> {
+        let lexical = FEATURES.len();
+        let learned: Vec<[f64; 6]> = rows
+            .par_iter()
+            .map(|&i| {
+                let w = self.words.features(&f.words[2 * i], &f.words[2 * i + 1]);
+                let c = self.chars.features(&f.chars[2 * i], &f.chars[2 * i + 1]);
+                [w[0], w[1], w[2], c[0], c[1], c[2]]
+            })
+            .collect();
+        Array2::from_shape_fn((rows.len(), lexical + 6), |(r, j)| {
+            if j < lexical {
+                f.lexical[[rows[r], j]]
+            } else {
+                learned[r][j - lexical]
+            }
+        })
+    }
+}
+
+/// The two sentences' tokens of each pair in `rows`.
+fn sides<'a>(tokens: &'a [Vec<String>], rows: &[usize]) -> Vec<(&'a [String], &'a [String])> {
+    rows.iter()
+        .map(|&i| (&tokens[2 * i][..], &tokens[2 * i + 1][..]))
+        .collect()
+}
+
+/// Splits `n` items into `folds` folds, spread and fixed, independent of order.
+fn fold_of(i: usize, n: usize, folds: usize) -> usize {
+    (i * 7919) % n % folds
+}
+
+/// How pairs are split into cross-validation folds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldSplit {
+    /// Pairs spread over folds by position.
+    Spread,
+    /// Pairs that share a sentence (directly or through others) stay in one fold, so no test
+    /// sentence was seen in training: the stricter figure when a file repeats sentences.
+    DisjointSentences,
+}
+
+/// Each pair's fold.
+pub fn assign_folds(pairs: &[SentencePair], folds: usize, split: FoldSplit) -> Vec<usize> {
+    let n = pairs.len();
+    if split == FoldSplit::Spread {
+        return (0..n).map(|i| fold_of(i, n, folds)).collect();
+    }
+    // Union-find over sentences; a pair joins its two sentences.
+    let mut id: HashMap<&str, usize> = HashMap::new();
+    for p in pairs {
+        for s in [p.s1.as_str(), p.s2.as_str()] {
+            let next = id.len();
+            id.entry(s).or_insert(next);
+        }
+    }
+    let mut parent: Vec<usize> = (0..id.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for p in pairs {
+        let (a, b) = (
+            root(&mut parent, id[p.s1.as_str()]),
+            root(&mut parent, id[p.s2.as_str()]),
+        );
+        parent[a.max(b)] = a.min(b);
+    }
+    let comp: Vec<usize> = pairs
+        .iter()
+        .map(|p| root(&mut parent, id[p.s1.as_str()]))
+        .collect();
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, c) in comp.iter().enumerate() {
+        members.entry(*c).or_default().push(i);
+    }
+    // Largest components first, each to the emptiest fold: balanced and deterministic.
+    let mut comps: Vec<Vec<usize>> = members.into_values().collect();
+    comps.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    let mut load = vec![0usize; folds];
+    let mut out = vec![0; n];
+    for c in comps {
+        let f = (0..folds).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[f] += c.len();
+        c.into_iter().for_each(|i| out[i] = f);
+    }
+    out
+}
+
+/// A model fitted on the pairs `rows`. The training rows' association features come from counts
+/// that leave out their own inner fold (cross-fitting): counts that include a pair would make
+/// the model trust them more than they deserve on pairs it has not seen.
+fn fit_on(
+    f: &PairFeatures,
+    rows: &[usize],
+    labels: &[bool],
+    folds: usize,
+) -> Result<(PairModel, Learned)> {
+    let mut x = Array2::zeros((rows.len(), FEATURES.len() + 6));
+    for g in 0..folds {
+        let (inner, held): (Vec<usize>, Vec<usize>) =
+            (0..rows.len()).partition(|&k| fold_of(k, rows.len(), folds) != g);
+        let learned = Learned::fit(
+            f,
+            &inner.iter().map(|&k| rows[k]).collect::<Vec<_>>(),
+            labels,
+        );
+        let part = learned.matrix(f, &held.iter().map(|&k| rows[k]).collect::<Vec<_>>());
+        for (r, &k) in held.iter().enumerate() {
+            x.row_mut(k).assign(&part.row(r));
+        }
+    }
+    let l: Vec<bool> = rows.iter().map(|&i| labels[i]).collect();
+    Ok((PairModel::fit(&x, &l)?, Learned::fit(f, rows, labels)))
+}
+
 /// K-fold cross-validation on one file: fit on K−1 folds, threshold from those folds, score the
 /// held-out fold; scores pooled over all folds.
 pub fn cross_validate(
-    x: &Array2<f64>,
+    f: &PairFeatures,
     labels: &[bool],
+    fold: &[usize],
     folds: usize,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
     let n = labels.len();
-    let fold_of = |i: usize| (i * 7919) % n % folds; // spread, fixed, independent of order
     let mut probs = vec![0.0; n];
     let mut thresholds = vec![0.0; n];
-    for f in 0..folds {
-        let train: Vec<usize> = (0..n).filter(|&i| fold_of(i) != f).collect();
-        let test: Vec<usize> = (0..n).filter(|&i| fold_of(i) == f).collect();
-        let tx = x.select(ndarray::Axis(0), &train);
-        let tl: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
-        let model = PairModel::fit(&tx, &tl)?;
-        let p = model.probabilities(&x.select(ndarray::Axis(0), &test));
+    for k in 0..folds {
+        let (train, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| fold[i] != k);
+        let (model, learned) = fit_on(f, &train, labels, folds)?;
+        let p = model.probabilities(&learned.matrix(f, &test));
         for (k, &i) in test.iter().enumerate() {
             probs[i] = p[k];
             thresholds[i] = model.threshold;
@@ -356,19 +538,24 @@ pub fn held_out_scores(probs: &[f64], thresholds: &[f64], labels: &[bool]) -> Pa
 }
 
 /// A single feature used alone, with a threshold chosen on the same folds' training parts.
-pub fn baseline(x: &Array2<f64>, labels: &[bool], feature: usize, folds: usize) -> PairScores {
+pub fn baseline(
+    x: &Array2<f64>,
+    labels: &[bool],
+    feature: usize,
+    fold: &[usize],
+    folds: usize,
+) -> PairScores {
     let n = labels.len();
     let col: Vec<f64> = x.column(feature).to_vec();
-    let fold_of = |i: usize| (i * 7919) % n % folds;
     let mut thresholds = vec![0.0; n];
     for f in 0..folds {
         let (s, l): (Vec<f64>, Vec<bool>) = (0..n)
-            .filter(|&i| fold_of(i) != f)
+            .filter(|&i| fold[i] != f)
             .map(|i| (col[i], labels[i]))
             .unzip();
         let t = best_threshold(&s, &l);
         (0..n)
-            .filter(|&i| fold_of(i) == f)
+            .filter(|&i| fold[i] == f)
             .for_each(|i| thresholds[i] = t);
     }
     held_out_scores(&col, &thresholds, labels)
@@ -379,6 +566,7 @@ pub fn evaluate_cv(
     pipeline: &Pipeline,
     pairs: &[SentencePair],
     folds: usize,
+    split: FoldSplit,
 ) -> Result<PairReport> {
     if folds < 2 || folds > pairs.len() {
         return Err(Error::Query(format!(
@@ -387,19 +575,35 @@ pub fn evaluate_cv(
         )));
     }
     let labels: Vec<bool> = pairs.iter().map(|p| p.same).collect();
-    let x = pair_features(pipeline, pairs);
-    let (probs, thresholds) = cross_validate(&x, &labels, folds)?;
+    let f = pair_features(pipeline, pairs);
+    let fold = assign_folds(pairs, folds, split);
+    let (probs, thresholds) = cross_validate(&f, &labels, &fold, folds)?;
+    let all: Vec<usize> = (0..pairs.len()).collect();
     Ok(PairReport {
-        method: format!("{folds}折交叉验证（阈值取训练折上F1最高者）"),
+        method: format!(
+            "{folds}折交叉验证{}（阈值取训练折上F1最高者）",
+            match split {
+                FoldSplit::Spread => "",
+                FoldSplit::DisjointSentences => "，同一句子只在一折",
+            }
+        ),
         pairs: pairs.len(),
         positives: labels.iter().filter(|l| **l).count(),
         learned: held_out_scores(&probs, &thresholds, &labels),
-        model: PairModel::fit(&x, &labels)?,
+        model: fit_on(&f, &all, &labels, folds)?.0,
         baselines: (0..FEATURES.len())
-            .map(|f| (FEATURES[f].to_string(), baseline(&x, &labels, f, folds)))
+            .map(|c| {
+                (
+                    FEATURES[c].to_string(),
+                    baseline(&f.lexical, &labels, c, &fold, folds),
+                )
+            })
             .collect(),
     })
 }
+
+/// Inner folds for the association counts when fitting on a whole dev file.
+const DEV_FOLDS: usize = 5;
 
 /// Weights and thresholds fitted on `dev`, scored on `test`.
 pub fn evaluate_with_dev(
@@ -410,8 +614,11 @@ pub fn evaluate_with_dev(
 ) -> Result<PairReport> {
     let labels: Vec<bool> = test.iter().map(|p| p.same).collect();
     let dev_labels: Vec<bool> = dev.iter().map(|p| p.same).collect();
-    let (x, dx) = (pair_features(pipeline, test), pair_features(pipeline, dev));
-    let model = PairModel::fit(&dx, &dev_labels)?;
+    let (tf, df) = (pair_features(pipeline, test), pair_features(pipeline, dev));
+    let dev_rows: Vec<usize> = (0..dev.len()).collect();
+    let (model, learned) = fit_on(&df, &dev_rows, &dev_labels, DEV_FOLDS)?;
+    let x = learned.matrix(&tf, &(0..test.len()).collect::<Vec<_>>());
+    let dx = &df.lexical;
     let baselines = (0..FEATURES.len())
         .map(|f| {
             let t = best_threshold(&dx.column(f).to_vec(), &dev_labels);
@@ -455,7 +662,7 @@ impl PairReport {
                 name, s.precision, s.recall, s.f1, s.accuracy, s.auc, s.threshold
             );
         }
-        let weights: Vec<String> = FEATURES
+        let weights: Vec<String> = feature_names()
             .iter()
             .zip(&self.model.weights)
             .map(|(f, w)| format!("{f} {w:+.2}"))
@@ -485,6 +692,29 @@ mod tests {
         let s = pair_scores(&scores, &labels, 0.3);
         assert!((s.precision - 0.75).abs() < 1e-12 && s.recall == 1.0);
         assert!((s.accuracy - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn disjoint_folds_keep_pairs_sharing_a_sentence_together() {
+        let pair = |a: &str, b: &str| SentencePair {
+            s1: a.into(),
+            s2: b.into(),
+            same: true,
+        };
+        // a-b-c chain together through b; d-e apart; f-g apart
+        let pairs = [
+            pair("a", "b"),
+            pair("d", "e"),
+            pair("b", "c"),
+            pair("f", "g"),
+        ];
+        let fold = assign_folds(&pairs, 2, FoldSplit::DisjointSentences);
+        assert_eq!(fold[0], fold[2], "{fold:?}");
+        assert_ne!(
+            fold[1], fold[0],
+            "the emptier fold takes the next component"
+        );
+        assert_eq!(fold, vec![0, 1, 0, 1]);
     }
 
     #[test]
