@@ -65,7 +65,7 @@ impl Prepared {
 }
 
 /// A batch after every stage: items and the groups they merged into.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     pub items: Vec<AnalyzedItem>,
     pub groups: Vec<Group>,

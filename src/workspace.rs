@@ -19,6 +19,8 @@ use crate::{Error, Result};
 pub const DEFAULT_WORKSPACE: &str = "qingdan-out";
 const STATE: &str = "items.jsonl";
 const CORRECTIONS: &str = "corrections.json";
+/// Every item's analysis (topics, terms) and the groups, for commands that read a built workspace.
+const ANALYSIS: &str = "analysis.json";
 
 /// A workspace folder.
 #[derive(Debug, Clone)]
@@ -136,6 +138,7 @@ impl Workspace {
         let summary = Summary::new(batch, updated, &analysis, &lists);
         write_outputs(&self.dir, &analysis, &lists, &summary, &batch.rejects)?;
         self.save_items(&analysis)?;
+        self.save_analysis(&analysis)?;
         Ok((summary, analysis))
     }
 
@@ -230,6 +233,31 @@ impl Workspace {
                 g.members.into_iter().map(move |m| (m.id, id.clone()))
             })
             .collect())
+    }
+
+    /// The analysis the workspace was last built with: items with their topics and terms, and
+    /// the merge groups (`clusters` and `report` read it rather than analysing again).
+    pub fn analysis(&self) -> Result<Analysis> {
+        let path = self.dir.join(ANALYSIS);
+        if !path.is_file() {
+            return Err(Error::Workspace {
+                path: self.dir.clone(),
+                reason: format!("没有 {ANALYSIS}；请先运行 qingdan run --out 该目录"),
+            });
+        }
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| Error::Workspace {
+            path: path.clone(),
+            reason: format!("{ANALYSIS} 无法读取: {e}"),
+        })
+    }
+
+    fn save_analysis(&self, analysis: &Analysis) -> Result<()> {
+        let path = self.dir.join(ANALYSIS);
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let mut out = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut out, analysis).map_err(|e| Error::output(&path, e))?;
+        std::io::Write::flush(&mut out).map_err(|e| Error::io(&path, e))
     }
 
     fn save_items(&self, analysis: &Analysis) -> Result<()> {
