@@ -56,6 +56,10 @@ pub enum Error {
     Query(String),
     #[error("写出 {path} 失败: {reason}")]
     Output { path: PathBuf, reason: String },
+    #[error("没有主题“{topic}”；工作目录中的主题: {present}")]
+    UnknownTopic { topic: String, present: String },
+    #[error("聚类: {0}")]
+    Clusters(String),
 }
 
 impl Error {

@@ -6,7 +6,9 @@
 //! [`ingest`] → [`normalize`] → [`segment`] → [`topics`] → [`merge`] → [`index`] → [`report`].
 //! [`pipeline`] runs the per-item stages in parallel; [`workspace`] writes and reads the output
 //! folder; [`config`] is the validated configuration the binary builds from its arguments.
+//! [`clusters`] splits a built workspace's items into sub-problems (TF-IDF, SVD, KMeans).
 
+pub mod clusters;
 pub mod config;
 pub mod corpus;
 pub mod date;

@@ -11,8 +11,10 @@ use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, Constraints, Correction};
 use crate::pipeline::{Analysis, Pipeline};
 use crate::progress::Progress;
-use crate::record::Item;
-use crate::report::{build_lists, write_outputs, GroupRecord, Summary};
+use crate::record::{Item, Reject, SourceRef};
+use crate::report::{
+    build_lists, write_outputs, write_report_html, GroupRecord, Summary, REPORT_HTML,
+};
 use crate::{Error, Result};
 
 /// The default workspace folder, used when `run` gets no `--out`.
@@ -250,6 +252,58 @@ impl Workspace {
             path: path.clone(),
             reason: format!("{ANALYSIS} 无法读取: {e}"),
         })
+    }
+
+    /// The counts of the last `run` or `add` (`summary.json`).
+    pub fn summary(&self) -> Result<Summary> {
+        let path = self.dir.join("summary.json");
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
+            path: path.clone(),
+            reason: format!("summary.json 无法读取: {e}"),
+        })
+    }
+
+    /// The rows the last batch rejected, as `rejects.csv` lists them (none if it is missing).
+    pub fn rejects(&self) -> Result<Vec<Reject>> {
+        let path = self.dir.join("rejects.csv");
+        if !path.is_file() {
+            return Ok(Vec::new());
+        }
+        let bad = |reason: String| Error::Workspace {
+            path: path.clone(),
+            reason: format!("rejects.csv 无法读取: {reason}"),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+        let mut rejects = Vec::new();
+        for record in csv::Reader::from_reader(text.as_bytes()).records() {
+            let r = record.map_err(|e| bad(e.to_string()))?;
+            let cell = |i: usize| r.get(i).unwrap_or("").to_string();
+            rejects.push(Reject {
+                source: SourceRef {
+                    file: cell(0),
+                    row: cell(1)
+                        .parse()
+                        .map_err(|_| bad(format!("行号“{}”", cell(1))))?,
+                },
+                field: cell(2),
+                reason: cell(3),
+                content: cell(4),
+            });
+        }
+        Ok(rejects)
+    }
+
+    /// Rewrites `report.html` from the workspace's own files: the counts are `summary.json`'s
+    /// and the lists are rebuilt from `analysis.json` as `run` built them, so the page agrees
+    /// with every other file. Returns the page's path.
+    pub fn write_report(&self) -> Result<PathBuf> {
+        let analysis = self.analysis()?;
+        let summary = self.summary()?;
+        let lists = build_lists(&analysis);
+        write_report_html(&self.dir, &summary, &lists, &self.rejects()?)?;
+        Ok(self.dir.join(REPORT_HTML))
     }
 
     fn save_analysis(&self, analysis: &Analysis) -> Result<()> {

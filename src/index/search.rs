@@ -1,7 +1,7 @@
 //! Search and "has this been raised before?": BM25 over our terms with filters, highlighted
 //! snippets, and similar items re-ranked by TF-IDF cosine so the score reads as 0–1 similarity.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
@@ -306,12 +306,13 @@ impl<'a> Idf<'a> {
         }
     }
 
-    fn vector(&self, terms: &[String]) -> HashMap<String, f32> {
+    /// Sorted by term, so sums run in one order and the same texts always score the same.
+    fn vector(&self, terms: &[String]) -> BTreeMap<String, f32> {
         let mut tf: BTreeMap<&str, u32> = BTreeMap::new();
         for t in terms {
             *tf.entry(t).or_default() += 1;
         }
-        let mut v: HashMap<String, f32> = tf
+        let mut v: BTreeMap<String, f32> = tf
             .into_iter()
             .map(|(t, c)| {
                 let df = self
@@ -330,6 +331,6 @@ impl<'a> Idf<'a> {
     }
 }
 
-fn cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
+fn cosine(a: &BTreeMap<String, f32>, b: &BTreeMap<String, f32>) -> f32 {
     a.iter().filter_map(|(t, w)| b.get(t).map(|x| x * w)).sum()
 }

@@ -1,16 +1,26 @@
 //! Report: builds the lists analysts hand on — the per-enterprise list (一企一清单) and the list
 //! of common problems (共性问题清单) ranked by how many enterprises raise each — plus the counts in
 //! `summary.json`, and writes them as CSV (UTF-8 with BOM, so Excel reads the Chinese), JSON and
-//! a Markdown report to paste from.
+//! a Markdown report to paste from and an HTML report to read, filter and print; for one topic,
+//! a meeting pack (会议材料) as HTML, Markdown and Excel.
 
 mod groups;
+mod html;
 mod lists;
 mod markdown;
+mod meeting;
 mod summary;
 mod tables;
+mod xlsx;
 
 pub use groups::{group_records, GroupMember, GroupRecord};
+pub use html::{escape, render_meeting_html, render_overview, Attrs, Html};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
 pub use markdown::render_markdown;
+pub use meeting::{
+    meeting_file_stem, render_meeting_markdown, write_meeting_pack, MeetingEnterprise, MeetingItem,
+    MeetingPack,
+};
 pub use summary::{Counts, Summary};
-pub use tables::{write_csv, write_json, write_outputs};
+pub use tables::{write_csv, write_json, write_outputs, write_report_html, REPORT_HTML};
+pub use xlsx::write_meeting_xlsx;

@@ -1,4 +1,4 @@
-//! CSV and JSON files of the workspace. CSV is UTF-8 with a BOM so Excel opens the Chinese
+//! CSV, JSON and report files of the workspace. CSV is UTF-8 with a BOM so Excel opens the Chinese
 //! correctly; lists inside a cell are joined with “、”.
 
 use std::io::Write;
@@ -6,11 +6,14 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{render_markdown, Lists, Summary};
+use super::{render_markdown, render_overview, Lists, Summary};
 use crate::date::Date;
 use crate::pipeline::Analysis;
 use crate::record::Reject;
 use crate::{Error, Result};
+
+/// The batch report's file name in the workspace.
+pub const REPORT_HTML: &str = "report.html";
 
 /// Writes a CSV file with a header row.
 pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
@@ -221,5 +224,19 @@ pub fn write_outputs(
     write_bytes(
         &dir.join("report.md"),
         render_markdown(summary, lists, rejects).as_bytes(),
+    )?;
+    write_report_html(dir, summary, lists, rejects)
+}
+
+/// Writes `report.html`; `qingdan report` calls it alone to rewrite the page from a workspace.
+pub fn write_report_html(
+    dir: &Path,
+    summary: &Summary,
+    lists: &Lists,
+    rejects: &[Reject],
+) -> Result<()> {
+    write_bytes(
+        &dir.join(REPORT_HTML),
+        render_overview(summary, lists, rejects).as_bytes(),
     )
 }

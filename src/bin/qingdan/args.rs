@@ -36,12 +36,31 @@ pub enum Command {
     Topics(TopicsArgs),
     /// 列出合并组；--explain 组号 说明为何合并（每条与代表表述的相似度和共同词）
     Groups(GroupsArgs),
+    /// 把一个主题（或全部）的条目聚成子问题：特征词、代表表述、企业/渠道/地区计数、簇外相似意见
+    Clusters(ClustersArgs),
     /// 更正：把这些条目或合并组并为一组（以后每次 run/add 都遵守）
     Merge(CorrectArgs),
     /// 更正：把这些条目（或合并组的全部条目）拆开，不再自动合并
     Split(CorrectArgs),
     /// 列出已记录的更正
     Corrections(CorrectionsArgs),
+    /// 重写工作目录的 report.html（汇总报告）；--meeting 主题 另写该主题的会议材料（HTML、Markdown、Excel）
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// 为这个主题写会议材料（如 金融信贷）：meeting-主题.html、.md、.xlsx
+    #[arg(long, value_name = "主题")]
+    pub meeting: Option<String>,
+    /// 会议材料的子问题个数：整数，或 auto 自动选择
+    #[arg(long, value_name = "N|auto", requires = "meeting")]
+    pub k: Option<qingdan::clusters::KChoice>,
+    /// 子问题聚类的随机种子（同样的数据和种子，结果相同）
+    #[arg(long, requires = "meeting")]
+    pub seed: Option<u64>,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -75,12 +94,59 @@ pub struct GroupsArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    /// 只聚类这个主题的条目（按主主题，如 金融信贷）；不给则聚类全部条目
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// 子问题个数：整数，或 auto（按平均轮廓系数自动选择）
+    #[arg(long, value_name = "N|auto", default_value = "auto")]
+    pub k: qingdan::clusters::KChoice,
+    /// 随机种子（同样的数据和种子，结果相同）
+    #[arg(long, default_value_t = qingdan::clusters::DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = ClustersFormat::Table)]
+    pub format: ClustersFormat,
+    /// 在这个工作目录的索引里找簇外相似意见（如以往的提案），而不是本工作目录
+    #[arg(long, value_name = "DIR")]
+    pub past: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClustersFormat {
+    /// 终端表格
+    Table,
+    /// Markdown
+    Md,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalClustersArgs {
+    /// 金标准文件（JSONL：{id, topics, group|null} 或 {id, reject}）
+    #[arg(long)]
+    pub gold: PathBuf,
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    /// 评估这些主题（默认 金融信贷 物流运输 土地用地 人才用工）
+    #[arg(long = "topic", value_name = "主题")]
+    pub topics: Vec<String>,
+    #[arg(long, default_value_t = qingdan::clusters::DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// 主题分类：宏平均F1、准确率、各类精确率/召回率/F1、混淆矩阵
     Topics(EvalTopicsArgs),
     /// 相似度（合并同类项的依据）：在标注的句子对上算精确率、召回率、F1、准确率、AUC
     Pairs(EvalPairsArgs),
+    /// 子问题聚类：各主题按金标准合并组算调整兰德指数（ARI）和标准化互信息（NMI）
+    Clusters(EvalClustersArgs),
 }
 
 #[derive(Debug, Args)]

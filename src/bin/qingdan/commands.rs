@@ -20,9 +20,9 @@ use qingdan::training;
 use qingdan::workspace::Workspace;
 
 use crate::args::{
-    AddArgs, Cli, Command, CorrectArgs, CorrectionsArgs, EvalCommand, EvalPairsArgs,
-    EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg, RunArgs, SearchArgs, SimilarArgs, TopicsArgs,
-    TrainArgs,
+    AddArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs, CorrectionsArgs,
+    EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg,
+    ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
 };
 
 /// Runs the parsed command.
@@ -35,11 +35,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(a) => train(a),
         Command::Eval(EvalCommand::Topics(a)) => eval_topics(a),
         Command::Eval(EvalCommand::Pairs(a)) => eval_pairs(a),
+        Command::Eval(EvalCommand::Clusters(a)) => eval_clusters(a),
         Command::Topics(a) => topics(a),
         Command::Groups(a) => groups(a),
+        Command::Clusters(a) => clusters(a),
         Command::Merge(a) => correct(a, true),
         Command::Split(a) => correct(a, false),
         Command::Corrections(a) => corrections(a),
+        Command::Report(a) => report(a),
     }
 }
 
@@ -118,7 +121,7 @@ fn print_summary(s: &Summary, dir: &Path) {
     let topics: Vec<String> = topics.iter().map(|(t, n)| format!("{t}{n}")).collect();
     println!("主题：{}", topics.join("、"));
     println!(
-        "已写入 {}：report.md enterprises.csv common_problems.csv items.csv summary.json rejects.csv index/",
+        "已写入 {}：report.html report.md enterprises.csv common_problems.csv items.csv summary.json rejects.csv index/",
         dir.display()
     );
 }
@@ -456,6 +459,56 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A workspace `run` has built, or an error saying how to build one.
+fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
+    let ws = Workspace::new(dir);
+    if !ws.exists() {
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(ws)
+}
+
+fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
+    use qingdan::clusters::{add_similar_past, cluster_items, PAST_ITEMS, PAST_MIN_SCORE};
+    let ws = built_workspace(&a.workspace)?;
+    let analysis = ws.analysis()?;
+    // Similar items come from an earlier workspace's index when --past names one.
+    let past = a.past.as_deref().unwrap_or(&a.workspace);
+    built_workspace(past)?;
+    let (index, pipeline) = open_index(past)?;
+    let topic = a.topic.as_deref().map(|t| pipeline.normalizer.name(t));
+    let mut report = cluster_items(&analysis, topic.as_deref(), a.k, a.seed)?;
+    add_similar_past(&mut report, &index, PAST_ITEMS, PAST_MIN_SCORE)?;
+    match a.format {
+        ClustersFormat::Table => print!("{}", report.render_table()),
+        ClustersFormat::Md => print!("{}", report.render_markdown()),
+        ClustersFormat::Json => println!("{}", report.render_json()?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
+    use qingdan::clusters::{evaluate_clusters, read_gold_groups, MAIN_TOPICS};
+    let analysis = built_workspace(&a.workspace)?.analysis()?;
+    let gold = read_gold_groups(&a.gold)?;
+    let topics: Vec<&str> = if a.topics.is_empty() {
+        MAIN_TOPICS.to_vec()
+    } else {
+        a.topics.iter().map(String::as_str).collect()
+    };
+    let evaluation = evaluate_clusters(&analysis, &gold, &topics, a.seed)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        print!("{}", evaluation.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
     use qingdan::merge::Correction;
     let ws = Workspace::new(&a.workspace);
@@ -510,5 +563,35 @@ fn corrections(a: CorrectionsArgs) -> anyhow::Result<ExitCode> {
             Correction::Split { items } => println!("{}. 拆开 {}", i + 1, items.join("、")),
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    use qingdan::clusters::{add_similar_past, cluster_items, KChoice, DEFAULT_SEED};
+    use qingdan::clusters::{PAST_ITEMS, PAST_MIN_SCORE};
+    use qingdan::report::{build_lists, write_meeting_pack, MeetingPack};
+    let ws = Workspace::new(&a.workspace);
+    if !ws.exists() {
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
+            a.workspace.display(),
+            a.workspace.display()
+        );
+    }
+    let Some(topic) = a.meeting else {
+        let path = ws.write_report()?;
+        println!("已写入 {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let k = a.k.unwrap_or(KChoice::Auto);
+    let analysis = ws.analysis()?;
+    let mut clusters = cluster_items(&analysis, Some(&topic), k, a.seed.unwrap_or(DEFAULT_SEED))?;
+    let (index, _) = open_index(&a.workspace)?;
+    add_similar_past(&mut clusters, &index, PAST_ITEMS, PAST_MIN_SCORE)?;
+    let pack = MeetingPack::new(&topic, &analysis, &build_lists(&analysis), clusters);
+    let files = write_meeting_pack(&ws.dir, &pack)?;
+    println!("{}", pack.headline());
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!("已写入 {}", names.join("、"));
     Ok(ExitCode::SUCCESS)
 }
