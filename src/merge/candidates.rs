@@ -4,12 +4,11 @@
 //! with its next few neighbours, so the work per item is bounded and the total grows linearly.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::vectors::SparseVec;
+use super::vectors::{FxMap, SparseVec};
 
 /// How many of an item's terms become keys.
 const TOP_TERMS: usize = 8;
@@ -42,6 +41,21 @@ fn hash<T: Hash>(value: &T) -> u64 {
     h.finish()
 }
 
+/// Each item's place among the distinct top-term lists in sorted order (equal lists, equal rank).
+fn top_term_ranks(item_keys: &[(Vec<u64>, Vec<u32>)]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..item_keys.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| item_keys[a as usize].1.cmp(&item_keys[b as usize].1));
+    let mut rank = vec![0u32; item_keys.len()];
+    let mut r = 0;
+    for k in 1..order.len() {
+        if item_keys[order[k - 1] as usize].1 != item_keys[order[k] as usize].1 {
+            r += 1;
+        }
+        rank[order[k] as usize] = r;
+    }
+    rank
+}
+
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, kept where `keep` gives a
 /// similarity. Work is done per item — its candidates gathered from all its blocks and deduplicated
 /// before any similarity is computed — so memory holds the kept edges, not every candidate.
@@ -54,7 +68,7 @@ where
         .zip(text_keys.par_iter())
         .map(|(v, t)| keys(v, *t))
         .collect();
-    let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
     for (item, (ks, _)) in item_keys.iter().enumerate() {
         for k in ks {
             by_key.entry(*k).or_default().push(item as u32);
@@ -62,17 +76,12 @@ where
     }
     let mut blocks: Vec<Vec<u32>> = by_key.into_values().filter(|m| m.len() > 1).collect();
     // Neighbours by top terms: in a large block, members that share more of them sit together.
+    // Items are ranked once by their top terms, so a block sorts by numbers, not by term lists.
+    let rank = top_term_ranks(&item_keys);
     blocks
         .par_iter_mut()
         .filter(|m| m.len() > FULL_BLOCK)
-        .for_each(|m| {
-            m.sort_by(|&a, &b| {
-                item_keys[a as usize]
-                    .1
-                    .cmp(&item_keys[b as usize].1)
-                    .then(a.cmp(&b))
-            })
-        });
+        .for_each(|m| m.sort_unstable_by_key(|&a| (rank[a as usize], a)));
     let mut member_of: Vec<Vec<(u32, u32)>> = vec![Vec::new(); vectors.len()];
     for (b, members) in blocks.iter().enumerate() {
         for (pos, &m) in members.iter().enumerate() {

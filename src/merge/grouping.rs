@@ -3,7 +3,9 @@
 //! linkage). With unit vectors that average is the dot product of the groups' sum vectors divided
 //! by the product of their sizes, so the check costs one sparse dot product, not |A|·|B|.
 
-use super::vectors::SparseVec;
+use rayon::prelude::*;
+
+use super::vectors::{FxMap, SparseVec};
 
 /// One candidate edge between items.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,22 +29,26 @@ impl Space<'_> {
     }
 }
 
-/// Union-find over items, each root keeping its group's size and sum vectors.
-pub struct Groups {
+/// Union-find over items; the root of each group of two or more keeps the group's sum vectors
+/// (a single item's sums are its own vectors, read from the space, not copied).
+pub struct Groups<'a> {
     parent: Vec<u32>,
     size: Vec<u32>,
-    word_sum: Vec<SparseVec>,
-    char_sum: Vec<SparseVec>,
+    words: &'a [SparseVec],
+    chars: &'a [SparseVec],
+    /// Word and character sum vectors, by root, for groups of two or more.
+    sums: Vec<Option<Box<(SparseVec, SparseVec)>>>,
 }
 
-impl Groups {
-    pub fn new(space: &Space) -> Self {
+impl<'a> Groups<'a> {
+    pub fn new(space: &Space<'a>) -> Self {
         let n = space.words.len();
         Groups {
             parent: (0..n as u32).collect(),
             size: vec![1; n],
-            word_sum: space.words.to_vec(),
-            char_sum: space.chars.to_vec(),
+            words: space.words,
+            chars: space.chars,
+            sums: (0..n).map(|_| None).collect(),
         }
     }
 
@@ -64,9 +70,8 @@ impl Groups {
     fn average_link(&self, ra: u32, rb: u32, word_weight: f32) -> f32 {
         let (a, b) = (ra as usize, rb as usize);
         let pairs = (self.size[a] * self.size[b]) as f32;
-        (word_weight * self.word_sum[a].dot(&self.word_sum[b])
-            + (1.0 - word_weight) * self.char_sum[a].dot(&self.char_sum[b]))
-            / pairs
+        let ((wa, ca), (wb, cb)) = (self.sums(ra), self.sums(rb));
+        (word_weight * wa.dot(wb) + (1.0 - word_weight) * ca.dot(cb)) / pairs
     }
 
     /// Takes edges from the most similar down; joins two groups when their average link is at
@@ -78,14 +83,31 @@ impl Groups {
         word_weight: f32,
         allowed: impl Fn(&Edge) -> bool,
     ) {
-        let mut order: Vec<&Edge> = edges
+        // Edges by value, not by reference: the sort compares neighbours in memory instead of
+        // chasing pointers. (sim, a, b) is unique, so the unstable sort gives the one order.
+        let mut order: Vec<Edge> = edges
             .iter()
             .filter(|e| e.sim >= threshold && allowed(e))
+            .copied()
             .collect();
-        order.sort_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
+        order
+            .par_sort_unstable_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
+        // Two groups that failed the check fail it again until one of them grows: a root's size
+        // says whether its group changed. Many edges join the same two groups, so this saves
+        // most of the sum-vector dot products without changing any decision.
+        let mut rejected: FxMap<(u32, u32), (u32, u32)> = FxMap::default();
         for e in order {
             let (ra, rb) = (self.find(e.a), self.find(e.b));
-            if ra == rb || self.average_link(ra, rb, word_weight) < threshold {
+            if ra == rb {
+                continue;
+            }
+            let pair = (ra.min(rb), ra.max(rb));
+            let sizes = (self.size[pair.0 as usize], self.size[pair.1 as usize]);
+            if rejected.get(&pair) == Some(&sizes) {
+                continue;
+            }
+            if self.average_link(ra, rb, word_weight) < threshold {
+                rejected.insert(pair, sizes);
                 continue;
             }
             self.union(ra, rb);
@@ -110,10 +132,10 @@ impl Groups {
         let (k, g) = (keep as usize, gone as usize);
         self.parent[g] = keep;
         self.size[k] += self.size[g];
-        self.word_sum[k] = self.word_sum[k].add(&self.word_sum[g]);
-        self.char_sum[k] = self.char_sum[k].add(&self.char_sum[g]);
-        self.word_sum[g] = SparseVec::default();
-        self.char_sum[g] = SparseVec::default();
+        let ((kw, kc), (gw, gc)) = (self.sums(keep), self.sums(gone));
+        let joined = Box::new((kw.add(gw), kc.add(gc)));
+        self.sums[g] = None;
+        self.sums[k] = Some(joined);
     }
 
     /// Each item's group root.
@@ -125,7 +147,10 @@ impl Groups {
 
     /// The sum vectors of a root's group.
     pub fn sums(&self, root: u32) -> (&SparseVec, &SparseVec) {
-        (&self.word_sum[root as usize], &self.char_sum[root as usize])
+        match &self.sums[root as usize] {
+            Some(sums) => (&sums.0, &sums.1),
+            None => (&self.words[root as usize], &self.chars[root as usize]),
+        }
     }
 }
 

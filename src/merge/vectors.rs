@@ -1,8 +1,8 @@
 //! Sparse TF-IDF vectors, built in parallel with a sorted vocabulary so the same input always
 //! gives the same ids and the same numbers, whatever order rayon runs in.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::Hash;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -11,9 +11,18 @@ use rayon::prelude::*;
 pub struct SparseVec(pub Vec<(u32, f32)>);
 
 impl SparseVec {
-    /// Dot product by merge-join (both sorted by id).
+    /// Dot product by merge-join (both sorted by id). When one vector is much longer (a large
+    /// group's sum against one item), each entry of the short one is looked up in the long one
+    /// by galloping instead. Either way the products are summed in id order, so the result is
+    /// the same to the bit.
     pub fn dot(&self, other: &SparseVec) -> f32 {
         let (a, b) = (&self.0, &other.0);
+        if a.len() > GALLOP_RATIO * b.len() {
+            return gallop_dot(b, a);
+        }
+        if b.len() > GALLOP_RATIO * a.len() {
+            return gallop_dot(a, b);
+        }
         let (mut i, mut j, mut sum) = (0, 0, 0f32);
         while i < a.len() && j < b.len() {
             match a[i].0.cmp(&b[j].0) {
@@ -51,24 +60,114 @@ impl SparseVec {
     }
 }
 
+/// Above this length ratio [`SparseVec::dot`] gallops through the longer vector.
+const GALLOP_RATIO: usize = 8;
+
+/// `short · long` by looking each of `short`'s ids up in `long` (exponential, then binary search
+/// from the last match), summing the products in id order as the merge-join does.
+fn gallop_dot(short: &[(u32, f32)], long: &[(u32, f32)]) -> f32 {
+    let (mut from, mut sum) = (0, 0f32);
+    for &(id, w) in short {
+        let rest = &long[from..];
+        let mut end = 1;
+        while end < rest.len() && rest[end - 1].0 < id {
+            end *= 2;
+        }
+        let end = end.min(rest.len());
+        let k = rest[..end].partition_point(|e| e.0 < id);
+        from += k;
+        if from == long.len() {
+            break;
+        }
+        if long[from].0 == id {
+            sum += w * long[from].1;
+            from += 1;
+        }
+    }
+    sum
+}
+
+/// A fast, fixed-key hasher (the multiply-rotate of rustc's FxHash, with a final rotation so that
+/// the well-mixed high bits pick the bucket). The vocabulary maps hash every feature of every
+/// document; SipHash made that the slowest part of fitting. Fixed keys also keep runs identical.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 /// In how many documents each feature occurs, counted in parallel.
 pub fn document_frequencies<T: Eq + Hash + Ord + Sync>(docs: &[Vec<T>]) -> HashMap<&T, u32> {
-    docs.par_iter()
-        .fold(HashMap::new, |mut df: HashMap<&T, u32>, doc| {
-            let mut seen: Vec<&T> = doc.iter().collect();
-            seen.sort_unstable();
-            seen.dedup();
-            for t in seen {
-                *df.entry(t).or_default() += 1;
+    frequencies(docs).into_iter().collect()
+}
+
+/// [`document_frequencies`] with the fast hasher. The documents are cut into a few chunks per
+/// thread, each counted into one map: a map per rayon split made the final reduce re-insert the
+/// vocabulary many times over. A feature counts once per document by remembering the last
+/// document that counted it, rather than by sorting each document's features.
+fn frequencies<T: Eq + Hash + Ord + Sync>(docs: &[Vec<T>]) -> FxMap<&T, u32> {
+    let chunk = docs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let counted: FxMap<&T, (u32, u32)> = docs
+        .par_chunks(chunk)
+        .map(|part| {
+            // feature → (documents, 1 + index in `part` of the last document counted)
+            let mut df: FxMap<&T, (u32, u32)> = FxMap::default();
+            for (d, doc) in part.iter().enumerate() {
+                let mark = d as u32 + 1;
+                for t in doc {
+                    let e = df.entry(t).or_default();
+                    if e.1 != mark {
+                        *e = (e.0 + 1, mark);
+                    }
+                }
             }
             df
         })
-        .reduce(HashMap::new, |mut a, b| {
-            for (t, n) in b {
-                *a.entry(t).or_default() += n;
+        .reduce(FxMap::default, |a, b| {
+            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            for (t, (n, _)) in small {
+                big.entry(t).or_default().0 += n;
             }
-            a
-        })
+            big
+        });
+    counted.into_iter().map(|(t, (n, _))| (t, n)).collect()
 }
 
 /// A vocabulary with document frequencies, and the TF-IDF vectors of the documents it was built on.
@@ -85,29 +184,37 @@ impl TfIdf {
     where
         T: Eq + Hash + Ord + Send + Sync + Copy + ToString,
     {
-        let df = document_frequencies(docs);
-        let sorted: BTreeMap<T, u32> = df.into_iter().map(|(t, n)| (*t, n)).collect();
+        let mut sorted: Vec<(T, u32)> = frequencies(docs)
+            .into_iter()
+            .map(|(t, n)| (*t, n))
+            .collect();
+        // Features are distinct, so the unstable sort gives one order.
+        sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n = docs.len() as f32;
-        let ids: HashMap<T, u32> = sorted
-            .keys()
+        let ids: FxMap<T, u32> = sorted
+            .iter()
             .enumerate()
-            .map(|(i, t)| (*t, i as u32))
+            .map(|(i, (t, _))| (*t, i as u32))
             .collect();
         let idf: Vec<f32> = sorted
-            .values()
-            .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+            .iter()
+            .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
             .collect();
         let vectors = docs
             .par_iter()
             .map(|doc| {
-                let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
-                for t in doc {
-                    *counts.entry(ids[t]).or_default() += 1;
+                // Term ids sorted: equal ids are runs, and the vector comes out in id order.
+                let mut doc_ids: Vec<u32> = doc.iter().map(|t| ids[t]).collect();
+                doc_ids.sort_unstable();
+                let distinct = 1 + doc_ids.windows(2).filter(|w| w[0] != w[1]).count();
+                let mut v: Vec<(u32, f32)> = Vec::with_capacity(distinct.min(doc_ids.len()));
+                let mut k = 0;
+                while k < doc_ids.len() {
+                    let id = doc_ids[k];
+                    let run = doc_ids[k..].iter().take_while(|&&x| x == id).count();
+                    v.push((id, (1.0 + (run as f32).ln()) * idf[id as usize]));
+                    k += run;
                 }
-                let mut v: Vec<(u32, f32)> = counts
-                    .into_iter()
-                    .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * idf[id as usize]))
-                    .collect();
                 let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
                 if norm > 0.0 {
                     v.iter_mut().for_each(|(_, w)| *w /= norm);
@@ -116,7 +223,7 @@ impl TfIdf {
             })
             .collect();
         TfIdf {
-            terms: sorted.keys().map(|t| t.to_string()).collect(),
+            terms: sorted.iter().map(|(t, _)| t.to_string()).collect(),
             idf,
             vectors,
         }
