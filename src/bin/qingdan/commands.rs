@@ -128,14 +128,7 @@ fn print_summary(s: &Summary, dir: &Path) {
 
 /// Opens a workspace's index with the dictionaries it was built with.
 fn open_index(dir: &Path) -> anyhow::Result<(SearchIndex, Pipeline)> {
-    let ws = Workspace::new(dir);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
-            dir.display(),
-            dir.display()
-        );
-    }
+    let ws = built_workspace(dir)?;
     let dicts = ws.dicts()?;
     let pipeline = Pipeline::new(&dicts)?;
     let index = SearchIndex::open(&ws.index_dir(), Arc::clone(&pipeline.analyzer))?;
@@ -385,14 +378,7 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
 
 fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
     use qingdan::report::GroupRecord;
-    let ws = Workspace::new(&a.workspace);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
-            a.workspace.display(),
-            a.workspace.display()
-        );
-    }
+    let ws = built_workspace(&a.workspace)?;
     let groups = ws.groups()?;
     if let Some(id) = &a.explain {
         let Some(g) = groups.iter().find(|g| &g.id == id) else {
@@ -511,13 +497,7 @@ fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
 
 fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
     use qingdan::merge::Correction;
-    let ws = Workspace::new(&a.workspace);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run",
-            a.workspace.display()
-        );
-    }
+    let ws = built_workspace(&a.workspace)?;
     let items = ws.resolve_ids(&a.ids)?;
     if merge && items.len() < 2 {
         bail!(
@@ -570,14 +550,7 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     use qingdan::clusters::{add_similar_past, cluster_items, KChoice, DEFAULT_SEED};
     use qingdan::clusters::{PAST_ITEMS, PAST_MIN_SCORE};
     use qingdan::report::{build_lists, write_meeting_pack, MeetingPack};
-    let ws = Workspace::new(&a.workspace);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
-            a.workspace.display(),
-            a.workspace.display()
-        );
-    }
+    let ws = built_workspace(&a.workspace)?;
     let Some(topic) = a.meeting else {
         let path = ws.write_report()?;
         println!("已写入 {}", path.display());
