@@ -20,6 +20,32 @@ fn share(value: usize, total: usize) -> String {
     format!("{:.1}%", value as f64 * 100.0 / total as f64)
 }
 
+/// A bar's length: its share of the longest, at least a sliver when it is not zero.
+fn bar_length(value: usize, peak: f64, longest: f64) -> f64 {
+    (value as f64 / peak * longest).max(if value > 0 { 1.5 } else { 0.0 })
+}
+
+/// One bar's group: `data-label` and `data-value` for tests, a tooltip, then what `body` draws.
+fn bar(h: &mut Html, label: &str, value: usize, total: usize, body: impl FnOnce(&mut Html)) {
+    let value_s = value.to_string();
+    h.nl().el(
+        "g",
+        &[
+            ("class", "bar"),
+            ("data-label", label),
+            ("data-value", &value_s),
+        ],
+        |h| {
+            h.leaf(
+                "title",
+                &[],
+                &format!("{label}：{value}条（{}）", share(value, total)),
+            );
+            body(h);
+        },
+    );
+}
+
 fn px(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -88,54 +114,40 @@ pub fn bar_chart(h: &mut Html, chart: &str, caption: &str, counts: &[(String, us
         |h| {
             for (i, (label, value)) in rows.iter().enumerate() {
                 let y = i as f64 * ROW + 4.0;
-                let w = (*value as f64 / peak * bar_max).max(if *value > 0 { 1.5 } else { 0.0 });
-                let value_s = value.to_string();
-                h.nl().el(
-                    "g",
-                    &[
-                        ("class", "bar"),
-                        ("data-label", label),
-                        ("data-value", &value_s),
-                    ],
-                    |h| {
-                        h.leaf(
-                            "title",
-                            &[],
-                            &format!("{label}：{value}条（{}）", share(*value, total)),
-                        );
-                        h.leaf(
-                            "text",
-                            &[
-                                ("x", &px(label_w - 8.0)),
-                                ("y", &px(y + BAR / 2.0)),
-                                ("class", "label"),
-                                ("text-anchor", "end"),
-                                ("dominant-baseline", "central"),
-                            ],
-                            &fit(label, max_cells),
-                        );
-                        h.empty(
-                            "rect",
-                            &[
-                                ("x", &px(label_w)),
-                                ("y", &px(y)),
-                                ("width", &px(w)),
-                                ("height", &px(BAR)),
-                                ("rx", "2"),
-                            ],
-                        );
-                        h.leaf(
-                            "text",
-                            &[
-                                ("x", &px(label_w + w + 6.0)),
-                                ("y", &px(y + BAR / 2.0)),
-                                ("class", "value"),
-                                ("dominant-baseline", "central"),
-                            ],
-                            &format!("{value}（{}）", share(*value, total)),
-                        );
-                    },
-                );
+                let w = bar_length(*value, peak, bar_max);
+                bar(h, label, *value, total, |h| {
+                    h.leaf(
+                        "text",
+                        &[
+                            ("x", &px(label_w - 8.0)),
+                            ("y", &px(y + BAR / 2.0)),
+                            ("class", "label"),
+                            ("text-anchor", "end"),
+                            ("dominant-baseline", "central"),
+                        ],
+                        &fit(label, max_cells),
+                    );
+                    h.empty(
+                        "rect",
+                        &[
+                            ("x", &px(label_w)),
+                            ("y", &px(y)),
+                            ("width", &px(w)),
+                            ("height", &px(BAR)),
+                            ("rx", "2"),
+                        ],
+                    );
+                    h.leaf(
+                        "text",
+                        &[
+                            ("x", &px(label_w + w + 6.0)),
+                            ("y", &px(y + BAR / 2.0)),
+                            ("class", "value"),
+                            ("dominant-baseline", "central"),
+                        ],
+                        &format!("{value}（{}）", share(*value, total)),
+                    );
+                });
             }
         },
     );
@@ -191,66 +203,52 @@ pub fn column_chart(
             let mut last_year = "";
             for (i, (label, value)) in counts.iter().enumerate() {
                 let cx = left + slot * (i as f64 + 0.5);
-                let hgt = (*value as f64 / peak * plot_h).max(if *value > 0 { 1.5 } else { 0.0 });
+                let hgt = bar_length(*value, peak, plot_h);
                 let (year, month) = split_month(label);
-                let value_s = value.to_string();
-                h.nl().el(
-                    "g",
-                    &[
-                        ("class", "bar"),
-                        ("data-label", label),
-                        ("data-value", &value_s),
-                    ],
-                    |h| {
-                        h.leaf(
-                            "title",
-                            &[],
-                            &format!("{label}：{value}条（{}）", share(*value, total)),
-                        );
-                        h.empty(
-                            "rect",
-                            &[
-                                ("x", &px(cx - col_w / 2.0)),
-                                ("y", &px(base - hgt)),
-                                ("width", &px(col_w)),
-                                ("height", &px(hgt)),
-                                ("rx", "2"),
-                            ],
-                        );
-                        h.leaf(
-                            "text",
-                            &[
-                                ("x", &px(cx)),
-                                ("y", &px(base - hgt - 6.0)),
-                                ("class", "value"),
-                                ("text-anchor", "middle"),
-                            ],
-                            &value_s,
-                        );
+                bar(h, label, *value, total, |h| {
+                    h.empty(
+                        "rect",
+                        &[
+                            ("x", &px(cx - col_w / 2.0)),
+                            ("y", &px(base - hgt)),
+                            ("width", &px(col_w)),
+                            ("height", &px(hgt)),
+                            ("rx", "2"),
+                        ],
+                    );
+                    h.leaf(
+                        "text",
+                        &[
+                            ("x", &px(cx)),
+                            ("y", &px(base - hgt - 6.0)),
+                            ("class", "value"),
+                            ("text-anchor", "middle"),
+                        ],
+                        &value.to_string(),
+                    );
+                    h.leaf(
+                        "text",
+                        &[
+                            ("x", &px(cx)),
+                            ("y", &px(base + 16.0)),
+                            ("class", "label"),
+                            ("text-anchor", "middle"),
+                        ],
+                        &month,
+                    );
+                    if let Some(year) = year.filter(|y| *y != last_year) {
                         h.leaf(
                             "text",
                             &[
                                 ("x", &px(cx)),
-                                ("y", &px(base + 16.0)),
-                                ("class", "label"),
+                                ("y", &px(base + 33.0)),
+                                ("class", "year"),
                                 ("text-anchor", "middle"),
                             ],
-                            &month,
+                            &format!("{year}年"),
                         );
-                        if let Some(year) = year.filter(|y| *y != last_year) {
-                            h.leaf(
-                                "text",
-                                &[
-                                    ("x", &px(cx)),
-                                    ("y", &px(base + 33.0)),
-                                    ("class", "year"),
-                                    ("text-anchor", "middle"),
-                                ],
-                                &format!("{year}年"),
-                            );
-                        }
-                    },
-                );
+                    }
+                });
                 if let Some(year) = year {
                     last_year = year;
                 }
