@@ -29,6 +29,21 @@ impl Space<'_> {
     }
 }
 
+/// A group's sums are also kept as dense arrays once they have at least this many entries (word
+/// and character together) and at least 1/[`DENSE_SPARSITY`] of the dimensions: checking such a
+/// group against another then costs the other's length, not both lengths.
+const DENSE_MIN_LEN: usize = 1024;
+const DENSE_SPARSITY: usize = 64;
+/// Dense sums stop being made when they would take more than this many bytes in all.
+const DENSE_BUDGET: usize = 512 << 20;
+
+/// A group's word and character sum vectors, and when the group is large, the same as arrays.
+struct Sums {
+    words: SparseVec,
+    chars: SparseVec,
+    dense: Option<(Vec<f32>, Vec<f32>)>,
+}
+
 /// Union-find over items; the root of each group of two or more keeps the group's sum vectors
 /// (a single item's sums are its own vectors, read from the space, not copied).
 pub struct Groups<'a> {
@@ -36,19 +51,33 @@ pub struct Groups<'a> {
     size: Vec<u32>,
     words: &'a [SparseVec],
     chars: &'a [SparseVec],
-    /// Word and character sum vectors, by root, for groups of two or more.
-    sums: Vec<Option<Box<(SparseVec, SparseVec)>>>,
+    /// By root, for groups of two or more.
+    sums: Vec<Option<Box<Sums>>>,
+    /// Word and character dimensions (largest id + 1).
+    dims: (usize, usize),
+    dense_min_len: usize,
+    dense_bytes: usize,
 }
 
 impl<'a> Groups<'a> {
     pub fn new(space: &Space<'a>) -> Self {
         let n = space.words.len();
+        let dim = |vs: &[SparseVec]| {
+            vs.par_iter()
+                .filter_map(|v| v.0.last().map(|e| e.0 as usize + 1))
+                .max()
+                .unwrap_or(0)
+        };
+        let dims = (dim(space.words), dim(space.chars));
         Groups {
             parent: (0..n as u32).collect(),
             size: vec![1; n],
             words: space.words,
             chars: space.chars,
             sums: (0..n).map(|_| None).collect(),
+            dims,
+            dense_min_len: DENSE_MIN_LEN.max((dims.0 + dims.1) / DENSE_SPARSITY),
+            dense_bytes: 0,
         }
     }
 
@@ -71,7 +100,16 @@ impl<'a> Groups<'a> {
         let (a, b) = (ra as usize, rb as usize);
         let pairs = (self.size[a] * self.size[b]) as f32;
         let ((wa, ca), (wb, cb)) = (self.sums(ra), self.sums(rb));
-        (word_weight * wa.dot(wb) + (1.0 - word_weight) * ca.dot(cb)) / pairs
+        let dense = |r: usize| self.sums[r].as_ref().and_then(|s| s.dense.as_ref());
+        // With a dense side, walk the other side's entries (the shorter, if both are dense).
+        let a_walks = wa.0.len() + ca.0.len() <= wb.0.len() + cb.0.len();
+        let (word_dot, char_dot) = match (dense(a), dense(b)) {
+            (Some(_), Some((dw, dc))) if a_walks => (gather(dw, wa), gather(dc, ca)),
+            (Some((dw, dc)), _) => (gather(dw, wb), gather(dc, cb)),
+            (None, Some((dw, dc))) => (gather(dw, wa), gather(dc, ca)),
+            (None, None) => (wa.dot(wb), ca.dot(cb)),
+        };
+        (word_weight * word_dot + (1.0 - word_weight) * char_dot) / pairs
     }
 
     /// Takes edges from the most similar down; joins two groups when their average link is at
@@ -132,10 +170,42 @@ impl<'a> Groups<'a> {
         let (k, g) = (keep as usize, gone as usize);
         self.parent[g] = keep;
         self.size[k] += self.size[g];
-        let ((kw, kc), (gw, gc)) = (self.sums(keep), self.sums(gone));
-        let joined = Box::new((kw.add(gw), kc.add(gc)));
-        self.sums[g] = None;
-        self.sums[k] = Some(joined);
+        let (mut kept, mut went) = (self.sums[k].take(), self.sums[g].take());
+        let kept_dense = kept.as_mut().and_then(|s| s.dense.take());
+        let went_dense = went.as_mut().and_then(|s| s.dense.take());
+        let (kw, kc) = own_sums(&kept, self.words, self.chars, k);
+        let (gw, gc) = own_sums(&went, self.words, self.chars, g);
+        let (words, chars) = (kw.add(gw), kc.add(gc));
+        // Dense sums follow the sparse ones exactly: the same two numbers are added (in either
+        // order, which for one addition gives the same float).
+        let dense = match (kept_dense, went_dense) {
+            (Some(mut d), other) => {
+                if let Some(other) = other {
+                    self.dense_bytes -= dense_size(&other);
+                }
+                scatter_add(&mut d, gw, gc);
+                Some(d)
+            }
+            (None, Some(mut d)) => {
+                scatter_add(&mut d, kw, kc);
+                Some(d)
+            }
+            (None, None) => {
+                let size = 4 * (self.dims.0 + self.dims.1);
+                let wanted = words.0.len() + chars.0.len() >= self.dense_min_len;
+                (wanted && self.dense_bytes + size <= DENSE_BUDGET).then(|| {
+                    self.dense_bytes += size;
+                    let mut d = (vec![0f32; self.dims.0], vec![0f32; self.dims.1]);
+                    scatter_add(&mut d, &words, &chars);
+                    d
+                })
+            }
+        };
+        self.sums[k] = Some(Box::new(Sums {
+            words,
+            chars,
+            dense,
+        }));
     }
 
     /// Each item's group root.
@@ -148,10 +218,47 @@ impl<'a> Groups<'a> {
     /// The sum vectors of a root's group.
     pub fn sums(&self, root: u32) -> (&SparseVec, &SparseVec) {
         match &self.sums[root as usize] {
-            Some(sums) => (&sums.0, &sums.1),
+            Some(sums) => (&sums.words, &sums.chars),
             None => (&self.words[root as usize], &self.chars[root as usize]),
         }
     }
+}
+
+/// `dense · sparse`, summed in the sparse vector's id order over the ids both have: the same
+/// products in the same order as [`SparseVec::dot`], so the same float.
+fn gather(dense: &[f32], sparse: &SparseVec) -> f32 {
+    let mut sum = 0f32;
+    for &(id, w) in &sparse.0 {
+        let d = dense[id as usize];
+        sum = if d != 0.0 { sum + d * w } else { sum };
+    }
+    sum
+}
+
+/// A root's own sums: its group's, or for a single item, its vectors.
+fn own_sums<'s>(
+    sums: &'s Option<Box<Sums>>,
+    words: &'s [SparseVec],
+    chars: &'s [SparseVec],
+    root: usize,
+) -> (&'s SparseVec, &'s SparseVec) {
+    match sums {
+        Some(s) => (&s.words, &s.chars),
+        None => (&words[root], &chars[root]),
+    }
+}
+
+fn scatter_add(dense: &mut (Vec<f32>, Vec<f32>), words: &SparseVec, chars: &SparseVec) {
+    for &(id, w) in &words.0 {
+        dense.0[id as usize] += w;
+    }
+    for &(id, w) in &chars.0 {
+        dense.1[id as usize] += w;
+    }
+}
+
+fn dense_size(d: &(Vec<f32>, Vec<f32>)) -> usize {
+    4 * (d.0.len() + d.1.len())
 }
 
 #[cfg(test)]
@@ -192,6 +299,69 @@ mod tests {
         let mut g = Groups::new(&space);
         g.link(&edges, threshold, 1.0, |_| true);
         g.roots()
+    }
+
+    #[test]
+    fn dense_sums_decide_exactly_as_sparse_ones() {
+        // 60 items in overlapping clusters; all pairs as edges, so groups grow and meet.
+        let vector = |i: u32| {
+            let mut v: Vec<(u32, f32)> = (0..12)
+                .map(|k| {
+                    (
+                        (i / 6) * 5 + k * (1 + i % 3),
+                        0.1 + ((i * 7 + k) % 5) as f32 * 0.2,
+                    )
+                })
+                .collect();
+            v.sort_by_key(|e| e.0);
+            v.dedup_by_key(|e| e.0);
+            let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+            SparseVec(v.into_iter().map(|(id, w)| (id, w / norm)).collect())
+        };
+        let words: Vec<SparseVec> = (0..60).map(vector).collect();
+        let chars: Vec<SparseVec> = (0..60).map(|i| vector(i + 3)).collect();
+        let space = Space {
+            words: &words,
+            chars: &chars,
+            word_weight: 0.6,
+        };
+        let mut edges = Vec::new();
+        for a in 0..60 {
+            for b in a + 1..60 {
+                edges.push(Edge {
+                    a,
+                    b,
+                    sim: space.sim(a as usize, b as usize),
+                });
+            }
+        }
+        let run = |dense_min_len: usize| {
+            let mut g = Groups::new(&space);
+            g.dense_min_len = dense_min_len;
+            g.link(&edges, 0.3, 0.6, |e| e.a % 2 == e.b % 2);
+            g.link(&edges, 0.2, 0.6, |_| true);
+            let roots = g.roots();
+            let sums: Vec<(SparseVec, SparseVec)> = roots
+                .iter()
+                .map(|&r| (g.sums(r).0.clone(), g.sums(r).1.clone()))
+                .collect();
+            let dense_groups = g
+                .sums
+                .iter()
+                .flatten()
+                .filter(|s| s.dense.is_some())
+                .count();
+            (roots, sums, dense_groups)
+        };
+        let (sparse, dense) = (run(usize::MAX), run(0));
+        assert_eq!(sparse.2, 0);
+        assert!(dense.2 > 0, "some groups went dense");
+        assert!(
+            sparse.0.iter().any(|&r| r != sparse.0[0]),
+            "more than one group"
+        );
+        assert_eq!(sparse.0, dense.0, "same groups");
+        assert_eq!(sparse.1, dense.1, "same sums, to the bit");
     }
 
     #[test]

@@ -264,6 +264,37 @@ mod tests {
     }
 
     #[test]
+    fn galloping_dot_is_the_merge_join_dot() {
+        let merge_join = |a: &SparseVec, b: &SparseVec| {
+            let (mut i, mut j, mut sum) = (0, 0, 0f32);
+            while i < a.0.len() && j < b.0.len() {
+                match a.0[i].0.cmp(&b.0[j].0) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        sum += a.0[i].1 * b.0[j].1;
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+            sum
+        };
+        let long = SparseVec(
+            (0..500)
+                .map(|i| (i * 3, 1.0 / (1 + i % 7) as f32))
+                .collect(),
+        );
+        for step in [1, 2, 5, 29, 97] {
+            let short = SparseVec((0..20).map(|i| (i * step, 0.3 + i as f32 * 0.01)).collect());
+            assert!(long.0.len() > GALLOP_RATIO * short.0.len());
+            let expected = merge_join(&short, &long);
+            assert_eq!(short.dot(&long).to_bits(), expected.to_bits());
+            assert_eq!(long.dot(&short).to_bits(), expected.to_bits());
+        }
+    }
+
+    #[test]
     fn add_merges_sorted() {
         let a = SparseVec(vec![(1, 1.0), (3, 1.0)]);
         let b = SparseVec(vec![(2, 2.0), (3, 2.0)]);
