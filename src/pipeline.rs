@@ -11,7 +11,7 @@ use crate::merge::{merge_with, Constraints, Group, MergeConfig, MergeDoc};
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
-use crate::segment::{Analyzer, JiebaSegmenter};
+use crate::segment::{is_quantity, Analyzer, JiebaSegmenter};
 use crate::topics::{
     relabel_unseeded, FeatureInput, KeywordAssigner, SelfTraining, TopicAssigner, TopicAssignment,
     TopicModel,
@@ -141,16 +141,23 @@ impl Pipeline {
         }
     }
 
+    /// The terms that merging and clustering compare: title and text words, quantities left out,
+    /// synonyms mapped to their canonical form.
+    pub fn terms(&self, prepared: &Prepared) -> Vec<String> {
+        prepared
+            .title_words
+            .iter()
+            .chain(&prepared.text_words)
+            .filter(|w| !is_quantity(w))
+            .map(|w| self.analyzer.canonical(w).to_string())
+            .collect()
+    }
+
     /// Normalize, segment and assign topics to one item (no self-training: that needs a batch).
     pub fn analyze_item(&self, item: Item) -> AnalyzedItem {
         let p = self.prepare(&item.title, &item.text);
         let topics = self.topics.assign(&p.input());
-        let terms = p
-            .title_words
-            .iter()
-            .chain(&p.text_words)
-            .map(|w| self.analyzer.canonical(w).to_string())
-            .collect();
+        let terms = self.terms(&p);
         AnalyzedItem {
             enterprise: self.normalizer.name(&item.enterprise),
             channel: self.normalizer.name(&item.channel),

@@ -111,11 +111,7 @@ pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> PairFeature
         .par_iter()
         .map(|s| {
             let p = pipeline.prepare("", s);
-            let terms = p
-                .text_words
-                .iter()
-                .map(|w| pipeline.analyzer.canonical(w).to_string())
-                .collect();
+            let terms = pipeline.terms(&p);
             let all_words = pipeline
                 .analyzer
                 .segmenter()

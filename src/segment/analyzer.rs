@@ -93,6 +93,22 @@ impl Analyzer {
     }
 }
 
+/// Whether a word only states a quantity in Chinese numerals — 四十多, 十几万, 两个, 第一次, 半年.
+/// Two paraphrases of one problem rarely give the same figures, and such words are frequent
+/// enough in every text to pull unrelated items together, so merging leaves them out (digits
+/// stay: they are rarer and often an identifier, such as a year or a contract sum).
+pub fn is_quantity(word: &str) -> bool {
+    const NUMERALS: &str = "零〇一二两三四五六七八九十百千万亿几多余来半";
+    const UNITS: &str = "个元天年月日次人家名岁倍周号份项笔件台辆";
+    let chars: Vec<char> = word.chars().collect();
+    let body = chars.strip_prefix(&['第']).unwrap_or(&chars);
+    let body = match body.split_last() {
+        Some((last, rest)) if UNITS.contains(*last) && !rest.is_empty() => rest,
+        _ => body,
+    };
+    !body.is_empty() && body.iter().all(|c| NUMERALS.contains(*c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::JiebaSegmenter;
@@ -109,6 +125,17 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         Analyzer::new(Arc::new(seg), stop, syn)
+    }
+
+    #[test]
+    fn quantities_in_chinese_numerals() {
+        for q in "四十多 十几万 两个 第一次 半年 一千多 五六个 多次 万元".split(' ')
+        {
+            assert!(is_quantity(q), "{q}");
+        }
+        for w in "一样 统一 上半年 个人 2023 首次 多元化 第三方".split(' ') {
+            assert!(!is_quantity(w), "{w}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 mod analyzer;
 mod jieba;
 
-pub use analyzer::{AnalyzedToken, Analyzer};
+pub use analyzer::{is_quantity, AnalyzedToken, Analyzer};
 pub use jieba::JiebaSegmenter;
 
 /// A word found in a text, with its byte range in that text.
