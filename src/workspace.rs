@@ -146,15 +146,7 @@ impl Workspace {
 
     /// The analyst's merge and split corrections, in the order made.
     pub fn corrections(&self) -> Result<Vec<Correction>> {
-        let path = self.dir.join(CORRECTIONS);
-        if !path.is_file() {
-            return Ok(Vec::new());
-        }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
-            path: path.clone(),
-            reason: format!("{CORRECTIONS} 无法读取: {e}"),
-        })
+        Ok(self.read_json(CORRECTIONS)?.unwrap_or_default())
     }
 
     /// Resolves item or group ids (as `qingdan merge`/`split` take them) to item ids.
@@ -214,15 +206,7 @@ impl Workspace {
 
     /// The merge groups as the workspace last wrote them (none for a new workspace).
     pub fn groups(&self) -> Result<Vec<GroupRecord>> {
-        let path = self.dir.join("groups.json");
-        if !path.is_file() {
-            return Ok(Vec::new());
-        }
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
-            path: path.clone(),
-            reason: format!("groups.json 无法读取: {e}"),
-        })
+        Ok(self.read_json("groups.json")?.unwrap_or_default())
     }
 
     /// Item id → group id as the workspace last wrote them (empty for a new workspace).
@@ -240,28 +224,34 @@ impl Workspace {
     /// The analysis the workspace was last built with: items with their topics and terms, and
     /// the merge groups (`clusters` and `report` read it rather than analysing again).
     pub fn analysis(&self) -> Result<Analysis> {
-        let path = self.dir.join(ANALYSIS);
-        if !path.is_file() {
-            return Err(Error::Workspace {
-                path: self.dir.clone(),
-                reason: format!("没有 {ANALYSIS}；请先运行 qingdan run --out 该目录"),
-            });
-        }
-        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| Error::Workspace {
-            path: path.clone(),
-            reason: format!("{ANALYSIS} 无法读取: {e}"),
+        self.read_json(ANALYSIS)?.ok_or_else(|| Error::Workspace {
+            path: self.dir.clone(),
+            reason: format!("没有 {ANALYSIS}；请先运行 qingdan run --out 该目录"),
         })
     }
 
     /// The counts of the last `run` or `add` (`summary.json`).
     pub fn summary(&self) -> Result<Summary> {
-        let path = self.dir.join("summary.json");
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Workspace {
-            path: path.clone(),
-            reason: format!("summary.json 无法读取: {e}"),
+        let name = "summary.json";
+        self.read_json(name)?.ok_or_else(|| {
+            let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "文件不存在");
+            Error::io(self.dir.join(name), missing)
         })
+    }
+
+    /// One of the workspace's JSON files, or `None` when it is not there.
+    fn read_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+        let path = self.dir.join(name);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_reader(std::io::BufReader::new(file))
+            .map(Some)
+            .map_err(|e| Error::Workspace {
+                reason: format!("{name} 无法读取: {e}"),
+                path,
+            })
     }
 
     /// The rows the last batch rejected, as `rejects.csv` lists them (none if it is missing).

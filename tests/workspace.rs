@@ -215,49 +215,39 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
     let first = &before[0];
     let batch = dir.path().join("第二批.csv");
     let (title, text) = corpus_texts()[&first["编号"]].clone();
-    let mut w = csv::Writer::from_path(&batch).unwrap();
-    w.write_record([
-        "编号",
-        "企业名称",
-        "标题",
-        "意见建议",
-        "提出时间",
-        "渠道",
-        "地区",
-    ])
-    .unwrap();
     let amended = format!("{text}（补充：问题仍未解决）");
-    w.write_record([
-        first["编号"].as_str(),
-        first["企业名称"].as_str(),
-        title.as_str(),
-        amended.as_str(),
-        "2025-09-01",
-        "电话",
-        "市级",
-    ])
-    .unwrap();
-    w.write_record([
-        "NEW-1",
-        "新来的测试企业有限公司",
-        "",
-        text.as_str(),
-        "2025-09-02",
-        "线上",
-        "江北区",
-    ])
-    .unwrap();
-    w.write_record([
-        "NEW-2",
-        "另一家测试企业有限公司",
-        "",
-        "园区食堂晚上不开门，加班员工吃饭不方便",
-        "2025-09-03",
-        "走访",
-        "江南区",
-    ])
-    .unwrap();
-    w.flush().unwrap();
+    write_batch_csv(
+        &batch,
+        &[
+            [
+                first["编号"].as_str(),
+                first["企业名称"].as_str(),
+                title.as_str(),
+                amended.as_str(),
+                "2025-09-01",
+                "电话",
+                "市级",
+            ],
+            [
+                "NEW-1",
+                "新来的测试企业有限公司",
+                "",
+                text.as_str(),
+                "2025-09-02",
+                "线上",
+                "江北区",
+            ],
+            [
+                "NEW-2",
+                "另一家测试企业有限公司",
+                "",
+                "园区食堂晚上不开门，加班员工吃饭不方便",
+                "2025-09-03",
+                "走访",
+                "江南区",
+            ],
+        ],
+    );
     let stdout = stdout_of(
         qingdan()
             .args(["add", "--quiet", "--workspace"])

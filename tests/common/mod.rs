@@ -7,6 +7,27 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// The columns of a full batch, named as analysts' sheets name them.
+pub const BATCH_HEADER: [&str; 7] = [
+    "编号",
+    "企业名称",
+    "标题",
+    "意见建议",
+    "提出时间",
+    "渠道",
+    "地区",
+];
+
+/// Writes a batch CSV: [`BATCH_HEADER`], then these rows.
+pub fn write_batch_csv(path: &Path, rows: &[[&str; 7]]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(BATCH_HEADER).unwrap();
+    for row in rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+}
+
 pub fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/suggestions.csv")
 }

@@ -14,48 +14,38 @@ pub const HOSTILE_CHANNEL: &str = "<u>网站</u>";
 
 /// Writes a CSV holding the hostile row (plus two plain ones, so it is a real batch).
 pub fn write_hostile_csv(path: &Path) {
-    let mut w = csv::Writer::from_path(path).unwrap();
-    w.write_record([
-        "编号",
-        "企业名称",
-        "标题",
-        "意见建议",
-        "提出时间",
-        "渠道",
-        "地区",
-    ])
-    .unwrap();
-    w.write_record([
-        "X001",
-        HOSTILE_ENTERPRISE,
-        "",
-        HOSTILE_TEXT,
-        "2025-06-01",
-        HOSTILE_CHANNEL,
-        "高新区",
-    ])
-    .unwrap();
-    w.write_record([
-        "X002",
-        "平安精工有限公司",
-        "担保费高",
-        "企业反映担保公司收取的担保费和保证金过高，融资成本压力大。",
-        "2025-06-02",
-        "走访",
-        "高新区",
-    ])
-    .unwrap();
-    w.write_record([
-        "X003",
-        "平安精工有限公司",
-        "用地指标",
-        "企业希望增加工业用地指标，扩建厂房。",
-        "2025-06-03",
-        "走访",
-        "高新区",
-    ])
-    .unwrap();
-    w.flush().unwrap();
+    crate::common::write_batch_csv(
+        path,
+        &[
+            [
+                "X001",
+                HOSTILE_ENTERPRISE,
+                "",
+                HOSTILE_TEXT,
+                "2025-06-01",
+                HOSTILE_CHANNEL,
+                "高新区",
+            ],
+            [
+                "X002",
+                "平安精工有限公司",
+                "担保费高",
+                "企业反映担保公司收取的担保费和保证金过高，融资成本压力大。",
+                "2025-06-02",
+                "走访",
+                "高新区",
+            ],
+            [
+                "X003",
+                "平安精工有限公司",
+                "用地指标",
+                "企业希望增加工业用地指标，扩建厂房。",
+                "2025-06-03",
+                "走访",
+                "高新区",
+            ],
+        ],
+    );
 }
 
 /// Undoes the escaping of an attribute value or text as a serializer writes it.
