@@ -28,13 +28,16 @@
 //!
 //! **Measured.** Each size runs in a child process (this bench re-executes itself with
 //! `QINGDAN_SCALE_CHILD=n`). The child builds the items, puts them through the real per-item
-//! stages once (`Pipeline::analyze_item`: normalize, segment, synonyms, as `qingdan run` does) and
-//! keeps only what merge reads (id, enterprise, normalized text, terms). Only
-//! `qingdan::merge::merge(&docs, &MergeConfig::default())` is timed, in wall time and in process
-//! CPU time (all threads; steadier when other work shares the machine): the median of 5 runs up to
-//! 10k, 3 below 1M and 1 from 1M. Memory: `VmHWM` (peak resident set of the whole child, inputs included)
-//! read from `/proc/self/status` at the end, and the heap high-water mark during merge from a
-//! counting allocator, above what was live when merge began.
+//! stages once (`Pipeline::analyze_item`: normalize, segment, synonyms, as `qingdan run` does),
+//! 8,192 items at a time, and keeps only what merge reads, in flat arrays: id, enterprise and
+//! normalized text as ranges of one string each, terms as ids of a `Vocabulary` interned in item
+//! order. Then the segmenter is dropped and freed heap pages are handed back to the system
+//! (`malloc_trim`). Only `qingdan::merge::merge(&docs, &vocabulary, &MergeConfig::default())` is
+//! timed, in wall time and in process CPU time (all threads; steadier when other work shares the
+//! machine): the median of 5 runs up to 10k, 3 below 1M and 1 from 1M. Memory: `VmHWM` (peak
+//! resident set of the whole child over its life, building the inputs included) read from
+//! `/proc/self/status` at the end, and the heap high-water mark during merge from a counting
+//! allocator, above what was live when merge began.
 //!
 //! **Checked** (a failure panics): every item in exactly one group; groups sorted by id, each named
 //! after its first member; members in id order; the representative a member; one similarity per
@@ -52,8 +55,8 @@ use rayon::prelude::*;
 use qingdan::corpus::corpus_batch;
 use qingdan::dicts::Dicts;
 use qingdan::ingest::IngestOptions;
-use qingdan::merge::{merge, Group, MergeConfig, MergeDoc};
-use qingdan::pipeline::Pipeline;
+use qingdan::merge::{merge, Group, MergeConfig, MergeDoc, Vocabulary};
+use qingdan::pipeline::{AnalyzedItem, Pipeline};
 use qingdan::record::{Item, SourceRef};
 
 /// Counts live heap bytes and their peak.
@@ -319,13 +322,87 @@ fn planted_items(n: usize) -> [usize; 3] {
     [n / 3, 2 * n / 3, n - 1]
 }
 
-/// What merge reads of an item, owned.
-struct Doc {
-    id: String,
-    enterprise: String,
-    text: String,
-    terms: Vec<String>,
+/// What merge reads of every item, in a few flat arrays: item `i`'s id, enterprise and text are
+/// ranges of one string each, its terms a range of one array of term ids. Strings per item would
+/// leave the per-item stages' scratch memory stranded between them.
+#[derive(Default)]
+struct Inputs {
+    ids: String,
+    enterprises: String,
+    texts: String,
+    terms: Vec<u32>,
+    /// End of item `i`'s id, enterprise, text and terms in the arrays above.
+    ends: Vec<[usize; 4]>,
+    vocabulary: Vocabulary,
+    kinds: Vec<Kind>,
 }
+
+impl Inputs {
+    /// Makes and analyses the items a chunk at a time (in parallel within a chunk) and interns
+    /// their terms in item order, so term ids do not depend on thread timing.
+    fn build(n: usize, sources: &[Source], pipeline: &Pipeline) -> Self {
+        const CHUNK: usize = 8192;
+        let mut inputs = Inputs::default();
+        for start in (0..n).step_by(CHUNK) {
+            let made: Vec<(AnalyzedItem, Kind)> = (start..(start + CHUNK).min(n))
+                .into_par_iter()
+                .map(|i| {
+                    let (item, kind) = make_item(i, n, sources);
+                    (pipeline.analyze_item(item), kind)
+                })
+                .collect();
+            for (a, kind) in made {
+                inputs.ids.push_str(&a.item.id);
+                inputs.enterprises.push_str(&a.enterprise);
+                inputs.texts.push_str(&a.text);
+                for t in &a.terms {
+                    let id = inputs.vocabulary.intern(t);
+                    inputs.terms.push(id);
+                }
+                inputs.ends.push([
+                    inputs.ids.len(),
+                    inputs.enterprises.len(),
+                    inputs.texts.len(),
+                    inputs.terms.len(),
+                ]);
+                inputs.kinds.push(kind);
+            }
+        }
+        inputs.ids.shrink_to_fit();
+        inputs.enterprises.shrink_to_fit();
+        inputs.texts.shrink_to_fit();
+        inputs.terms.shrink_to_fit();
+        inputs
+    }
+
+    fn docs(&self) -> Vec<MergeDoc<'_>> {
+        let mut start = [0usize; 4];
+        self.ends
+            .iter()
+            .map(|end| {
+                let doc = MergeDoc {
+                    id: &self.ids[start[0]..end[0]],
+                    enterprise: &self.enterprises[start[1]..end[1]],
+                    text: &self.texts[start[2]..end[2]],
+                    terms: &self.terms[start[3]..end[3]],
+                };
+                start = *end;
+                doc
+            })
+            .collect()
+    }
+}
+
+/// Hands freed heap pages back to the system (glibc keeps them otherwise): the segmenter and the
+/// per-item scratch are gone once the inputs are built, and should not count as merge memory.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_free_memory() {
+    // SAFETY: malloc_trim only returns unused pages of the allocator's own heap.
+    unsafe { libc::malloc_trim(0) };
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_memory() {}
 
 fn proc_status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -391,37 +468,19 @@ fn child(n: usize) {
     let dicts = Dicts::embedded().unwrap();
     let pipeline = Pipeline::new(&dicts).unwrap();
     let start = Instant::now();
-    let made: Vec<(Doc, Kind)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let (item, kind) = make_item(i, n, &sources);
-            let a = pipeline.analyze_item(item);
-            let doc = Doc {
-                id: a.item.id,
-                enterprise: a.enterprise,
-                text: a.text,
-                terms: a.terms,
-            };
-            (doc, kind)
-        })
-        .collect();
-    let (owned, kinds): (Vec<Doc>, Vec<Kind>) = made.into_iter().unzip();
+    let inputs = Inputs::build(n, &sources, &pipeline);
     let prepare_secs = start.elapsed().as_secs_f64();
-    let docs: Vec<MergeDoc> = owned
-        .iter()
-        .map(|d| MergeDoc {
-            id: &d.id,
-            enterprise: &d.enterprise,
-            terms: &d.terms,
-            text: &d.text,
-        })
-        .collect();
-    let terms: usize = owned.iter().map(|d| d.terms.len()).sum();
-    let chars: usize = owned.iter().map(|d| d.text.chars().count()).sum();
+    drop(pipeline);
+    drop(dicts);
+    release_free_memory();
+    let docs = inputs.docs();
+    let kinds = &inputs.kinds;
+    let chars: usize = docs.iter().map(|d| d.text.chars().count()).sum();
     println!(
-        "  [{n}] source: {label}; prepared in {prepare_secs:.1} s; {:.0} terms and {:.0} chars per item",
-        terms as f64 / n as f64,
-        chars as f64 / n as f64
+        "  [{n}] source: {label}; prepared in {prepare_secs:.1} s; {:.0} terms and {:.0} chars per item; {} distinct terms",
+        inputs.terms.len() as f64 / n as f64,
+        chars as f64 / n as f64,
+        inputs.vocabulary.len()
     );
 
     let reps = match std::env::var(REPS_ENV).ok().and_then(|v| v.parse().ok()) {
@@ -442,7 +501,7 @@ fn child(n: usize) {
         PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
         let live = LIVE.load(Ordering::Relaxed);
         let (t, c) = (Instant::now(), cpu_secs());
-        let out = merge(&docs, &config);
+        let out = merge(&docs, &inputs.vocabulary, &config);
         secs.push(t.elapsed().as_secs_f64());
         cpu.push(cpu_secs() - c);
         heap_peak = heap_peak.max(PEAK.load(Ordering::Relaxed).saturating_sub(live));

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
-use crate::merge::{merge_with, Constraints, Group, MergeConfig, MergeDoc};
+use crate::merge::{merge_with, Constraints, Group, MergeConfig, MergeDoc, Vocabulary};
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
@@ -208,16 +208,22 @@ impl Pipeline {
 
     /// Merges analysed items into groups, honouring an analyst's corrections.
     pub fn merge_with(&self, items: &[AnalyzedItem], constraints: &Constraints) -> Vec<Group> {
+        let mut vocabulary = Vocabulary::new();
+        let terms: Vec<Vec<u32>> = items
+            .iter()
+            .map(|a| a.terms.iter().map(|t| vocabulary.intern(t)).collect())
+            .collect();
         let docs: Vec<MergeDoc> = items
             .iter()
-            .map(|a| MergeDoc {
+            .zip(&terms)
+            .map(|(a, terms)| MergeDoc {
                 id: &a.item.id,
                 enterprise: &a.enterprise,
-                terms: &a.terms,
+                terms,
                 text: &a.text,
             })
             .collect();
-        merge_with(&docs, &self.merge_config, constraints)
+        merge_with(&docs, &vocabulary, &self.merge_config, constraints)
     }
 
     /// Every stage over a batch.

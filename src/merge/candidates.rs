@@ -2,13 +2,16 @@
 //! normalized text, each of their top TF-IDF terms, and each pair of those terms. Small blocks are
 //! compared in full; a large block is sorted by its members' top terms and each member is compared
 //! with its next few neighbours, so the work per item is bounded and the total grows linearly.
+//!
+//! Blocks are built in flat arrays (keys, then members, then each item's places in blocks), never
+//! as a map of lists: at a million items there are tens of millions of keys.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::vectors::{FxMap, SparseVec};
+use super::packed::PackedVectors;
 
 /// How many of an item's terms become keys.
 const TOP_TERMS: usize = 8;
@@ -16,22 +19,57 @@ const TOP_TERMS: usize = 8;
 const FULL_BLOCK: usize = 24;
 /// In a larger block, each member is compared with this many following members.
 const WINDOW: usize = 8;
+/// Keys are grouped into blocks this many key ranges at a time, to bound the sorting buffer.
+const KEY_RANGES: u64 = 16;
 
-/// An item's blocking keys, from its word vector (by weight) and its text.
-fn keys(vector: &SparseVec, text_key: u64) -> (Vec<u64>, Vec<u32>) {
-    let mut top: Vec<(u32, f32)> = vector.0.clone();
-    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    top.truncate(TOP_TERMS);
-    let mut ids: Vec<u32> = top.iter().map(|(id, _)| *id).collect();
-    ids.sort_unstable();
-    let mut out = vec![hash(&("text", text_key))];
-    for (i, a) in ids.iter().enumerate() {
-        out.push(hash(&("term", a)));
-        for b in &ids[i + 1..] {
-            out.push(hash(&("pair", a, b)));
+/// An item's heaviest terms (by weight, ties by id), in id order.
+#[derive(Clone, Copy)]
+struct TopTerms {
+    ids: [u32; TOP_TERMS],
+    len: u8,
+}
+
+impl TopTerms {
+    fn of(words: &PackedVectors, item: usize) -> Self {
+        let mut top: Vec<(u32, f32)> = words.entries(item).collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(TOP_TERMS);
+        let mut ids = [0u32; TOP_TERMS];
+        for (slot, (id, _)) in ids.iter_mut().zip(&top) {
+            *slot = *id;
+        }
+        let len = top.len();
+        ids[..len].sort_unstable();
+        TopTerms {
+            ids,
+            len: len as u8,
         }
     }
-    (out, ids)
+
+    fn ids(&self) -> &[u32] {
+        &self.ids[..self.len as usize]
+    }
+
+    /// How many keys [`TopTerms::keys`] gives: the text, each term, each pair.
+    fn key_count(&self) -> usize {
+        let k = self.len as usize;
+        1 + k + k * k.saturating_sub(1) / 2
+    }
+
+    /// An item's blocking keys, from its top terms and its text.
+    fn keys(&self, text_key: u64, out: &mut [u64]) {
+        let ids = self.ids();
+        out[0] = hash(&("text", text_key));
+        let mut at = 1;
+        for (i, a) in ids.iter().enumerate() {
+            out[at] = hash(&("term", a));
+            at += 1;
+            for b in &ids[i + 1..] {
+                out[at] = hash(&("pair", a, b));
+                at += 1;
+            }
+        }
+    }
 }
 
 fn hash<T: Hash>(value: &T) -> u64 {
@@ -42,13 +80,13 @@ fn hash<T: Hash>(value: &T) -> u64 {
 }
 
 /// Each item's place among the distinct top-term lists in sorted order (equal lists, equal rank).
-fn top_term_ranks(item_keys: &[(Vec<u64>, Vec<u32>)]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..item_keys.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| item_keys[a as usize].1.cmp(&item_keys[b as usize].1));
-    let mut rank = vec![0u32; item_keys.len()];
+fn top_term_ranks(tops: &[TopTerms]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..tops.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| tops[a as usize].ids().cmp(tops[b as usize].ids()));
+    let mut rank = vec![0u32; tops.len()];
     let mut r = 0;
     for k in 1..order.len() {
-        if item_keys[order[k - 1] as usize].1 != item_keys[order[k] as usize].1 {
+        if tops[order[k - 1] as usize].ids() != tops[order[k] as usize].ids() {
             r += 1;
         }
         rank[order[k] as usize] = r;
@@ -56,44 +94,146 @@ fn top_term_ranks(item_keys: &[(Vec<u64>, Vec<u32>)]) -> Vec<u32> {
     rank
 }
 
+/// Start of each item's run in a flat array of per-item runs, and one past the last.
+fn offsets(counts: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut out = vec![0];
+    let mut total = 0;
+    for c in counts {
+        total += c;
+        out.push(total);
+    }
+    out
+}
+
+/// Every item's keys in one array (item `i`'s at `offsets[i]..offsets[i + 1]`), filled in
+/// parallel a chunk of items at a time.
+fn all_keys(tops: &[TopTerms], text_keys: &[u64], offsets: &[usize]) -> Vec<u64> {
+    const CHUNK: usize = 4096;
+    let n = tops.len();
+    let mut keys = vec![0u64; offsets[n]];
+    let mut parts: Vec<(usize, &mut [u64])> = Vec::new();
+    let mut rest: &mut [u64] = &mut keys;
+    for start in (0..n).step_by(CHUNK) {
+        let end = (start + CHUNK).min(n);
+        let (part, tail) = rest.split_at_mut(offsets[end] - offsets[start]);
+        parts.push((start, part));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(start, part)| {
+        let end = (start + CHUNK).min(n);
+        for i in start..end {
+            let at = offsets[i] - offsets[start];
+            let len = offsets[i + 1] - offsets[i];
+            tops[i].keys(text_keys[i], &mut part[at..at + len]);
+        }
+    });
+    keys
+}
+
+/// Blocks of two or more items sharing a key: block `b`'s members are
+/// `members[bounds[b]..bounds[b + 1]]`, in item order, or for a large block in top-term order.
+struct Blocks {
+    members: Vec<u32>,
+    bounds: Vec<usize>,
+}
+
+impl Blocks {
+    fn new(tops: &[TopTerms], text_keys: &[u64]) -> Self {
+        let n = tops.len();
+        let key_offsets = offsets(tops.iter().map(TopTerms::key_count));
+        let keys = all_keys(tops, text_keys, &key_offsets);
+        let (mut members, mut bounds) = (Vec::new(), Vec::new());
+        // One key range at a time: its (key, item) pairs sorted, each run of one key a block.
+        for range in 0..KEY_RANGES {
+            let in_range = |k: u64| k / (u64::MAX / KEY_RANGES + 1) == range;
+            let mut pairs: Vec<(u64, u32)> = (0..n)
+                .into_par_iter()
+                .flat_map_iter(|i| {
+                    keys[key_offsets[i]..key_offsets[i + 1]]
+                        .iter()
+                        .filter(move |&&k| in_range(k))
+                        .map(move |&k| (k, i as u32))
+                })
+                .collect();
+            pairs.par_sort_unstable();
+            for run in pairs.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() > 1) {
+                bounds.push(members.len());
+                members.extend(run.iter().map(|p| p.1));
+            }
+        }
+        bounds.push(members.len());
+        drop(keys);
+        let mut blocks = Blocks { members, bounds };
+        blocks.sort_large(&top_term_ranks(tops));
+        blocks
+    }
+
+    fn len(&self) -> usize {
+        self.bounds.len() - 1
+    }
+
+    fn block(&self, b: usize) -> &[u32] {
+        &self.members[self.bounds[b]..self.bounds[b + 1]]
+    }
+
+    /// Neighbours by top terms: in a large block, members that share more of them sit together.
+    /// Items are ranked once by their top terms, so a block sorts by numbers, not by term lists.
+    fn sort_large(&mut self, rank: &[u32]) {
+        let mut large: Vec<&mut [u32]> = Vec::new();
+        let mut rest: &mut [u32] = &mut self.members;
+        for w in self.bounds.windows(2) {
+            let (block, tail) = rest.split_at_mut(w[1] - w[0]);
+            if block.len() > FULL_BLOCK {
+                large.push(block);
+            }
+            rest = tail;
+        }
+        large
+            .par_iter_mut()
+            .for_each(|m| m.sort_unstable_by_key(|&a| (rank[a as usize], a)));
+    }
+
+    /// For each item, its (block, position in block) places: item `i`'s at
+    /// `places[offsets[i]..offsets[i + 1]]`.
+    fn places(&self, n: usize) -> (Vec<usize>, Vec<(u32, u32)>) {
+        let mut count = vec![0usize; n];
+        for &m in &self.members {
+            count[m as usize] += 1;
+        }
+        let offsets = offsets(count.into_iter());
+        let mut next = offsets[..n].to_vec();
+        let mut places = vec![(0u32, 0u32); self.members.len()];
+        for b in 0..self.len() {
+            for (pos, &m) in self.block(b).iter().enumerate() {
+                places[next[m as usize]] = (b as u32, pos as u32);
+                next[m as usize] += 1;
+            }
+        }
+        (offsets, places)
+    }
+}
+
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, kept where `keep` gives a
 /// similarity. Work is done per item — its candidates gathered from all its blocks and deduplicated
 /// before any similarity is computed — so memory holds the kept edges, not every candidate.
-pub fn candidate_pairs<F>(vectors: &[SparseVec], text_keys: &[u64], keep: F) -> Vec<(u32, u32, f32)>
+pub fn candidate_pairs<F>(words: &PackedVectors, text_keys: &[u64], keep: F) -> Vec<(u32, u32, f32)>
 where
     F: Fn(u32, u32) -> Option<f32> + Sync,
 {
-    let item_keys: Vec<(Vec<u64>, Vec<u32>)> = vectors
-        .par_iter()
-        .zip(text_keys.par_iter())
-        .map(|(v, t)| keys(v, *t))
+    let n = words.len();
+    let tops: Vec<TopTerms> = (0..n)
+        .into_par_iter()
+        .map(|i| TopTerms::of(words, i))
         .collect();
-    let mut by_key: FxMap<u64, Vec<u32>> = FxMap::default();
-    for (item, (ks, _)) in item_keys.iter().enumerate() {
-        for k in ks {
-            by_key.entry(*k).or_default().push(item as u32);
-        }
-    }
-    let mut blocks: Vec<Vec<u32>> = by_key.into_values().filter(|m| m.len() > 1).collect();
-    // Neighbours by top terms: in a large block, members that share more of them sit together.
-    // Items are ranked once by their top terms, so a block sorts by numbers, not by term lists.
-    let rank = top_term_ranks(&item_keys);
-    blocks
-        .par_iter_mut()
-        .filter(|m| m.len() > FULL_BLOCK)
-        .for_each(|m| m.sort_unstable_by_key(|&a| (rank[a as usize], a)));
-    let mut member_of: Vec<Vec<(u32, u32)>> = vec![Vec::new(); vectors.len()];
-    for (b, members) in blocks.iter().enumerate() {
-        for (pos, &m) in members.iter().enumerate() {
-            member_of[m as usize].push((b as u32, pos as u32));
-        }
-    }
-    let mut pairs: Vec<(u32, u32, f32)> = (0..vectors.len() as u32)
+    let blocks = Blocks::new(&tops, text_keys);
+    drop(tops);
+    let (offsets, places) = blocks.places(n);
+    let mut pairs: Vec<(u32, u32, f32)> = (0..n as u32)
         .into_par_iter()
         .flat_map_iter(|a| {
             let mut found: Vec<u32> = Vec::new();
-            for &(b, pos) in &member_of[a as usize] {
-                let members = &blocks[b as usize];
+            for &(b, pos) in &places[offsets[a as usize]..offsets[a as usize + 1]] {
+                let members = blocks.block(b as usize);
                 if members.len() <= FULL_BLOCK {
                     found.extend(members.iter().filter(|&&m| m > a));
                 } else {
@@ -121,10 +261,14 @@ where
 mod tests {
     use super::*;
 
+    fn fit(docs: &[Vec<u32>]) -> PackedVectors {
+        PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| buf.extend(&docs[i])).0
+    }
+
     #[test]
     fn identical_texts_are_always_candidates_even_in_big_blocks() {
         let n = 200;
-        let vectors = vec![SparseVec(vec![(0, 1.0)]); n];
+        let vectors = fit(&vec![vec![0]; n]);
         let texts = vec![7u64; n];
         let pairs = candidate_pairs(&vectors, &texts, |_, _| Some(1.0));
         // every item is linked to its neighbour, so the block is connected...
@@ -140,8 +284,18 @@ mod tests {
 
     #[test]
     fn unrelated_items_are_not_paired() {
-        let vectors = vec![SparseVec(vec![(0, 1.0)]), SparseVec(vec![(1, 1.0)])];
+        let vectors = fit(&[vec![0], vec![1]]);
         let texts = vec![1u64, 2];
         assert!(candidate_pairs(&vectors, &texts, |_, _| Some(1.0)).is_empty());
+    }
+
+    #[test]
+    fn keys_are_text_terms_and_pairs() {
+        let vectors = fit(&[(0..12).collect(), vec![3, 3, 4]]);
+        let tops: Vec<TopTerms> = (0..2).map(|i| TopTerms::of(&vectors, i)).collect();
+        assert_eq!(tops[0].ids().len(), TOP_TERMS);
+        assert_eq!(tops[0].key_count(), 1 + 8 + 28);
+        assert_eq!(tops[1].ids(), &[3, 4]);
+        assert_eq!(tops[1].key_count(), 4);
     }
 }

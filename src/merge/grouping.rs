@@ -3,8 +3,11 @@
 //! linkage). With unit vectors that average is the dot product of the groups' sum vectors divided
 //! by the product of their sizes, so the check costs one sparse dot product, not |A|·|B|.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
+use super::packed::PackedVectors;
 use super::vectors::{FxMap, SparseVec};
 
 /// One candidate edge between items.
@@ -15,17 +18,22 @@ pub struct Edge {
     pub sim: f32,
 }
 
+/// Sorts edges into the order [`Groups::link`] takes them: most similar first, ties by items.
+/// (sim, a, b) is unique, so the unstable sort gives the one order.
+pub fn sort_edges(edges: &mut [Edge]) {
+    edges.par_sort_unstable_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
+}
+
 /// The two vector spaces an item lives in, and how they are weighted.
 pub struct Space<'a> {
-    pub words: &'a [SparseVec],
-    pub chars: &'a [SparseVec],
+    pub words: &'a PackedVectors,
+    pub chars: &'a PackedVectors,
     pub word_weight: f32,
 }
 
 impl Space<'_> {
     pub fn sim(&self, a: usize, b: usize) -> f32 {
-        self.word_weight * self.words[a].dot(&self.words[b])
-            + (1.0 - self.word_weight) * self.chars[a].dot(&self.chars[b])
+        self.word_weight * self.words.dot(a, b) + (1.0 - self.word_weight) * self.chars.dot(a, b)
     }
 }
 
@@ -49,8 +57,8 @@ struct Sums {
 pub struct Groups<'a> {
     parent: Vec<u32>,
     size: Vec<u32>,
-    words: &'a [SparseVec],
-    chars: &'a [SparseVec],
+    words: &'a PackedVectors,
+    chars: &'a PackedVectors,
     /// By root, for groups of two or more.
     sums: Vec<Option<Box<Sums>>>,
     /// Word and character dimensions (largest id + 1).
@@ -62,13 +70,7 @@ pub struct Groups<'a> {
 impl<'a> Groups<'a> {
     pub fn new(space: &Space<'a>) -> Self {
         let n = space.words.len();
-        let dim = |vs: &[SparseVec]| {
-            vs.par_iter()
-                .filter_map(|v| v.0.last().map(|e| e.0 as usize + 1))
-                .max()
-                .unwrap_or(0)
-        };
-        let dims = (dim(space.words), dim(space.chars));
+        let dims = (space.words.dims(), space.chars.dims());
         Groups {
             parent: (0..n as u32).collect(),
             size: vec![1; n],
@@ -99,21 +101,29 @@ impl<'a> Groups<'a> {
     fn average_link(&self, ra: u32, rb: u32, word_weight: f32) -> f32 {
         let (a, b) = (ra as usize, rb as usize);
         let pairs = (self.size[a] * self.size[b]) as f32;
-        let ((wa, ca), (wb, cb)) = (self.sums(ra), self.sums(rb));
-        let dense = |r: usize| self.sums[r].as_ref().and_then(|s| s.dense.as_ref());
-        // With a dense side, walk the other side's entries (the shorter, if both are dense).
-        let a_walks = wa.0.len() + ca.0.len() <= wb.0.len() + cb.0.len();
-        let (word_dot, char_dot) = match (dense(a), dense(b)) {
-            (Some(_), Some((dw, dc))) if a_walks => (gather(dw, wa), gather(dc, ca)),
-            (Some((dw, dc)), _) => (gather(dw, wb), gather(dc, cb)),
-            (None, Some((dw, dc))) => (gather(dw, wa), gather(dc, ca)),
-            (None, None) => (wa.dot(wb), ca.dot(cb)),
+        let (word_dot, char_dot) = match (self.sums[a].as_deref(), self.sums[b].as_deref()) {
+            (None, None) => (self.words.dot(a, b), self.chars.dot(a, b)),
+            (None, Some(s)) => self.item_dot(a, s),
+            (Some(s), None) => self.item_dot(b, s),
+            (Some(x), Some(y)) => sums_dot(x, y),
         };
         (word_weight * word_dot + (1.0 - word_weight) * char_dot) / pairs
     }
 
-    /// Takes edges from the most similar down; joins two groups when their average link is at
-    /// least `threshold`. `allowed` limits which edges this pass may use.
+    /// A single item's vectors against a group's sums.
+    fn item_dot(&self, item: usize, sums: &Sums) -> (f32, f32) {
+        match &sums.dense {
+            Some((dw, dc)) => (self.words.gather(dw, item), self.chars.gather(dc, item)),
+            None => (
+                self.words.dot_sparse(item, &sums.words),
+                self.chars.dot_sparse(item, &sums.chars),
+            ),
+        }
+    }
+
+    /// Takes edges from the most similar down (`edges` in [`sort_edges`] order); joins two groups
+    /// when their average link is at least `threshold`. `allowed` limits which edges this pass
+    /// may use.
     pub fn link(
         &mut self,
         edges: &[Edge],
@@ -121,15 +131,8 @@ impl<'a> Groups<'a> {
         word_weight: f32,
         allowed: impl Fn(&Edge) -> bool,
     ) {
-        // Edges by value, not by reference: the sort compares neighbours in memory instead of
-        // chasing pointers. (sim, a, b) is unique, so the unstable sort gives the one order.
-        let mut order: Vec<Edge> = edges
-            .iter()
-            .filter(|e| e.sim >= threshold && allowed(e))
-            .copied()
-            .collect();
-        order
-            .par_sort_unstable_by(|x, y| y.sim.total_cmp(&x.sim).then((x.a, x.b).cmp(&(y.a, y.b))));
+        debug_assert!(edges.windows(2).all(|w| w[0].sim >= w[1].sim));
+        let order = edges.iter().filter(|e| e.sim >= threshold && allowed(e));
         // Two groups that failed the check fail it again until one of them grows: a root's size
         // says whether its group changed. Many edges join the same two groups, so this saves
         // most of the sum-vector dot products without changing any decision.
@@ -175,7 +178,7 @@ impl<'a> Groups<'a> {
         let went_dense = went.as_mut().and_then(|s| s.dense.take());
         let (kw, kc) = own_sums(&kept, self.words, self.chars, k);
         let (gw, gc) = own_sums(&went, self.words, self.chars, g);
-        let (words, chars) = (kw.add(gw), kc.add(gc));
+        let (words, chars) = (kw.add(&gw), kc.add(&gc));
         // Dense sums follow the sparse ones exactly: the same two numbers are added (in either
         // order, which for one addition gives the same float).
         let dense = match (kept_dense, went_dense) {
@@ -183,11 +186,11 @@ impl<'a> Groups<'a> {
                 if let Some(other) = other {
                     self.dense_bytes -= dense_size(&other);
                 }
-                scatter_add(&mut d, gw, gc);
+                scatter_add(&mut d, &gw, &gc);
                 Some(d)
             }
             (None, Some(mut d)) => {
-                scatter_add(&mut d, kw, kc);
+                scatter_add(&mut d, &kw, &kc);
                 Some(d)
             }
             (None, None) => {
@@ -215,12 +218,23 @@ impl<'a> Groups<'a> {
             .collect()
     }
 
-    /// The sum vectors of a root's group.
-    pub fn sums(&self, root: u32) -> (&SparseVec, &SparseVec) {
-        match &self.sums[root as usize] {
-            Some(sums) => (&sums.words, &sums.chars),
-            None => (&self.words[root as usize], &self.chars[root as usize]),
-        }
+    /// The sum vectors of a root's group; `None` for a single item (its sums are its vectors).
+    pub fn sums(&self, root: u32) -> Option<(&SparseVec, &SparseVec)> {
+        self.sums[root as usize]
+            .as_ref()
+            .map(|s| (&s.words, &s.chars))
+    }
+}
+
+/// Dot products of two groups' sums. With a dense side, walk the other side's entries (the
+/// shorter, if both are dense): the same products in the same order, so the same floats.
+fn sums_dot(x: &Sums, y: &Sums) -> (f32, f32) {
+    let x_walks = x.words.0.len() + x.chars.0.len() <= y.words.0.len() + y.chars.0.len();
+    match (&x.dense, &y.dense) {
+        (Some(_), Some((dw, dc))) if x_walks => (gather(dw, &x.words), gather(dc, &x.chars)),
+        (Some((dw, dc)), _) => (gather(dw, &y.words), gather(dc, &y.chars)),
+        (None, Some((dw, dc))) => (gather(dw, &x.words), gather(dc, &x.chars)),
+        (None, None) => (x.words.dot(&y.words), x.chars.dot(&y.chars)),
     }
 }
 
@@ -235,16 +249,19 @@ fn gather(dense: &[f32], sparse: &SparseVec) -> f32 {
     sum
 }
 
-/// A root's own sums: its group's, or for a single item, its vectors.
+/// A root's own sums: its group's, or for a single item, its vectors unpacked.
 fn own_sums<'s>(
     sums: &'s Option<Box<Sums>>,
-    words: &'s [SparseVec],
-    chars: &'s [SparseVec],
+    words: &PackedVectors,
+    chars: &PackedVectors,
     root: usize,
-) -> (&'s SparseVec, &'s SparseVec) {
+) -> (Cow<'s, SparseVec>, Cow<'s, SparseVec>) {
     match sums {
-        Some(s) => (&s.words, &s.chars),
-        None => (&words[root], &chars[root]),
+        Some(s) => (Cow::Borrowed(&s.words), Cow::Borrowed(&s.chars)),
+        None => (
+            Cow::Owned(words.vector(root)),
+            Cow::Owned(chars.vector(root)),
+        ),
     }
 }
 
@@ -265,14 +282,14 @@ fn dense_size(d: &(Vec<f32>, Vec<f32>)) -> usize {
 mod tests {
     use super::*;
 
+    /// Packed vectors of documents given as feature lists.
+    fn fit(docs: &[Vec<u32>]) -> PackedVectors {
+        PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| buf.extend(&docs[i])).0
+    }
+
     /// A, B, C in a row: A~B and B~C at cosine 0.707, A and C at 0.
-    fn three_in_a_row() -> Vec<SparseVec> {
-        let s = std::f32::consts::FRAC_1_SQRT_2;
-        vec![
-            SparseVec(vec![(0, 1.0)]),
-            SparseVec(vec![(0, s), (1, s)]),
-            SparseVec(vec![(1, 1.0)]),
-        ]
+    fn three_in_a_row() -> PackedVectors {
+        fit(&[vec![0], vec![0, 1], vec![1]])
     }
 
     /// Links A–B and B–C with the given similarities at `threshold`; returns the group roots.
@@ -284,7 +301,7 @@ mod tests {
             word_weight: 1.0,
         };
         let (ab, bc) = sims.unwrap_or((space.sim(0, 1), space.sim(1, 2)));
-        let edges = vec![
+        let mut edges = vec![
             Edge {
                 a: 0,
                 b: 1,
@@ -296,6 +313,7 @@ mod tests {
                 sim: bc,
             },
         ];
+        sort_edges(&mut edges);
         let mut g = Groups::new(&space);
         g.link(&edges, threshold, 1.0, |_| true);
         g.roots()
@@ -304,22 +322,16 @@ mod tests {
     #[test]
     fn dense_sums_decide_exactly_as_sparse_ones() {
         // 60 items in overlapping clusters; all pairs as edges, so groups grow and meet.
-        let vector = |i: u32| {
-            let mut v: Vec<(u32, f32)> = (0..12)
-                .map(|k| {
-                    (
-                        (i / 6) * 5 + k * (1 + i % 3),
-                        0.1 + ((i * 7 + k) % 5) as f32 * 0.2,
-                    )
+        let features = |i: u32| -> Vec<u32> {
+            (0..12)
+                .flat_map(|k| {
+                    let id = (i / 6) * 5 + k * (1 + i % 3);
+                    std::iter::repeat_n(id, 1 + ((i * 7 + k) % 5) as usize)
                 })
-                .collect();
-            v.sort_by_key(|e| e.0);
-            v.dedup_by_key(|e| e.0);
-            let norm = v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
-            SparseVec(v.into_iter().map(|(id, w)| (id, w / norm)).collect())
+                .collect()
         };
-        let words: Vec<SparseVec> = (0..60).map(vector).collect();
-        let chars: Vec<SparseVec> = (0..60).map(|i| vector(i + 3)).collect();
+        let words = fit(&(0..60).map(features).collect::<Vec<_>>());
+        let chars = fit(&(0..60).map(|i| features(i + 3)).collect::<Vec<_>>());
         let space = Space {
             words: &words,
             chars: &chars,
@@ -335,15 +347,16 @@ mod tests {
                 });
             }
         }
+        sort_edges(&mut edges);
         let run = |dense_min_len: usize| {
             let mut g = Groups::new(&space);
             g.dense_min_len = dense_min_len;
             g.link(&edges, 0.3, 0.6, |e| e.a % 2 == e.b % 2);
             g.link(&edges, 0.2, 0.6, |_| true);
             let roots = g.roots();
-            let sums: Vec<(SparseVec, SparseVec)> = roots
+            let sums: Vec<Option<(SparseVec, SparseVec)>> = roots
                 .iter()
-                .map(|&r| (g.sums(r).0.clone(), g.sums(r).1.clone()))
+                .map(|&r| g.sums(r).map(|(w, c)| (w.clone(), c.clone())))
                 .collect();
             let dense_groups = g
                 .sums

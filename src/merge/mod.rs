@@ -6,18 +6,24 @@
 mod candidates;
 mod corrections;
 mod grouping;
+mod packed;
 mod stable_ids;
 mod vectors;
+mod vocabulary;
 
 pub use corrections::{Constraints, Correction};
-pub use grouping::{Edge, Groups, Space};
+pub use grouping::{sort_edges, Edge, Groups, Space};
+pub use packed::PackedVectors;
 pub use stable_ids::keep_previous_ids;
 pub use vectors::{char_bigrams, document_frequencies, SparseVec, TfIdf};
+pub use vocabulary::Vocabulary;
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use vectors::{push_char_bigrams, FxMap};
 
 /// Thresholds and weights of the merge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,8 +52,9 @@ pub struct MergeDoc<'a> {
     pub id: &'a str,
     /// The normalized enterprise name.
     pub enterprise: &'a str,
-    /// Canonical terms (synonyms mapped, stop words dropped) of title and text.
-    pub terms: &'a [String],
+    /// Canonical terms (synonyms mapped, stop words dropped) of title and text, as ids in the
+    /// [`Vocabulary`] passed to the merge.
+    pub terms: &'a [u32],
     /// The normalized text.
     pub text: &'a str,
 }
@@ -85,37 +92,50 @@ impl Group {
     }
 }
 
-/// Merges similar items. Output: every item in exactly one group; groups sorted by id.
-pub fn merge(docs: &[MergeDoc], config: &MergeConfig) -> Vec<Group> {
-    merge_with(docs, config, &Constraints::default())
+/// Merges similar items (their term ids from `vocabulary`). Output: every item in exactly one
+/// group; groups sorted by id.
+pub fn merge(docs: &[MergeDoc], vocabulary: &Vocabulary, config: &MergeConfig) -> Vec<Group> {
+    merge_with(docs, vocabulary, config, &Constraints::default())
 }
 
 /// Merges similar items, honouring an analyst's corrections.
+///
+/// Memory: the vectors are packed ([`PackedVectors`]) and fitted by streaming over the items, so
+/// besides its inputs the merge holds about two bytes per distinct word and character bigram of
+/// each item, the blocks and the kept edges.
 pub fn merge_with(
     docs: &[MergeDoc],
+    vocabulary: &Vocabulary,
     config: &MergeConfig,
     constraints: &Constraints,
 ) -> Vec<Group> {
-    let word_docs: Vec<Vec<&str>> = docs
-        .iter()
-        .map(|d| d.terms.iter().map(String::as_str).collect())
-        .collect();
-    let words = TfIdf::fit(&word_docs);
-    let char_docs: Vec<Vec<u64>> = docs.par_iter().map(|d| char_bigrams(d.text)).collect();
-    let chars = TfIdf::fit(&char_docs);
-    drop(word_docs);
+    // Word features are numbered in term order, so the vectors (and float sums over them) are
+    // the same whatever order the terms were interned in.
+    let rank = vocabulary.name_ranks();
+    let (words, word_features) = PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| {
+        buf.extend(docs[i].terms.iter().map(|&t| rank[t as usize]))
+    });
+    let (chars, _) = PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| {
+        push_char_bigrams(docs[i].text, buf)
+    });
     let space = Space {
-        words: &words.vectors,
-        chars: &chars.vectors,
+        words: &words,
+        chars: &chars,
         word_weight: config.word_weight,
     };
     let floor = config
         .same_enterprise_threshold
         .min(config.cross_enterprise_threshold);
     // Identical texts (after normalization, punctuation aside) share this key.
-    let text_keys: Vec<u64> = char_docs.iter().map(|b| text_hash(b)).collect();
-    drop(char_docs);
-    let edges: Vec<Edge> = candidates::candidate_pairs(&words.vectors, &text_keys, |a, b| {
+    let text_keys: Vec<u64> = docs
+        .par_iter()
+        .map_init(Vec::new, |buf, d| {
+            buf.clear();
+            push_char_bigrams(d.text, buf);
+            text_hash(buf)
+        })
+        .collect();
+    let mut edges: Vec<Edge> = candidates::candidate_pairs(&words, &text_keys, |a, b| {
         let sim = space.sim(a as usize, b as usize);
         (sim >= floor).then_some(sim)
     })
@@ -126,6 +146,8 @@ pub fn merge_with(
         !isolated(e.a) && !isolated(e.b)
     })
     .collect();
+    drop(text_keys);
+    sort_edges(&mut edges);
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
     let mut groups = Groups::new(&space);
@@ -141,6 +163,7 @@ pub fn merge_with(
         config.word_weight,
         |e| !same(e),
     );
+    drop(edges);
     let index: HashMap<&str, u32> = docs
         .iter()
         .enumerate()
@@ -155,15 +178,22 @@ pub fn merge_with(
             groups.join(pair[0], pair[1]);
         }
     }
+    drop(index);
 
     let roots = groups.roots();
     let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
     for (item, root) in roots.iter().enumerate() {
         by_root.entry(*root).or_default().push(item);
     }
+    let terms = Terms {
+        vocabulary,
+        rank: &rank,
+        features: &word_features,
+        idf: &words.idf,
+    };
     let mut out: Vec<Group> = by_root
         .into_par_iter()
-        .map(|(root, members)| describe(root, members, docs, &space, &groups, &words))
+        .map(|(root, members)| describe(root, members, docs, &space, &groups, &terms))
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
@@ -176,33 +206,55 @@ fn text_hash(bigrams: &[u64]) -> u64 {
     h.finish()
 }
 
+/// What the group descriptions need of the terms: names, and idf by term.
+struct Terms<'a> {
+    vocabulary: &'a Vocabulary,
+    /// Each term id's place in term order (the word features are these, sorted).
+    rank: &'a [u32],
+    features: &'a [u32],
+    idf: &'a [f32],
+}
+
+impl Terms<'_> {
+    fn idf(&self, term: u32) -> f32 {
+        self.features
+            .binary_search(&self.rank[term as usize])
+            .map(|i| self.idf[i])
+            .unwrap_or(0.0)
+    }
+}
+
 fn describe(
     root: u32,
     mut members: Vec<usize>,
     docs: &[MergeDoc],
     space: &Space,
     groups: &Groups,
-    words: &TfIdf,
+    terms: &Terms,
 ) -> Group {
     members.sort_by(|&a, &b| docs[a].id.cmp(docs[b].id));
-    let (word_sum, char_sum) = groups.sums(root);
     // The medoid maximises the summed similarity to all members, read off the sum vectors.
-    let closeness = |m: usize| {
-        space.word_weight * space.words[m].dot(word_sum)
-            + (1.0 - space.word_weight) * space.chars[m].dot(char_sum)
+    let representative = match groups.sums(root) {
+        None => members[0],
+        Some((word_sum, char_sum)) => {
+            let closeness = |m: usize| {
+                space.word_weight * space.words.dot_sparse(m, word_sum)
+                    + (1.0 - space.word_weight) * space.chars.dot_sparse(m, char_sum)
+            };
+            members
+                .iter()
+                .copied()
+                .max_by(|&a, &b| closeness(a).total_cmp(&closeness(b)).then(b.cmp(&a)))
+                .expect("a group has members")
+        }
     };
-    let representative = members
-        .iter()
-        .copied()
-        .max_by(|&a, &b| closeness(a).total_cmp(&closeness(b)).then(b.cmp(&a)))
-        .expect("a group has members");
     let similarity = members
         .iter()
         .map(|&m| space.sim(m, representative))
         .collect();
     Group {
         id: format!("G-{}", docs[members[0]].id),
-        shared_terms: shared_terms(&members, docs, words),
+        shared_terms: shared_terms(&members, docs, terms),
         members,
         representative,
         similarity,
@@ -210,40 +262,38 @@ fn describe(
 }
 
 /// Terms in at least half of the members (all of a singleton's), by member count then rarity.
-fn shared_terms(members: &[usize], docs: &[MergeDoc], words: &TfIdf) -> Vec<String> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
+fn shared_terms(members: &[usize], docs: &[MergeDoc], terms: &Terms) -> Vec<String> {
+    let mut count: FxMap<u32, usize> = FxMap::default();
+    let mut seen: Vec<u32> = Vec::new();
     for &m in members {
-        let mut seen: Vec<&str> = docs[m].terms.iter().map(String::as_str).collect();
+        seen.clear();
+        seen.extend_from_slice(docs[m].terms);
         seen.sort_unstable();
         seen.dedup();
-        for t in seen {
+        for &t in &seen {
             *count.entry(t).or_default() += 1;
         }
     }
     let need = members.len().div_ceil(2).max(1);
-    let idf = |t: &str| {
-        words
-            .terms
-            .binary_search_by(|x| x.as_str().cmp(t))
-            .map(|i| words.idf[i])
-            .unwrap_or(0.0)
-    };
+    let name = |t: u32| terms.vocabulary.name(t);
     // Single characters and numbers explain nothing to a reader.
-    let mut shared: Vec<(&str, usize)> = count
+    let mut shared: Vec<(&str, usize, f32)> = count
         .into_iter()
-        .filter(|(t, c)| {
-            *c >= need && t.chars().count() >= 2 && !t.chars().all(|ch| ch.is_ascii_digit())
+        .filter(|&(t, c)| {
+            let t = name(t);
+            c >= need && t.chars().count() >= 2 && !t.chars().all(|ch| ch.is_ascii_digit())
         })
+        .map(|(t, c)| (name(t), c, terms.idf(t)))
         .collect();
     // Longer words first among equals, so 子女入学 is listed and its parts 子女, 入学 are not.
     shared.sort_by(|a, b| {
         b.1.cmp(&a.1)
             .then(b.0.chars().count().cmp(&a.0.chars().count()))
-            .then(idf(b.0).total_cmp(&idf(a.0)))
+            .then(b.2.total_cmp(&a.2))
             .then(a.0.cmp(b.0))
     });
     let mut kept: Vec<&str> = Vec::new();
-    for (t, _) in shared {
+    for (t, _, _) in shared {
         if !kept.iter().any(|k| k.contains(t)) {
             kept.push(t);
         }
@@ -259,6 +309,16 @@ mod tests {
         s.split(' ').map(str::to_string).collect()
     }
 
+    /// The items' terms as ids, and the vocabulary they index.
+    fn interned(items: &[Vec<String>]) -> (Vec<Vec<u32>>, Vocabulary) {
+        let mut vocabulary = Vocabulary::new();
+        let ids = items
+            .iter()
+            .map(|t| t.iter().map(|w| vocabulary.intern(w)).collect())
+            .collect();
+        (ids, vocabulary)
+    }
+
     #[test]
     fn merges_same_problem_and_keeps_others_apart() {
         let t = [
@@ -267,6 +327,7 @@ mod tests {
             terms("用电 电价 峰谷 偏高"),
             terms("首贷 抵押 融资 房产"),
         ];
+        let (t, vocabulary) = interned(&t);
         let texts = [
             "首次贷款银行要求房产抵押，轻资产企业贷不到",
             "首次贷款银行要求房产抵押，租厂房的企业贷不到",
@@ -283,7 +344,7 @@ mod tests {
                 text: texts[i],
             })
             .collect();
-        let groups = merge(&docs, &MergeConfig::default());
+        let groups = merge(&docs, &vocabulary, &MergeConfig::default());
         assert_eq!(groups.len(), 2, "{groups:?}");
         let g = &groups[0];
         assert_eq!(g.id, "G-1");
@@ -300,6 +361,7 @@ mod tests {
             terms("首贷 融资 抵押 房产"),
             terms("用电 电价 峰谷"),
         ];
+        let (t, vocabulary) = interned(&t);
         let texts = ["首贷要求房产抵押", "首贷要求房产抵押", "峰谷电价偏高"];
         let ids = ["1", "2", "3"];
         let docs: Vec<MergeDoc> = (0..3)
@@ -311,7 +373,7 @@ mod tests {
             })
             .collect();
         let members = |c: &Constraints| -> Vec<Vec<usize>> {
-            merge_with(&docs, &MergeConfig::default(), c)
+            merge_with(&docs, &vocabulary, &MergeConfig::default(), c)
                 .into_iter()
                 .map(|g| g.members)
                 .collect()
@@ -336,6 +398,7 @@ mod tests {
         let t: Vec<Vec<String>> = (0..60)
             .map(|i| terms(&format!("融资 难 第{} 抵押", i % 7)))
             .collect();
+        let (t, vocabulary) = interned(&t);
         let texts: Vec<String> = (0..60).map(|i| format!("融资难第{}", i % 7)).collect();
         let ids: Vec<String> = (0..60).map(|i| format!("{i:03}")).collect();
         let docs: Vec<MergeDoc> = (0..60)
@@ -346,8 +409,31 @@ mod tests {
                 text: &texts[i],
             })
             .collect();
-        let a = merge(&docs, &MergeConfig::default());
-        let b = merge(&docs, &MergeConfig::default());
+        let a = merge(&docs, &vocabulary, &MergeConfig::default());
+        let b = merge(&docs, &vocabulary, &MergeConfig::default());
         assert_eq!(a, b);
+        // Interning in another order numbers the terms differently, and changes nothing.
+        let mut reversed = Vocabulary::new();
+        let names: Vec<&str> = (0..vocabulary.len() as u32)
+            .rev()
+            .map(|id| vocabulary.name(id))
+            .collect();
+        for n in &names {
+            reversed.intern(n);
+        }
+        let t2: Vec<Vec<u32>> = t
+            .iter()
+            .map(|ids| {
+                ids.iter()
+                    .map(|&id| reversed.get(vocabulary.name(id)).unwrap())
+                    .collect()
+            })
+            .collect();
+        let docs2: Vec<MergeDoc> = docs
+            .iter()
+            .zip(&t2)
+            .map(|(d, t)| MergeDoc { terms: t, ..*d })
+            .collect();
+        assert_eq!(merge(&docs2, &reversed, &MergeConfig::default()), a);
     }
 }

@@ -138,25 +138,36 @@ pub fn document_frequencies<T: Eq + Hash + Ord + Sync>(docs: &[Vec<T>]) -> HashM
     frequencies(docs).into_iter().collect()
 }
 
-/// [`document_frequencies`] with the fast hasher. The documents are cut into a few chunks per
-/// thread, each counted into one map: a map per rayon split made the final reduce re-insert the
-/// vocabulary many times over. A feature counts once per document by remembering the last
-/// document that counted it, rather than by sorting each document's features.
+/// [`document_frequencies`] with the fast hasher.
 fn frequencies<T: Eq + Hash + Ord + Sync>(docs: &[Vec<T>]) -> FxMap<&T, u32> {
-    let chunk = docs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-    let counted: FxMap<&T, (u32, u32)> = docs
-        .par_chunks(chunk)
-        .map(|part| {
-            // feature → (documents, 1 + index in `part` of the last document counted)
-            let mut df: FxMap<&T, (u32, u32)> = FxMap::default();
-            for (d, doc) in part.iter().enumerate() {
+    count_documents(docs.len(), |i, count| docs[i].iter().for_each(&mut *count))
+}
+
+/// How many of `n` documents hold each feature; `visit(i, count)` calls `count` once per feature
+/// of document `i` (repeats allowed), so documents need not be held at once. The documents are cut
+/// into a few chunks per thread, each counted into one map: a map per rayon split made the final
+/// reduce re-insert the vocabulary many times over. A feature counts once per document by
+/// remembering the last document that counted it, rather than by sorting each document's features.
+pub(crate) fn count_documents<K, V>(n: usize, visit: V) -> FxMap<K, u32>
+where
+    K: Eq + Hash + Send,
+    V: Fn(usize, &mut dyn FnMut(K)) + Sync,
+{
+    let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1);
+    let starts: Vec<usize> = (0..n).step_by(chunk).collect();
+    let counted: FxMap<K, (u32, u32)> = starts
+        .into_par_iter()
+        .map(|start| {
+            // feature → (documents, 1 + index in the chunk of the last document counted)
+            let mut df: FxMap<K, (u32, u32)> = FxMap::default();
+            for (d, i) in (start..(start + chunk).min(n)).enumerate() {
                 let mark = d as u32 + 1;
-                for t in doc {
+                visit(i, &mut |t| {
                     let e = df.entry(t).or_default();
                     if e.1 != mark {
                         *e = (e.0 + 1, mark);
                     }
-                }
+                });
             }
             df
         })
@@ -234,11 +245,20 @@ impl TfIdf {
 /// are skipped), each packed into one number: they catch shared wording that segmentation splits
 /// differently, without a string per bigram.
 pub fn char_bigrams(text: &str) -> Vec<u64> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars
-        .windows(2)
-        .map(|w| ((w[0] as u64) << 32) | w[1] as u64)
-        .collect()
+    let mut out = Vec::new();
+    push_char_bigrams(text, &mut out);
+    out
+}
+
+/// [`char_bigrams`], appended to `out`.
+pub fn push_char_bigrams(text: &str, out: &mut Vec<u64>) {
+    let mut chars = text.chars().filter(|c| c.is_alphanumeric());
+    if let Some(mut prev) = chars.next() {
+        for c in chars {
+            out.push(((prev as u64) << 32) | c as u64);
+            prev = c;
+        }
+    }
 }
 
 #[cfg(test)]

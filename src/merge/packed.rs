@@ -1,0 +1,305 @@
+//! TF-IDF vectors of the merge, stored compactly: each document keeps only its feature ids and
+//! counts, as varint-coded id gaps (about two bytes per entry instead of eight for an id and a
+//! weight), plus its norm. A weight is recomputed when read, by exactly the float operations
+//! [`super::TfIdf::fit`] uses, so every weight and dot product is the same to the bit.
+//!
+//! Fitting streams over the documents twice — once to count document frequencies, once to build
+//! each vector — so no document's feature list outlives its own step.
+
+use std::hash::Hash;
+
+use rayon::prelude::*;
+
+use super::vectors::{count_documents, FxMap, SparseVec};
+
+/// TF-IDF vectors over features numbered in sorted feature order.
+pub struct PackedVectors {
+    pub idf: Vec<f32>,
+    /// Per document: entries as varints of `gap << 1 | (tf > 1)`, then `tf` if above 1.
+    docs: Vec<Box<[u8]>>,
+    /// Per document: the L2 norm of its unnormalised weights.
+    norms: Vec<f32>,
+}
+
+impl PackedVectors {
+    /// Fits on `n` documents; `features(i, buf)` appends document `i`'s features to `buf`
+    /// (repeats count, sublinearly). Called twice per document. Also returns the features by id.
+    pub fn fit<T, F>(n: usize, features: F) -> (Self, Vec<T>)
+    where
+        T: Copy + Eq + Hash + Ord + Send + Sync,
+        F: Fn(usize, &mut Vec<T>) + Sync,
+    {
+        let mut sorted: Vec<(T, u32)> = count_documents(n, |i, count| {
+            let mut buf = Vec::new();
+            features(i, &mut buf);
+            buf.into_iter().for_each(count)
+        })
+        .into_iter()
+        .collect();
+        // Features are distinct, so the unstable sort gives one order.
+        sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let docs_f = n as f32;
+        let idf: Vec<f32> = sorted
+            .iter()
+            .map(|&(_, d)| ((1.0 + docs_f) / (1.0 + d as f32)).ln() + 1.0)
+            .collect();
+        let features_sorted: Vec<T> = sorted.into_iter().map(|(t, _)| t).collect();
+        let ids: FxMap<T, u32> = features_sorted
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, i as u32))
+            .collect();
+        let (docs, norms): (Vec<Box<[u8]>>, Vec<f32>) = (0..n)
+            .into_par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(buf, doc_ids, raw), i| {
+                    buf.clear();
+                    features(i, buf);
+                    doc_ids.clear();
+                    doc_ids.extend(buf.iter().map(|t| ids[t]));
+                    doc_ids.sort_unstable();
+                    encode(doc_ids, &idf, raw)
+                },
+            )
+            .unzip();
+        (PackedVectors { idf, docs, norms }, features_sorted)
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Number of features (ids run below it).
+    pub fn dims(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// Stored bytes of a document's entries: a cheap measure of its length.
+    pub fn stored_len(&self, doc: usize) -> usize {
+        self.docs[doc].len()
+    }
+
+    /// A document's (feature id, weight) entries in id order.
+    pub fn entries(&self, doc: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let norm = self.norms[doc];
+        Counts::new(&self.docs[doc]).map(move |(id, tf)| (id, self.weight(norm, id, tf)))
+    }
+
+    /// A document's vector, unpacked.
+    pub fn vector(&self, doc: usize) -> SparseVec {
+        SparseVec(self.entries(doc).collect())
+    }
+
+    /// `(1 + ln tf) · idf`, divided by the norm as the fit divides it.
+    fn weight(&self, norm: f32, id: u32, tf: u32) -> f32 {
+        let w = tf_factor(tf) * self.idf[id as usize];
+        if norm > 0.0 {
+            w / norm
+        } else {
+            w
+        }
+    }
+
+    /// Dot product of two documents: the products of shared ids, summed in id order (weights
+    /// are computed for shared ids only).
+    pub fn dot(&self, a: usize, b: usize) -> f32 {
+        let (na, nb) = (self.norms[a], self.norms[b]);
+        let (mut x, mut y) = (Counts::new(&self.docs[a]), Counts::new(&self.docs[b]));
+        let (mut ex, mut ey) = (x.next(), y.next());
+        let mut sum = 0f32;
+        while let (Some((i, s)), Some((j, t))) = (ex, ey) {
+            match i.cmp(&j) {
+                std::cmp::Ordering::Less => ex = x.next(),
+                std::cmp::Ordering::Greater => ey = y.next(),
+                std::cmp::Ordering::Equal => {
+                    sum += self.weight(na, i, s) * self.weight(nb, j, t);
+                    ex = x.next();
+                    ey = y.next();
+                }
+            }
+        }
+        sum
+    }
+
+    /// `doc · other`, with `other` a sparse vector in the same space (a group's sum): each of the
+    /// document's ids is looked up in `other` by galloping from the last match. Same products,
+    /// same order as [`SparseVec::dot`], so the same float.
+    pub fn dot_sparse(&self, doc: usize, other: &SparseVec) -> f32 {
+        let long = &other.0;
+        let norm = self.norms[doc];
+        let (mut from, mut sum) = (0, 0f32);
+        for (id, tf) in Counts::new(&self.docs[doc]) {
+            let rest = &long[from..];
+            let mut end = 1;
+            while end < rest.len() && rest[end - 1].0 < id {
+                end *= 2;
+            }
+            let end = end.min(rest.len());
+            from += rest[..end].partition_point(|e| e.0 < id);
+            if from == long.len() {
+                break;
+            }
+            if long[from].0 == id {
+                sum += self.weight(norm, id, tf) * long[from].1;
+                from += 1;
+            }
+        }
+        sum
+    }
+
+    /// `dense · doc`, summed in the document's id order over ids where `dense` is not zero, as
+    /// the grouping's gather over a sparse vector does.
+    pub fn gather(&self, dense: &[f32], doc: usize) -> f32 {
+        let norm = self.norms[doc];
+        let mut sum = 0f32;
+        for (id, tf) in Counts::new(&self.docs[doc]) {
+            let d = dense[id as usize];
+            if d != 0.0 {
+                sum += d * self.weight(norm, id, tf);
+            }
+        }
+        sum
+    }
+}
+
+/// `1 + ln tf` as an `f32`, as the fit computes it.
+fn tf_factor(tf: u32) -> f32 {
+    1.0 + (tf as f32).ln()
+}
+
+/// Packs one document from its sorted feature ids; returns the bytes and the norm. `raw` is
+/// scratch space for the unnormalised weights.
+fn encode(sorted_ids: &[u32], idf: &[f32], raw: &mut Vec<f32>) -> (Box<[u8]>, f32) {
+    let mut out = Vec::with_capacity(2 * sorted_ids.len());
+    raw.clear();
+    let (mut k, mut prev) = (0, 0u32);
+    while k < sorted_ids.len() {
+        let id = sorted_ids[k];
+        let tf = sorted_ids[k..].iter().take_while(|&&x| x == id).count();
+        raw.push(tf_factor(tf as u32) * idf[id as usize]);
+        let gap = u64::from(id - prev) << 1;
+        if tf > 1 {
+            put_varint(&mut out, gap | 1);
+            put_varint(&mut out, tf as u64);
+        } else {
+            put_varint(&mut out, gap);
+        }
+        prev = id;
+        k += tf;
+    }
+    // The same sum, in the same order, as the fit's norm.
+    let norm = raw.iter().map(|w| w * w).sum::<f32>().sqrt();
+    (out.into_boxed_slice(), norm)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a packed document as (feature id, count) in id order.
+struct Counts<'a> {
+    bytes: &'a [u8],
+    id: u32,
+}
+
+impl<'a> Counts<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Counts { bytes, id: 0 }
+    }
+
+    fn varint(&mut self) -> u64 {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = self.bytes[0];
+            self.bytes = &self.bytes[1..];
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+}
+
+impl Iterator for Counts<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        if self.bytes.is_empty() {
+            return None;
+        }
+        // One-byte entries (gap below 64, count 1) are the common case.
+        let first = self.bytes[0];
+        let v = if first < 0x80 {
+            self.bytes = &self.bytes[1..];
+            u64::from(first)
+        } else {
+            self.varint()
+        };
+        let tf = if v & 1 == 1 { self.varint() as u32 } else { 1 };
+        self.id += (v >> 1) as u32;
+        Some((self.id, tf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TfIdf;
+    use super::*;
+
+    fn docs() -> Vec<Vec<u64>> {
+        let mut docs: Vec<Vec<u64>> = vec![
+            vec![5, 9, 5, 300, 70_000, 5],
+            vec![9, 300],
+            vec![],
+            vec![1 << 40, 9, 9],
+        ];
+        // a long document with wide gaps and a count past one varint byte
+        docs.push((0..400u64).map(|i| i * i * 37).chain([7; 200]).collect());
+        docs
+    }
+
+    #[test]
+    fn weights_and_dots_are_the_unpacked_fit_to_the_bit() {
+        let docs = docs();
+        let plain = TfIdf::fit(&docs);
+        let (packed, _) =
+            PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| buf.extend(&docs[i]));
+        assert_eq!(packed.idf, plain.idf);
+        assert_eq!(packed.dims(), plain.terms.len());
+        for a in 0..docs.len() {
+            assert_eq!(packed.vector(a), plain.vectors[a], "doc {a}");
+            for b in 0..docs.len() {
+                let expected = plain.vectors[a].dot(&plain.vectors[b]).to_bits();
+                assert_eq!(packed.dot(a, b).to_bits(), expected);
+                assert_eq!(packed.dot_sparse(a, &plain.vectors[b]).to_bits(), expected);
+                let mut dense = vec![0f32; packed.dims()];
+                for &(id, w) in &plain.vectors[b].0 {
+                    dense[id as usize] = w;
+                }
+                assert_eq!(packed.gather(&dense, a).to_bits(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn packs_in_about_two_bytes_an_entry() {
+        let docs = docs();
+        let (packed, _) =
+            PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| buf.extend(&docs[i]));
+        assert_eq!(packed.stored_len(1), 2);
+        assert!(packed.stored_len(4) < 3 * 401);
+    }
+}
