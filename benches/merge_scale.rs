@@ -44,11 +44,11 @@
 //! member; the planted three in one group; at ≤ 100k, the same groups from every run. Targets
 //! (time/item 10k → 1M ≤ 1.5×, peak at 1M < 4 GiB) are printed as PASS/FAIL, never panicked on.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+mod heap;
 
 use rayon::prelude::*;
 
@@ -58,29 +58,6 @@ use qingdan::ingest::IngestOptions;
 use qingdan::merge::{merge, Group, MergeConfig, MergeDoc, Vocabulary};
 use qingdan::pipeline::{AnalyzedItem, Pipeline};
 use qingdan::record::{Item, SourceRef};
-
-/// Counts live heap bytes and their peak.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(p, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
 
 const CHILD_ENV: &str = "QINGDAN_SCALE_CHILD";
 const SIZES_ENV: &str = "QINGDAN_SCALE_SIZES";
@@ -490,7 +467,7 @@ fn child(n: usize) {
         None => 1,
     };
     let config = MergeConfig::default();
-    let live_before = LIVE.load(Ordering::Relaxed);
+    let live_before = heap::live();
     let rss_before = proc_status_kib("VmRSS:");
     let hwm_before = proc_status_kib("VmHWM:");
     let mut secs = Vec::new();
@@ -498,13 +475,12 @@ fn child(n: usize) {
     let mut heap_peak = 0usize;
     let mut groups = Vec::new();
     for rep in 0..reps {
-        PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
-        let live = LIVE.load(Ordering::Relaxed);
+        let live = heap::reset_peak();
         let (t, c) = (Instant::now(), cpu_secs());
         let out = merge(&docs, &inputs.vocabulary, &config);
         secs.push(t.elapsed().as_secs_f64());
         cpu.push(cpu_secs() - c);
-        heap_peak = heap_peak.max(PEAK.load(Ordering::Relaxed).saturating_sub(live));
+        heap_peak = heap_peak.max(heap::peak().saturating_sub(live));
         check(&out, &docs, n);
         if rep > 0 && n <= 100_000 {
             assert_eq!(out, groups, "merge is deterministic");

@@ -5,9 +5,9 @@
 //!
 //! `cargo bench --bench pipeline` (set QINGDAN_BENCH_ITEMS=10000 for a quick look).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+mod heap;
 
 use rayon::prelude::*;
 
@@ -21,33 +21,6 @@ use qingdan::report::{build_lists, write_outputs, Summary};
 use qingdan::topics::FeatureInput;
 use qingdan::workspace::Workspace;
 
-/// Counts live heap bytes and their peak, so each stage's high-water mark can be reported.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(p, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn reset_peak() {
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
-}
-
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -60,14 +33,13 @@ struct Row {
 }
 
 fn timed<T>(rows: &mut Vec<Row>, stage: &'static str, f: impl FnOnce() -> T) -> T {
-    reset_peak();
-    let live = LIVE.load(Ordering::Relaxed);
+    let live = heap::reset_peak();
     let start = Instant::now();
     let out = f();
     rows.push(Row {
         stage,
         secs: start.elapsed().as_secs_f64(),
-        peak_extra: PEAK.load(Ordering::Relaxed).saturating_sub(live),
+        peak_extra: heap::peak().saturating_sub(live),
     });
     out
 }
