@@ -46,6 +46,27 @@ fn bar(h: &mut Html, label: &str, value: usize, total: usize, body: impl FnOnce(
     );
 }
 
+/// The `<svg>` of one chart: its kind, its size, and a caption with the total for screen readers.
+fn chart_svg(
+    h: &mut Html,
+    chart: &str,
+    caption: &str,
+    total: usize,
+    (width, height): (f64, f64),
+    body: impl FnOnce(&mut Html),
+) {
+    let view = format!("0 0 {} {}", px(width), px(height));
+    let aria = format!("{caption}：共{total}条");
+    let attrs = [
+        ("class", "chart"),
+        ("data-chart", chart),
+        ("viewBox", view.as_str()),
+        ("role", "img"),
+        ("aria-label", aria.as_str()),
+    ];
+    h.el("svg", &attrs, body);
+}
+
 fn px(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -100,57 +121,45 @@ pub fn bar_chart(h: &mut Html, chart: &str, caption: &str, counts: &[(String, us
     let bar_max = WIDTH - label_w - value_w;
     let peak = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let height = rows.len() as f64 * ROW + 6.0;
-    let view = format!("0 0 {} {}", px(WIDTH), px(height));
-    let aria = format!("{caption}：共{total}条");
-    h.el(
-        "svg",
-        &[
-            ("class", "chart"),
-            ("data-chart", chart),
-            ("viewBox", &view),
-            ("role", "img"),
-            ("aria-label", &aria),
-        ],
-        |h| {
-            for (i, (label, value)) in rows.iter().enumerate() {
-                let y = i as f64 * ROW + 4.0;
-                let w = bar_length(*value, peak, bar_max);
-                bar(h, label, *value, total, |h| {
-                    h.leaf(
-                        "text",
-                        &[
-                            ("x", &px(label_w - 8.0)),
-                            ("y", &px(y + BAR / 2.0)),
-                            ("class", "label"),
-                            ("text-anchor", "end"),
-                            ("dominant-baseline", "central"),
-                        ],
-                        &fit(label, max_cells),
-                    );
-                    h.empty(
-                        "rect",
-                        &[
-                            ("x", &px(label_w)),
-                            ("y", &px(y)),
-                            ("width", &px(w)),
-                            ("height", &px(BAR)),
-                            ("rx", "2"),
-                        ],
-                    );
-                    h.leaf(
-                        "text",
-                        &[
-                            ("x", &px(label_w + w + 6.0)),
-                            ("y", &px(y + BAR / 2.0)),
-                            ("class", "value"),
-                            ("dominant-baseline", "central"),
-                        ],
-                        &format!("{value}（{}）", share(*value, total)),
-                    );
-                });
-            }
-        },
-    );
+    chart_svg(h, chart, caption, total, (WIDTH, height), |h| {
+        for (i, (label, value)) in rows.iter().enumerate() {
+            let y = i as f64 * ROW + 4.0;
+            let w = bar_length(*value, peak, bar_max);
+            bar(h, label, *value, total, |h| {
+                h.leaf(
+                    "text",
+                    &[
+                        ("x", &px(label_w - 8.0)),
+                        ("y", &px(y + BAR / 2.0)),
+                        ("class", "label"),
+                        ("text-anchor", "end"),
+                        ("dominant-baseline", "central"),
+                    ],
+                    &fit(label, max_cells),
+                );
+                h.empty(
+                    "rect",
+                    &[
+                        ("x", &px(label_w)),
+                        ("y", &px(y)),
+                        ("width", &px(w)),
+                        ("height", &px(BAR)),
+                        ("rx", "2"),
+                    ],
+                );
+                h.leaf(
+                    "text",
+                    &[
+                        ("x", &px(label_w + w + 6.0)),
+                        ("y", &px(y + BAR / 2.0)),
+                        ("class", "value"),
+                        ("dominant-baseline", "central"),
+                    ],
+                    &format!("{value}（{}）", share(*value, total)),
+                );
+            });
+        }
+    });
 }
 
 /// Columns in the given order (months), the count above each and the month below; the year is
@@ -178,83 +187,71 @@ pub fn column_chart(
     let height = base + 40.0;
     let peak = counts.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let col_w = (slot * 0.62).min(40.0);
-    let view = format!("0 0 {} {}", px(width), px(height));
-    let aria = format!("{caption}：共{total}条");
-    h.el(
-        "svg",
-        &[
-            ("class", "chart"),
-            ("data-chart", chart),
-            ("viewBox", &view),
-            ("role", "img"),
-            ("aria-label", &aria),
-        ],
-        |h| {
-            h.empty(
-                "line",
-                &[
-                    ("x1", &px(left)),
-                    ("x2", &px(width - left)),
-                    ("y1", &px(base)),
-                    ("y2", &px(base)),
-                    ("class", "axis"),
-                ],
-            );
-            let mut last_year = "";
-            for (i, (label, value)) in counts.iter().enumerate() {
-                let cx = left + slot * (i as f64 + 0.5);
-                let hgt = bar_length(*value, peak, plot_h);
-                let (year, month) = split_month(label);
-                bar(h, label, *value, total, |h| {
-                    h.empty(
-                        "rect",
-                        &[
-                            ("x", &px(cx - col_w / 2.0)),
-                            ("y", &px(base - hgt)),
-                            ("width", &px(col_w)),
-                            ("height", &px(hgt)),
-                            ("rx", "2"),
-                        ],
-                    );
+    chart_svg(h, chart, caption, total, (width, height), |h| {
+        h.empty(
+            "line",
+            &[
+                ("x1", &px(left)),
+                ("x2", &px(width - left)),
+                ("y1", &px(base)),
+                ("y2", &px(base)),
+                ("class", "axis"),
+            ],
+        );
+        let mut last_year = "";
+        for (i, (label, value)) in counts.iter().enumerate() {
+            let cx = left + slot * (i as f64 + 0.5);
+            let hgt = bar_length(*value, peak, plot_h);
+            let (year, month) = split_month(label);
+            bar(h, label, *value, total, |h| {
+                h.empty(
+                    "rect",
+                    &[
+                        ("x", &px(cx - col_w / 2.0)),
+                        ("y", &px(base - hgt)),
+                        ("width", &px(col_w)),
+                        ("height", &px(hgt)),
+                        ("rx", "2"),
+                    ],
+                );
+                h.leaf(
+                    "text",
+                    &[
+                        ("x", &px(cx)),
+                        ("y", &px(base - hgt - 6.0)),
+                        ("class", "value"),
+                        ("text-anchor", "middle"),
+                    ],
+                    &value.to_string(),
+                );
+                h.leaf(
+                    "text",
+                    &[
+                        ("x", &px(cx)),
+                        ("y", &px(base + 16.0)),
+                        ("class", "label"),
+                        ("text-anchor", "middle"),
+                    ],
+                    &month,
+                );
+                if let Some(year) = year.filter(|y| *y != last_year) {
                     h.leaf(
                         "text",
                         &[
                             ("x", &px(cx)),
-                            ("y", &px(base - hgt - 6.0)),
-                            ("class", "value"),
+                            ("y", &px(base + 33.0)),
+                            ("class", "year"),
                             ("text-anchor", "middle"),
                         ],
-                        &value.to_string(),
+                        &format!("{year}年"),
                     );
-                    h.leaf(
-                        "text",
-                        &[
-                            ("x", &px(cx)),
-                            ("y", &px(base + 16.0)),
-                            ("class", "label"),
-                            ("text-anchor", "middle"),
-                        ],
-                        &month,
-                    );
-                    if let Some(year) = year.filter(|y| *y != last_year) {
-                        h.leaf(
-                            "text",
-                            &[
-                                ("x", &px(cx)),
-                                ("y", &px(base + 33.0)),
-                                ("class", "year"),
-                                ("text-anchor", "middle"),
-                            ],
-                            &format!("{year}年"),
-                        );
-                    }
-                });
-                if let Some(year) = year {
-                    last_year = year;
                 }
+            });
+            if let Some(year) = year {
+                last_year = year;
             }
-        },
-    );
+        }
+    });
 }
 
 /// "2025-03" → (Some("2025"), "3月"); anything else (未注明) stays as it is.
