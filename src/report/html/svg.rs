@@ -203,6 +203,17 @@ pub fn column_chart(
             let cx = left + slot * (i as f64 + 0.5);
             let hgt = bar_length(*value, peak, plot_h);
             let (year, month) = split_month(label);
+            // Value, month and year are centred under (or over) the column.
+            let centred = |h: &mut Html, y: f64, class: &str, text: &str| {
+                let (x, y) = (px(cx), px(y));
+                let attrs = [
+                    ("x", x.as_str()),
+                    ("y", y.as_str()),
+                    ("class", class),
+                    ("text-anchor", "middle"),
+                ];
+                h.leaf("text", &attrs, text);
+            };
             bar(h, label, *value, total, |h| {
                 h.empty(
                     "rect",
@@ -214,37 +225,10 @@ pub fn column_chart(
                         ("rx", "2"),
                     ],
                 );
-                h.leaf(
-                    "text",
-                    &[
-                        ("x", &px(cx)),
-                        ("y", &px(base - hgt - 6.0)),
-                        ("class", "value"),
-                        ("text-anchor", "middle"),
-                    ],
-                    &value.to_string(),
-                );
-                h.leaf(
-                    "text",
-                    &[
-                        ("x", &px(cx)),
-                        ("y", &px(base + 16.0)),
-                        ("class", "label"),
-                        ("text-anchor", "middle"),
-                    ],
-                    &month,
-                );
+                centred(h, base - hgt - 6.0, "value", &value.to_string());
+                centred(h, base + 16.0, "label", &month);
                 if let Some(year) = year.filter(|y| *y != last_year) {
-                    h.leaf(
-                        "text",
-                        &[
-                            ("x", &px(cx)),
-                            ("y", &px(base + 33.0)),
-                            ("class", "year"),
-                            ("text-anchor", "middle"),
-                        ],
-                        &format!("{year}年"),
-                    );
+                    centred(h, base + 33.0, "year", &format!("{year}年"));
                 }
             });
             if let Some(year) = year {
