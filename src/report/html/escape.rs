@@ -21,6 +21,12 @@ pub fn escape(s: &str) -> String {
 /// Attributes of an element: fixed names, values escaped when written.
 pub type Attrs<'a> = &'a [(&'static str, &'a str)];
 
+/// A column heading for [`Html::thead`].
+pub enum Th<'a> {
+    Text(&'a str),
+    Num(&'a str),
+}
+
 /// An HTML (or inline SVG) document under construction.
 #[derive(Debug, Default)]
 pub struct Html {
@@ -97,6 +103,20 @@ impl Html {
         self.open(tag, attrs);
         self.out.insert(self.out.len() - 1, '/');
         self
+    }
+
+    /// A table's header row. Number columns carry class `n` (right-aligned), as their cells do.
+    pub fn thead(&mut self, columns: &[Th]) -> &mut Self {
+        self.el("thead", &[], |h| {
+            h.el("tr", &[], |h| {
+                for column in columns {
+                    match column {
+                        Th::Text(name) => h.leaf("th", &[], name),
+                        Th::Num(name) => h.leaf("th", &[("class", "n")], name),
+                    };
+                }
+            });
+        })
     }
 
     /// A line break in the source, so the page reads in an editor and diffs line by line.

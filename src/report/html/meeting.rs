@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::overview::{common_table, figure, pairs};
+use super::Th::{Num, Text};
 use super::{bar_chart, column_chart, page, Html};
 use crate::clusters::{Cluster, ClusterItem};
 use crate::report::MeetingPack;
@@ -129,16 +130,14 @@ fn clusters(h: &mut Html, pack: &MeetingPack) {
     h.leaf("h2", &[], "二、子问题");
     h.leaf("p", &[("class", "note")], &pack.clusters.headline());
     h.el("table", &[("class", "cluster-table")], |h| {
-        h.el("thead", &[], |h| {
-            h.el("tr", &[], |h| {
-                h.leaf("th", &[("class", "n")], "序号");
-                h.leaf("th", &[], "子问题（关键词）");
-                h.leaf("th", &[("class", "n")], "条数");
-                h.leaf("th", &[("class", "n")], "企业数");
-                h.leaf("th", &[], "主要渠道");
-                h.leaf("th", &[], "主要地区");
-            });
-        });
+        h.thead(&[
+            Num("序号"),
+            Text("子问题（关键词）"),
+            Num("条数"),
+            Num("企业数"),
+            Text("主要渠道"),
+            Text("主要地区"),
+        ]);
         h.el("tbody", &[], |h| {
             for c in &pack.clusters.clusters {
                 h.nl().el("tr", &[], |h| {
@@ -197,13 +196,7 @@ fn clusters(h: &mut Html, pack: &MeetingPack) {
 fn enterprises(h: &mut Html, pack: &MeetingPack) {
     h.leaf("h2", &[], "四、涉及企业");
     h.el("table", &[], |h| {
-        h.el("thead", &[], |h| {
-            h.el("tr", &[], |h| {
-                h.leaf("th", &[], "企业名称");
-                h.leaf("th", &[("class", "n")], "条数");
-                h.leaf("th", &[], "涉及子问题");
-            });
-        });
+        h.thead(&[Text("企业名称"), Num("条数"), Text("涉及子问题")]);
         h.el("tbody", &[], |h| {
             for e in &pack.enterprise_list {
                 h.nl().el("tr", &[], |h| {

@@ -7,7 +7,7 @@ mod overview;
 mod style;
 mod svg;
 
-pub use escape::{escape, Attrs, Html};
+pub use escape::{escape, Attrs, Html, Th};
 pub use meeting::render_meeting_html;
 pub use overview::render_overview;
 use style::page;

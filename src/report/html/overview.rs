@@ -3,6 +3,7 @@
 //! (collapsible) and a filter box. Every number on it is read from the run's `Summary` or from
 //! the lists the same run wrote, so the page and `summary.json` cannot disagree.
 
+use super::Th::{Num, Text};
 use super::{bar_chart, column_chart, page, Html};
 use crate::date::Date;
 use crate::record::Reject;
@@ -201,24 +202,21 @@ pub(crate) fn common_table(h: &mut Html, common: &[CommonProblem], with_topic: b
 
 fn table(h: &mut Html, common: &[CommonProblem], with_topic: bool) {
     h.el("table", &[], |h| {
-        h.el("thead", &[], |h| {
-            h.el("tr", &[], |h| {
-                h.leaf(
-                    "th",
-                    &[("class", "n")],
-                    if with_topic { "序号" } else { "总排名" },
-                );
-                h.leaf("th", &[], "问题（代表性表述）");
-                if with_topic {
-                    h.leaf("th", &[], "主题");
-                }
-                h.leaf("th", &[("class", "n")], "企业数");
-                h.leaf("th", &[("class", "n")], "次数");
-                h.leaf("th", &[], "反映企业");
-                h.leaf("th", &[], "渠道");
-                h.leaf("th", &[], "时间");
-            });
-        });
+        let mut columns = vec![
+            Num(if with_topic { "序号" } else { "总排名" }),
+            Text("问题（代表性表述）"),
+        ];
+        if with_topic {
+            columns.push(Text("主题"));
+        }
+        columns.extend([
+            Num("企业数"),
+            Num("次数"),
+            Text("反映企业"),
+            Text("渠道"),
+            Text("时间"),
+        ]);
+        h.thead(&columns);
         h.el("tbody", &[], |h| {
             for c in common {
                 h.nl().el("tr", &[("data-group", &c.group)], |h| {
@@ -327,14 +325,7 @@ fn rejected(h: &mut Html, rejects: &[Reject]) {
         &format!("{}行未能接收，改正后可用 qingdan add 补充。", rejects.len()),
     );
     h.el("table", &[], |h| {
-        h.el("thead", &[], |h| {
-            h.el("tr", &[], |h| {
-                h.leaf("th", &[], "文件");
-                h.leaf("th", &[("class", "n")], "行号");
-                h.leaf("th", &[], "字段");
-                h.leaf("th", &[], "原因");
-            });
-        });
+        h.thead(&[Text("文件"), Num("行号"), Text("字段"), Text("原因")]);
         h.el("tbody", &[], |h| {
             for r in rejects {
                 h.el("tr", &[], |h| {
