@@ -100,13 +100,14 @@ impl Analyzer {
 pub fn is_quantity(word: &str) -> bool {
     const NUMERALS: &str = "零〇一二两三四五六七八九十百千万亿几多余来半";
     const UNITS: &str = "个元天年月日次人家名岁倍周号份项笔件台辆";
-    let chars: Vec<char> = word.chars().collect();
-    let body = chars.strip_prefix(&['第']).unwrap_or(&chars);
-    let body = match body.split_last() {
-        Some((last, rest)) if UNITS.contains(*last) && !rest.is_empty() => rest,
+    let body = word.strip_prefix('第').unwrap_or(word);
+    let body = match body.chars().next_back() {
+        Some(last) if UNITS.contains(last) && body.len() > last.len_utf8() => {
+            &body[..body.len() - last.len_utf8()]
+        }
         _ => body,
     };
-    !body.is_empty() && body.iter().all(|c| NUMERALS.contains(*c))
+    !body.is_empty() && body.chars().all(|c| NUMERALS.contains(c))
 }
 
 #[cfg(test)]
