@@ -13,13 +13,14 @@ use rayon::prelude::*;
 
 use qingdan::corpus::corpus_bytes;
 use qingdan::dicts::Dicts;
-use qingdan::index::write_index;
+use qingdan::index::rebuild_index;
 use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestOptions};
 use qingdan::pipeline::{Analysis, Pipeline};
 use qingdan::progress::Progress;
+use qingdan::record::{BatchKind, BatchRecord};
 use qingdan::report::{build_lists, write_outputs, Summary};
 use qingdan::topics::FeatureInput;
-use qingdan::workspace::Workspace;
+use qingdan::workspace::{Requested, Workspace};
 
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -176,24 +177,40 @@ fn main() {
 
     let tmp = tempfile::tempdir().unwrap();
     timed(&mut rows, "index (tantivy)", || {
-        write_index(
+        rebuild_index(
             &tmp.path().join("index"),
-            &analysis,
+            analysis.items.iter(),
             pipeline.analyzer.clone(),
+            1,
+            || Ok(()),
         )
         .unwrap()
     });
     timed(&mut rows, "report (lists + files)", || {
         let lists = build_lists(&analysis);
-        let summary = Summary::new(&batch, 0, &analysis, &lists);
+        let record = BatchRecord {
+            id: 1,
+            kind: BatchKind::Run,
+            started: String::new(),
+            finished: String::new(),
+            files: batch.files.clone(),
+            rows_read: batch.rows_read,
+            rows_accepted: batch.items.len(),
+            rows_rejected: batch.rejects.len(),
+            items_added: batch.items.len(),
+            items_updated: 0,
+            items_unchanged: 0,
+        };
+        let summary = Summary::new(&[record], Vec::new(), &analysis, &lists);
         write_outputs(tmp.path(), &analysis, &lists, &summary, &batch.rejects).unwrap();
     });
     // The whole run starts from the batch alone, as `qingdan run` does.
     drop((texts, words, topics, analysis, csv_bytes));
     let ws = Workspace::new(tmp.path().join("ws"));
-    let (summary, _) = timed(&mut rows, "whole run (ingest excluded)", || {
-        ws.run(&batch, &pipeline, &Progress::hidden(), &dicts)
+    let summary = timed(&mut rows, "whole run (ingest excluded)", || {
+        ws.run(&batch, Requested::default(), &Progress::hidden())
             .unwrap()
+            .summary
     });
     assert!(summary.rows_add_up && summary.items == batch.items.len());
 

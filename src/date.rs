@@ -80,7 +80,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// Howard Hinnant's days-to-civil algorithm: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

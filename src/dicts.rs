@@ -12,6 +12,13 @@ const USER_DICT: &str = include_str!("../dicts/user.dict");
 const STOPWORDS: &str = include_str!("../dicts/stopwords.txt");
 const SYNONYMS: &str = include_str!("../dicts/synonyms.txt");
 const TOPICS: &str = include_str!("../dicts/topics.toml");
+/// The dictionary files, by name, with the shipped text of each.
+const FILES: [(&str, &str); 4] = [
+    ("user.dict", USER_DICT),
+    ("stopwords.txt", STOPWORDS),
+    ("synonyms.txt", SYNONYMS),
+    ("topics.toml", TOPICS),
+];
 
 /// The parsed dictionaries, and where each came from.
 #[derive(Debug, Clone)]
@@ -34,21 +41,6 @@ impl Dicts {
 
     /// The shipped dictionaries, with each file present in `dir` taking the place of its twin.
     pub fn load(dir: Option<&Path>) -> Result<Self> {
-        let mut sources = Vec::new();
-        let mut texts = Vec::new();
-        let mut read = |name: &str, builtin: &'static str| -> Result<(String, String)> {
-            let path = dir.map(|d| d.join(name)).filter(|p| p.exists());
-            let (text, origin) = match path {
-                Some(p) => (
-                    std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?,
-                    p.display().to_string(),
-                ),
-                None => (builtin.to_string(), "内置".to_string()),
-            };
-            sources.push((name.to_string(), origin.clone()));
-            texts.push((name.to_string(), text.clone()));
-            Ok((text, origin))
-        };
         if let Some(d) = dir {
             if !d.is_dir() {
                 return Err(Error::Workspace {
@@ -57,19 +49,78 @@ impl Dicts {
                 });
             }
         }
-        let (user_dict, user_origin) = read("user.dict", USER_DICT)?;
-        check_user_dict(&user_dict, &user_origin)?;
-        let (stop, _) = read("stopwords.txt", STOPWORDS)?;
-        let (syn, syn_origin) = read("synonyms.txt", SYNONYMS)?;
-        let (topics, topics_origin) = read("topics.toml", TOPICS)?;
+        let mut files = Vec::new();
+        for (name, builtin) in FILES {
+            let path = dir.map(|d| d.join(name)).filter(|p| p.exists());
+            files.push(match path {
+                Some(p) => (
+                    name.to_string(),
+                    std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?,
+                    p.display().to_string(),
+                ),
+                None => (name.to_string(), builtin.to_string(), "内置".to_string()),
+            });
+        }
+        Self::parse(files)
+    }
+
+    /// Dictionaries from the texts a workspace kept (file name → text); files missing from
+    /// `texts` are the shipped ones.
+    pub fn from_texts(texts: &[(String, String)], origin: &str) -> Result<Self> {
+        let files = FILES
+            .iter()
+            .map(
+                |(name, builtin)| match texts.iter().find(|(n, _)| n == name) {
+                    Some((_, text)) => (name.to_string(), text.clone(), format!("{origin}/{name}")),
+                    None => (name.to_string(), builtin.to_string(), "内置".to_string()),
+                },
+            )
+            .collect();
+        Self::parse(files)
+    }
+
+    /// Parses (file name, text, origin) for each of [`FILES`], in that order.
+    fn parse(files: Vec<(String, String, String)>) -> Result<Self> {
+        let get = |name: &str| {
+            files
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .expect("every dictionary file is present")
+        };
+        let (_, user_dict, user_origin) = get("user.dict");
+        check_user_dict(user_dict, user_origin)?;
+        let (_, stop, _) = get("stopwords.txt");
+        let (_, syn, syn_origin) = get("synonyms.txt");
+        let (_, topics, topics_origin) = get("topics.toml");
         Ok(Dicts {
-            user_dict,
-            stopwords: parse_stopwords(&stop),
-            synonyms: parse_synonyms(&syn, &syn_origin)?,
-            taxonomy: Taxonomy::parse(&topics, &topics_origin)?,
-            sources,
-            texts,
+            user_dict: user_dict.clone(),
+            stopwords: parse_stopwords(stop),
+            synonyms: parse_synonyms(syn, syn_origin)?,
+            taxonomy: Taxonomy::parse(topics, topics_origin)?,
+            sources: files
+                .iter()
+                .map(|(n, _, o)| (n.clone(), o.clone()))
+                .collect(),
+            texts: files.into_iter().map(|(n, t, _)| (n, t)).collect(),
         })
+    }
+
+    /// Each file's name and text.
+    pub fn texts(&self) -> &[(String, String)] {
+        &self.texts
+    }
+
+    /// SHA-256 of the four texts: equal for dictionaries that cut text the same way.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (name, text) in &self.texts {
+            for part in [name, text] {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Writes the four files into `dir`, so `Dicts::load(Some(dir))` gives these dictionaries back.

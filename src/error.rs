@@ -60,6 +60,12 @@ pub enum Error {
     UnknownTopic { topic: String, present: String },
     #[error("聚类: {0}")]
     Clusters(String),
+    #[error(
+        "工作目录 {path} 正在被另一个 qingdan 命令修改（已等待{waited:.0}秒）；请等它结束后再试"
+    )]
+    Busy { path: PathBuf, waited: f64 },
+    #[error("工作目录数据库 {path}: {reason}")]
+    Store { path: PathBuf, reason: String },
 }
 
 impl Error {

@@ -3,10 +3,20 @@
 //! problems (共性问题清单), a search index and a report.
 //!
 //! The pipeline's stages are the modules, in order:
-//! [`ingest`] → [`normalize`] → [`segment`] → [`topics`] → [`merge`] → [`index`] → [`report`].
-//! [`pipeline`] runs the per-item stages in parallel; [`workspace`] writes and reads the output
-//! folder; [`config`] is the validated configuration the binary builds from its arguments.
-//! [`clusters`] splits a built workspace's items into sub-problems (TF-IDF, SVD, KMeans).
+//! [`ingest`] → [`normalize`] → [`segment`] → [`topics`] → [`merge`] → [`index`] → [`clusters`]
+//! → [`report`]. A stage may use an earlier one, never a later one. [`clusters`] splits a built
+//! workspace's items into sub-problems (TF-IDF, SVD, KMeans) and finds similar items in an
+//! [`index`]; [`report`] puts clusters into the meeting pack.
+//!
+//! [`vectors`] holds the sparse-vector primitives (sparse vectors, TF-IDF, packed vectors,
+//! character bigrams) that [`topics`], [`merge`], [`clusters`] and [`pairs`] share; it is below
+//! every stage and imports none. [`pairs`] measures the merge's similarity on labelled sentence
+//! pairs. [`pipeline`] runs the per-item stages in parallel; [`config`] is the validated
+//! configuration the binary builds from its arguments.
+//!
+//! [`store`] is the workspace's one database, its only state; [`workspace`] runs the commands
+//! that change or read a workspace on it (keeping the search index in step) and writes the
+//! exports people read.
 
 pub mod clusters;
 pub mod config;
@@ -25,8 +35,10 @@ pub mod progress;
 pub mod record;
 pub mod report;
 pub mod segment;
+pub mod store;
 pub mod topics;
 pub mod training;
+pub mod vectors;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -7,15 +7,18 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
-use crate::merge::{merge_with, Constraints, Group, MergeConfig, MergeDoc, Vocabulary};
+use crate::merge::{
+    merge_among, merge_with, similarities, Constraints, Group, MergeConfig, MergeDoc, Vocabulary,
+};
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
 use crate::segment::{is_quantity, Analyzer, JiebaSegmenter};
 use crate::topics::{
-    relabel_unseeded, FeatureInput, KeywordAssigner, SelfTraining, TopicAssigner, TopicAssignment,
-    TopicModel,
+    relabel_unseeded, FeatureInput, KeywordAssigner, OwnedInput, SelfTraining, TopicAssigner,
+    TopicAssignment, TopicModel,
 };
+use crate::vectors::DocumentFrequencies;
 use crate::Result;
 
 /// An item after the per-item stages.
@@ -173,8 +176,27 @@ impl Pipeline {
     /// The per-item stages over a batch, in parallel, then self-training of the items no seed
     /// term placed; output in input order.
     pub fn analyze(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
+        let mut items = self.analyze_each(items, progress);
+        if let Some((fallback, config)) = &self.self_training {
+            let mut topics: Vec<Vec<TopicAssignment>> = items
+                .iter_mut()
+                .map(|a| std::mem::take(&mut a.topics))
+                .collect();
+            // Only teachers and unseeded items are cut again, not the whole batch kept.
+            let words_of = |i: usize| self.words_of(&items[i].item);
+            relabel_unseeded(&mut topics, fallback, config, words_of);
+            for (a, t) in items.iter_mut().zip(topics) {
+                a.topics = t;
+            }
+        }
+        items
+    }
+
+    /// The per-item stages alone, in parallel (each item's topics from the assigner only, no
+    /// self-training); output in input order.
+    pub fn analyze_each(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let bar = progress.stage("分词与主题", items.len());
-        let mut items: Vec<AnalyzedItem> = items
+        let items = items
             .into_par_iter()
             .map(|item| {
                 let analyzed = self.analyze_item(item);
@@ -183,22 +205,13 @@ impl Pipeline {
             })
             .collect();
         bar.finish_and_clear();
-        if let Some((fallback, config)) = &self.self_training {
-            let mut topics: Vec<Vec<TopicAssignment>> = items
-                .iter_mut()
-                .map(|a| std::mem::take(&mut a.topics))
-                .collect();
-            // Only teachers and unseeded items are cut again, not the whole batch kept.
-            let words_of = |i: usize| {
-                let p = self.prepare(&items[i].item.title, &items[i].item.text);
-                (p.title_words, p.text_words, p.both)
-            };
-            relabel_unseeded(&mut topics, fallback, config, words_of);
-            for (a, t) in items.iter_mut().zip(topics) {
-                a.topics = t;
-            }
-        }
         items
+    }
+
+    /// An item's title words, text words and normalized text, as self-training reads them.
+    pub fn words_of(&self, item: &Item) -> OwnedInput {
+        let p = self.prepare(&item.title, &item.text);
+        (p.title_words, p.text_words, p.both)
     }
 
     /// Merges analysed items into groups.
@@ -208,22 +221,19 @@ impl Pipeline {
 
     /// Merges analysed items into groups, honouring an analyst's corrections.
     pub fn merge_with(&self, items: &[AnalyzedItem], constraints: &Constraints) -> Vec<Group> {
-        let mut vocabulary = Vocabulary::new();
-        let terms: Vec<Vec<u32>> = items
-            .iter()
-            .map(|a| a.terms.iter().map(|t| vocabulary.intern(t)).collect())
-            .collect();
-        let docs: Vec<MergeDoc> = items
-            .iter()
-            .zip(&terms)
-            .map(|(a, terms)| MergeDoc {
-                id: &a.item.id,
-                enterprise: &a.enterprise,
-                terms,
-                text: &a.text,
-            })
-            .collect();
-        merge_with(&docs, &vocabulary, &self.merge_config, constraints)
+        merge_items(&self.merge_config, items, constraints, None)
+    }
+
+    /// The merge's similarity of each pair of `items`, weighed by `frequencies`.
+    pub fn similarities(
+        &self,
+        items: &[AnalyzedItem],
+        frequencies: &DocumentFrequencies,
+        pairs: &[(usize, usize)],
+    ) -> Vec<f32> {
+        with_merge_docs(items, |docs, vocabulary| {
+            similarities(docs, vocabulary, &self.merge_config, frequencies, pairs)
+        })
     }
 
     /// Every stage over a batch.
@@ -234,4 +244,39 @@ impl Pipeline {
         spinner.finish_and_clear();
         Analysis { items, groups }
     }
+}
+
+/// Merges analysed items (all of a workspace, or with `frequencies` the whole workspace's
+/// document frequencies, a part of it) under `constraints`. Needs no segmenter, so corrections
+/// run without one.
+pub fn merge_items(
+    config: &MergeConfig,
+    items: &[AnalyzedItem],
+    constraints: &Constraints,
+    frequencies: Option<&DocumentFrequencies>,
+) -> Vec<Group> {
+    with_merge_docs(items, |docs, vocabulary| match frequencies {
+        None => merge_with(docs, vocabulary, config, constraints),
+        Some(f) => merge_among(docs, vocabulary, config, constraints, f),
+    })
+}
+
+/// Calls `f` with the items as the merge sees them: terms interned in one vocabulary.
+fn with_merge_docs<T>(items: &[AnalyzedItem], f: impl FnOnce(&[MergeDoc], &Vocabulary) -> T) -> T {
+    let mut vocabulary = Vocabulary::new();
+    let terms: Vec<Vec<u32>> = items
+        .iter()
+        .map(|a| a.terms.iter().map(|t| vocabulary.intern(t)).collect())
+        .collect();
+    let docs: Vec<MergeDoc> = items
+        .iter()
+        .zip(&terms)
+        .map(|(a, terms)| MergeDoc {
+            id: &a.item.id,
+            enterprise: &a.enterprise,
+            terms,
+            text: &a.text,
+        })
+        .collect();
+    f(&docs, &vocabulary)
 }

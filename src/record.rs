@@ -64,6 +64,65 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What made a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchKind {
+    /// `qingdan run`: the workspace starts afresh from these files.
+    Run,
+    /// `qingdan add`.
+    Add,
+    /// A workspace of the earlier folder format, taken over.
+    Convert,
+}
+
+impl BatchKind {
+    pub(crate) fn stored(self) -> &'static str {
+        match self {
+            BatchKind::Run => "run",
+            BatchKind::Add => "add",
+            BatchKind::Convert => "convert",
+        }
+    }
+
+    pub(crate) fn parse_stored(s: &str) -> Self {
+        match s {
+            "run" => BatchKind::Run,
+            "convert" => BatchKind::Convert,
+            _ => BatchKind::Add,
+        }
+    }
+
+    /// How reports name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BatchKind::Run => "新建",
+            BatchKind::Add => "追加",
+            BatchKind::Convert => "旧版转换",
+        }
+    }
+}
+
+/// One batch's record. `rows_read = rows_accepted + rows_rejected` and
+/// `rows_accepted = items_added + items_updated + items_unchanged`, always.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub kind: BatchKind,
+    pub started: String,
+    pub finished: String,
+    pub files: Vec<String>,
+    pub rows_read: usize,
+    pub rows_accepted: usize,
+    pub rows_rejected: usize,
+    /// Items with an id the workspace did not have.
+    pub items_added: usize,
+    /// Items that replaced an item of the same id with different content.
+    pub items_updated: usize,
+    /// Items identical to the item of the same id already there.
+    pub items_unchanged: usize,
+}
+
 /// The broad level of a region: city-level meetings versus districts and counties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RegionLevel {

@@ -1,7 +1,8 @@
 //! `qingdan clusters` and `qingdan eval clusters` on the shipped corpus: every item of the topic
 //! lands in exactly one cluster, representatives are members, the output repeats itself, an
 //! unknown topic is refused with the topics listed, `--past` searches another workspace, and the
-//! clusters agree with the gold merge groups at the stated floors.
+//! clusters agree with the gold merge groups at the stated floors; the library calls behind the
+//! commands give what they print.
 
 mod common;
 
@@ -37,19 +38,13 @@ fn clusters_json(ws: &Path, extra: &[&str]) -> String {
     stdout_of(&mut cmd)
 }
 
-/// Item id → main topic, from the workspace's analysis.
+/// Item id → main topic (the first listed), from the workspace's items.csv.
 fn main_topics(ws: &Path) -> BTreeMap<String, String> {
-    let analysis: Value =
-        serde_json::from_slice(&std::fs::read(ws.join("analysis.json")).unwrap()).unwrap();
-    analysis["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["item"]["id"].as_str().unwrap().to_string(),
-                a["topics"][0]["topic"].as_str().unwrap_or("").to_string(),
-            )
+    read_csv(&ws.join("items.csv"))
+        .into_iter()
+        .map(|r| {
+            let main = r["主题"].split('、').next().unwrap_or("").to_string();
+            (r["编号"].clone(), main)
         })
         .collect()
 }
@@ -228,6 +223,50 @@ fn past_searches_another_workspace() {
         "finance clusters find the finance proposals"
     );
     assert!(similar.iter().all(|id| id.starts_with('P')), "{similar:?}");
+}
+
+/// The binary is a thin caller: the library's `cluster_with_past` and `meeting_pack` give what
+/// `qingdan clusters` prints and what `qingdan report --meeting` writes.
+#[test]
+fn library_calls_give_what_the_commands_print_and_write() {
+    use qingdan::clusters::{cluster_with_past, KChoice, DEFAULT_SEED};
+    use qingdan::report::{meeting_pack, render_meeting_markdown};
+    use qingdan::workspace::{ReadIndexed, Workspace};
+
+    let dir = workspace();
+    let ws_dir = dir.path().join("ws");
+    let ws = Workspace::new(&ws_dir);
+    let (report, pack) = ws
+        .read_indexed(|r: &ReadIndexed| {
+            let analysis = r.view.analysis(true)?;
+            let report =
+                cluster_with_past(&analysis, r.index, Some("金融信贷"), KChoice::Auto, 42)?;
+            let pack = meeting_pack(
+                &analysis,
+                r.index,
+                "物流运输",
+                KChoice::Fixed(3),
+                DEFAULT_SEED,
+            )?;
+            Ok((report, pack))
+        })
+        .unwrap();
+    assert_eq!(
+        format!("{}\n", report.render_json().unwrap()),
+        clusters_json(&ws_dir, &["--topic", "金融信贷"])
+    );
+
+    stdout_of(
+        qingdan()
+            .arg("report")
+            .arg("--workspace")
+            .arg(&ws_dir)
+            .args(["--meeting", "物流运输", "--k", "3"]),
+    );
+    assert_eq!(
+        render_meeting_markdown(&pack),
+        std::fs::read_to_string(ws_dir.join("meeting-物流运输.md")).unwrap()
+    );
 }
 
 #[test]

@@ -80,13 +80,10 @@ fn hostile_strings_show_as_text() {
     assert_numbers_match_summary(&html, &summary);
 
     // The meeting pack of the hostile item's topic escapes it too.
-    let analysis = read_json(&ws.join("analysis.json"));
-    let topic = analysis["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["item"]["id"] == "X001")
-        .map(|a| a["topics"][0]["topic"].as_str().unwrap().to_string())
+    let topic = read_csv(&ws.join("items.csv"))
+        .into_iter()
+        .find(|r| r["编号"] == "X001")
+        .map(|r| r["主题"].split('、').next().unwrap().to_string())
         .unwrap();
     stdout_of(
         qingdan()

@@ -289,7 +289,17 @@ fn add_updates_seen_ids_and_rebuilds_lists() {
         serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["items"].as_u64().unwrap() as usize, after.len());
     assert_eq!(summary["items_updated"], 1);
-    assert_eq!(summary["rows_read"], 3);
+    // The rows of both batches add up; the last batch has its own figures.
+    assert_eq!(summary["rows_read"], 441 + 3);
+    let last = &summary["batches"][1];
+    assert_eq!(
+        (last["kind"].as_str(), last["rows_read"].as_u64()),
+        (Some("add"), Some(3))
+    );
+    assert_eq!(
+        (last["items_added"].as_u64(), last["items_updated"].as_u64()),
+        (Some(2), Some(1))
+    );
     // The index is rebuilt too.
     let hits = json_hits(&["search", "食堂 加班 吃饭"], &ws);
     assert_eq!(ids(&hits).first().map(String::as_str), Some("NEW-2"));

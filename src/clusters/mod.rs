@@ -1,10 +1,10 @@
 //! Clusters (子问题): splits the items of one topic (or all items) into sub-problems, for an
-//! analyst preparing a meeting. Items become TF-IDF vectors of their terms (the merge stage's
-//! [`TfIdf`]), reduced by a seeded truncated SVD and L2-normalised; KMeans (linfa, fixed seed)
-//! clusters them, with k given or chosen by the mean silhouette. Each
-//! cluster gets a c-TF-IDF label, the items nearest its centroid, its enterprises, channels and
-//! regions, and (from a search index) the most similar items outside it. The same analysis and
-//! seed always give the same clusters.
+//! analyst preparing a meeting. Items become TF-IDF vectors of their terms ([`TfIdf`], from
+//! [`crate::vectors`]), reduced by a seeded truncated SVD and L2-normalised; KMeans (linfa, fixed
+//! seed) clusters them, with k given or chosen by the mean silhouette. Each cluster gets a
+//! c-TF-IDF label, the items nearest its centroid, its enterprises, channels and regions, and
+//! (from a search index) the most similar items outside it. The same analysis and seed always
+//! give the same clusters.
 
 mod agreement;
 mod choose_k;
@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::index::{Hit, SearchIndex};
-use crate::merge::TfIdf;
 use crate::pipeline::{Analysis, AnalyzedItem};
+use crate::vectors::TfIdf;
 use crate::{Error, Result};
 
 /// The seed used when none is given.
@@ -209,6 +209,21 @@ pub fn cluster_items(
         seed,
         clusters,
     })
+}
+
+/// Clusters as [`cluster_items`] does, then fills each cluster's `similar_past` from `past` (the
+/// workspace's own index or an earlier workspace's): up to [`PAST_ITEMS`] items outside the
+/// cluster, at least [`PAST_MIN_SCORE`] similar. What `qingdan clusters` prints.
+pub fn cluster_with_past(
+    analysis: &Analysis,
+    past: &SearchIndex,
+    topic: Option<&str>,
+    k: KChoice,
+    seed: u64,
+) -> Result<ClusterReport> {
+    let mut report = cluster_items(analysis, topic, k, seed)?;
+    add_similar_past(&mut report, past, PAST_ITEMS, PAST_MIN_SCORE)?;
+    Ok(report)
 }
 
 /// Fills each cluster's `similar_past` with the items of `index` most like the cluster (its label

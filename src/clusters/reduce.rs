@@ -7,7 +7,7 @@ use ndarray::{Array2, Axis};
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::merge::SparseVec;
+use crate::vectors::SparseVec;
 
 /// Extra directions sampled beyond those kept, and power iterations: the usual randomized-SVD
 /// settings (Halko, Martinsson & Tropp), enough for the leading directions to be stable.

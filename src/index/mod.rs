@@ -8,7 +8,7 @@ mod schema;
 mod search;
 mod tokenizer;
 
-pub use build::write_index;
+pub use build::{clean_leftovers, index_generation, rebuild_index, IndexUpdate};
 pub use schema::IndexSchema;
 pub use search::{Filters, Hit, SearchIndex};
 pub use tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
@@ -57,9 +57,17 @@ mod tests {
             ),
         ];
         let analysis = pipeline.run(items, &Progress::hidden());
-        let dir = tempfile::tempdir().unwrap();
-        write_index(dir.path(), &analysis, pipeline.analyzer.clone()).unwrap();
-        let index = SearchIndex::open(dir.path(), pipeline.analyzer.clone()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        rebuild_index(
+            &dir,
+            analysis.items.iter(),
+            pipeline.analyzer.clone(),
+            1,
+            || Ok(()),
+        )
+        .unwrap();
+        let index = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
         assert_eq!(index.len(), 3);
 
         // 借钱 is a synonym of 贷款: found though the word never occurs; highlighted in the text.
@@ -106,9 +114,73 @@ mod tests {
 
         // Reopening registers the tokenizer again.
         drop(index);
-        let again = SearchIndex::open(dir.path(), pipeline.analyzer.clone()).unwrap();
+        let again = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
         assert_eq!(
             again.search("冷链", &Filters::default(), 5).unwrap()[0].id,
+            "b"
+        );
+    }
+
+    #[test]
+    fn updates_commit_only_with_the_database() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let analysis = pipeline.run(
+            vec![
+                item("a", "甲公司", "银行贷款要求房产抵押", 1),
+                item("b", "乙公司", "冷链车辆进城限行", 2),
+            ],
+            &Progress::hidden(),
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        let analyzer = pipeline.analyzer.clone();
+        rebuild_index(&dir, analysis.items.iter(), analyzer.clone(), 1, || Ok(())).unwrap();
+        assert_eq!(index_generation(&dir).unwrap(), Some(1));
+        let newer = pipeline.run(
+            vec![item("c", "丙公司", "园区食堂晚上不开门", 3)],
+            &Progress::hidden(),
+        );
+        let change = |ok: bool| {
+            let update = IndexUpdate::open(&dir, analyzer.clone()).unwrap();
+            update.remove("b");
+            update.add(&newer.items[0]).unwrap();
+            update.commit_with(2, || {
+                if ok {
+                    Ok(())
+                } else {
+                    Err(crate::Error::Query("数据库提交失败".into()))
+                }
+            })
+        };
+        assert!(change(false).is_err());
+        assert_eq!(index_generation(&dir).unwrap(), Some(1));
+        let at1 = SearchIndex::open_at(&dir, analyzer.clone(), 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            at1.len(),
+            2,
+            "a failed database commit leaves the index as it was"
+        );
+        assert!(SearchIndex::open_at(&dir, analyzer.clone(), 2)
+            .unwrap()
+            .is_none());
+        change(true).unwrap();
+        let at2 = SearchIndex::open_at(&dir, analyzer.clone(), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(at2.len(), 2);
+        assert_eq!(
+            at2.search("食堂", &Filters::default(), 5).unwrap()[0].id,
+            "c"
+        );
+        assert!(at2
+            .search("冷链", &Filters::default(), 5)
+            .unwrap()
+            .is_empty());
+        // the reader opened at generation 1 still sees its own commit
+        assert_eq!(
+            at1.search("冷链", &Filters::default(), 5).unwrap()[0].id,
             "b"
         );
     }

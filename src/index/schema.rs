@@ -22,7 +22,6 @@ pub struct IndexSchema {
     pub channel: Field,
     pub region: Field,
     pub topic: Field,
-    pub group: Field,
     pub source: Field,
 }
 
@@ -52,7 +51,6 @@ impl IndexSchema {
         let channel = b.add_text_field("channel", STRING | STORED);
         let region = b.add_text_field("region", STRING | STORED);
         let topic = b.add_text_field("topic", STRING | STORED);
-        let group = b.add_text_field("group", STRING | STORED);
         let source = b.add_text_field("source", STORED);
         IndexSchema {
             schema: b.build(),
@@ -67,7 +65,6 @@ impl IndexSchema {
             channel,
             region,
             topic,
-            group,
             source,
         }
     }

@@ -11,9 +11,9 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use super::build::day_number;
+use super::build::{day_number, index_generation};
 use super::schema::IndexSchema;
 use super::tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
 use crate::date::Date;
@@ -46,6 +46,7 @@ pub struct Hit {
     pub channel: String,
     pub region: String,
     pub topics: Vec<String>,
+    /// The item's merge group (filled in from the store, which owns the groups).
     pub group: String,
     pub source: String,
     /// Terms the hit shares with the query.
@@ -72,12 +73,27 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(TOKENIZER_NAME, AnalyzerTokenizer::new(analyzer.clone()));
-        let reader = index.reader()?;
+        // A fixed view: what this reader searches does not move under it.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(SearchIndex {
             schema: IndexSchema::new(),
             reader,
             analyzer,
         })
+    }
+
+    /// Opens the index in `dir` if it is at `generation` (the store's), else `None`: the
+    /// generation is read before and after the reader is made, so the reader holds exactly
+    /// that commit.
+    pub fn open_at(dir: &Path, analyzer: Arc<Analyzer>, generation: u64) -> Result<Option<Self>> {
+        if index_generation(dir)? != Some(generation) {
+            return Ok(None);
+        }
+        let index = Self::open(dir, analyzer)?;
+        Ok((index_generation(dir)? == Some(generation)).then_some(index))
     }
 
     /// Number of indexed items.
@@ -166,6 +182,26 @@ impl SearchIndex {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// The ids of the items that best match any of these (canonical) terms, by BM25: the
+    /// candidates an added item is compared with. At most `limit`, which must be above 0.
+    pub fn ids_matching(&self, terms: &[String], limit: usize) -> Result<Vec<String>> {
+        if limit == 0 {
+            return Err(Error::Query("结果条数应大于0".into()));
+        }
+        let searcher = self.reader.searcher();
+        let limit = limit.min(searcher.num_docs().max(1) as usize);
+        let top = searcher.search(
+            &*self.words_query(terms),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        top.into_iter()
+            .map(|(_, addr)| {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                Ok(first(&doc, self.schema.id))
+            })
+            .collect()
     }
 
     /// The stored title, text and date of an item, by id.
@@ -260,7 +296,7 @@ impl SearchIndex {
                 .get_all(s.topic)
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
-            group: first(doc, s.group),
+            group: String::new(),
             source: first(doc, s.source),
             shared_terms,
         }

@@ -11,7 +11,7 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::packed::PackedVectors;
+use crate::vectors::PackedVectors;
 
 /// How many of an item's terms become keys.
 const TOP_TERMS: usize = 8;

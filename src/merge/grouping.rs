@@ -7,8 +7,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use super::packed::PackedVectors;
-use super::vectors::{FxMap, SparseVec};
+use crate::vectors::{FxMap, PackedVectors, SparseVec};
 
 /// One candidate edge between items.
 #[derive(Debug, Clone, Copy, PartialEq)]

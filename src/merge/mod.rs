@@ -6,16 +6,12 @@
 mod candidates;
 mod corrections;
 mod grouping;
-mod packed;
 mod stable_ids;
-mod vectors;
 mod vocabulary;
 
 pub use corrections::{Constraints, Correction};
 pub use grouping::{sort_edges, Edge, Groups, Space};
-pub use packed::PackedVectors;
 pub use stable_ids::keep_previous_ids;
-pub use vectors::{char_bigrams, document_frequencies, SparseVec, TfIdf};
 pub use vocabulary::Vocabulary;
 
 use std::collections::HashMap;
@@ -23,7 +19,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use vectors::{push_char_bigrams, FxMap};
+use crate::vectors::{push_char_bigrams, DocumentFrequencies, FxMap, PackedVectors};
 
 /// Thresholds and weights of the merge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -109,20 +105,114 @@ pub fn merge_with(
     config: &MergeConfig,
     constraints: &Constraints,
 ) -> Vec<Group> {
-    // Word features are numbered in term order, so the vectors (and float sums over them) are
-    // the same whatever order the terms were interned in.
-    let rank = vocabulary.name_ranks();
-    let (words, word_features) = PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| {
-        buf.extend(docs[i].terms.iter().map(|&t| rank[t as usize]))
-    });
-    let (chars, _) = PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| {
-        push_char_bigrams(docs[i].text, buf)
-    });
-    let space = Space {
-        words: &words,
-        chars: &chars,
-        word_weight: config.word_weight,
-    };
+    merge_fitted(docs, vocabulary, config, constraints, None)
+}
+
+/// Merges part of a larger collection — the items an added batch or a correction touches —
+/// weighing terms by the whole collection's document `frequencies`, so the part's groups are
+/// what a merge of the whole would make of them.
+pub fn merge_among(
+    docs: &[MergeDoc],
+    vocabulary: &Vocabulary,
+    config: &MergeConfig,
+    constraints: &Constraints,
+    frequencies: &DocumentFrequencies,
+) -> Vec<Group> {
+    merge_fitted(docs, vocabulary, config, constraints, Some(frequencies))
+}
+
+/// The merge's similarity of each pair `(a, b)` of `docs`, weighed by the whole collection's
+/// `frequencies` (candidates for an added item are checked with it before any regrouping).
+pub fn similarities(
+    docs: &[MergeDoc],
+    vocabulary: &Vocabulary,
+    config: &MergeConfig,
+    frequencies: &DocumentFrequencies,
+    pairs: &[(usize, usize)],
+) -> Vec<f32> {
+    let fitted = Fitted::new(docs, vocabulary, Some(frequencies));
+    let space = fitted.space(config);
+    pairs.par_iter().map(|&(a, b)| space.sim(a, b)).collect()
+}
+
+/// The exact-text key: items whose normalized texts are the same, punctuation and spaces aside,
+/// share it.
+pub fn text_key(text: &str) -> u64 {
+    let mut bigrams = Vec::new();
+    push_char_bigrams(text, &mut bigrams);
+    text_hash(&bigrams)
+}
+
+/// The word and character-bigram vectors of a set of docs.
+struct Fitted {
+    rank: Vec<u32>,
+    words: PackedVectors,
+    word_features: Vec<u32>,
+    chars: PackedVectors,
+}
+
+impl Fitted {
+    fn new(
+        docs: &[MergeDoc],
+        vocabulary: &Vocabulary,
+        frequencies: Option<&DocumentFrequencies>,
+    ) -> Self {
+        // Word features are numbered in term order, so the vectors (and float sums over them)
+        // are the same whatever order the terms were interned in.
+        let rank = vocabulary.name_ranks();
+        let word_features = |i: usize, buf: &mut Vec<u32>| {
+            buf.extend(docs[i].terms.iter().map(|&t| rank[t as usize]))
+        };
+        let char_features = |i: usize, buf: &mut Vec<u64>| push_char_bigrams(docs[i].text, buf);
+        let (words, word_ids, chars) = match frequencies {
+            None => {
+                let (words, ids) = PackedVectors::fit(docs.len(), word_features);
+                (words, ids, PackedVectors::fit(docs.len(), char_features).0)
+            }
+            Some(f) => {
+                let mut by_rank = vec![0u32; rank.len()];
+                for (id, &r) in rank.iter().enumerate() {
+                    by_rank[r as usize] = id as u32;
+                }
+                let word_df = |r: &u32| {
+                    let name = vocabulary.name(by_rank[*r as usize]);
+                    f.words.get(name).copied().unwrap_or(0)
+                };
+                let char_df = |c: &u64| f.chars.get(c).copied().unwrap_or(0);
+                let (words, ids) =
+                    PackedVectors::fit_in(docs.len(), word_features, Some((word_df, f.docs)));
+                let chars =
+                    PackedVectors::fit_in(docs.len(), char_features, Some((char_df, f.docs)));
+                (words, ids, chars.0)
+            }
+        };
+        Fitted {
+            rank,
+            words,
+            word_features: word_ids,
+            chars,
+        }
+    }
+
+    fn space(&self, config: &MergeConfig) -> Space<'_> {
+        Space {
+            words: &self.words,
+            chars: &self.chars,
+            word_weight: config.word_weight,
+        }
+    }
+}
+
+fn merge_fitted(
+    docs: &[MergeDoc],
+    vocabulary: &Vocabulary,
+    config: &MergeConfig,
+    constraints: &Constraints,
+    frequencies: Option<&DocumentFrequencies>,
+) -> Vec<Group> {
+    let fitted = Fitted::new(docs, vocabulary, frequencies);
+    let space = fitted.space(config);
+    let (words, rank, word_features) = (&fitted.words, &fitted.rank, &fitted.word_features);
     let floor = config
         .same_enterprise_threshold
         .min(config.cross_enterprise_threshold);
@@ -135,7 +225,7 @@ pub fn merge_with(
             text_hash(buf)
         })
         .collect();
-    let mut edges: Vec<Edge> = candidates::candidate_pairs(&words, &text_keys, |a, b| {
+    let mut edges: Vec<Edge> = candidates::candidate_pairs(words, &text_keys, |a, b| {
         let sim = space.sim(a as usize, b as usize);
         (sim >= floor).then_some(sim)
     })
@@ -187,8 +277,8 @@ pub fn merge_with(
     }
     let terms = Terms {
         vocabulary,
-        rank: &rank,
-        features: &word_features,
+        rank,
+        features: word_features,
         idf: &words.idf,
     };
     let mut out: Vec<Group> = by_root

@@ -7,13 +7,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::Group;
 
 /// Renames `groups` after `previous` (item id → old group id); `item_ids[i]` is item i's id.
-/// Groups are re-sorted by id afterwards.
+/// `reserved` are ids other groups keep (when only part of a workspace was merged again): no
+/// group here takes one. Groups are re-sorted by id afterwards.
 pub fn keep_previous_ids(
     groups: &mut [Group],
     item_ids: &[&str],
     previous: &HashMap<String, String>,
+    reserved: &HashSet<String>,
 ) {
-    if previous.is_empty() {
+    if previous.is_empty() && reserved.is_empty() {
         return;
     }
     // Larger groups choose first: they hold the most evidence of who they were.
@@ -25,7 +27,7 @@ pub fn keep_previous_ids(
             .cmp(&groups[a].members.len())
             .then(groups[a].id.cmp(&groups[b].id))
     });
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut taken: HashSet<String> = reserved.clone();
     let mut chosen: Vec<Option<String>> = vec![None; groups.len()];
     for &g in &order {
         let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
@@ -97,7 +99,7 @@ mod tests {
             group("G-A3", vec![2]),
             group("G-B1", vec![4]),
         ];
-        keep_previous_ids(&mut groups, &ids, &previous);
+        keep_previous_ids(&mut groups, &ids, &previous, &HashSet::new());
         let names: Vec<(&str, Vec<usize>)> = groups
             .iter()
             .map(|g| (g.id.as_str(), g.members.clone()))
@@ -117,8 +119,18 @@ mod tests {
         let ids = ["X", "Y"];
         let previous: HashMap<String, String> = [("Y".to_string(), "G-X".to_string())].into();
         let mut groups = vec![group("G-X", vec![0]), group("G-Y", vec![1])];
-        keep_previous_ids(&mut groups, &ids, &previous);
+        keep_previous_ids(&mut groups, &ids, &previous, &HashSet::new());
         let names: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(names, vec!["G-X", "G-X~2"]);
+    }
+
+    #[test]
+    fn ids_kept_elsewhere_are_not_taken() {
+        let ids = ["X", "Y"];
+        let reserved: HashSet<String> = ["G-X".to_string()].into();
+        let mut groups = vec![group("G-X", vec![0]), group("G-Y", vec![1])];
+        keep_previous_ids(&mut groups, &ids, &HashMap::new(), &reserved);
+        let names: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(names, vec!["G-X~2", "G-Y"]);
     }
 }

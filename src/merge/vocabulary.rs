@@ -1,7 +1,7 @@
 //! Term ids for the merge: each distinct term is stored once and items carry `u32` ids, so a
 //! million items' terms take four bytes each instead of a string each.
 
-use super::vectors::FxMap;
+use crate::vectors::FxMap;
 
 /// Terms by id, and ids by term. Ids are given in the order terms are first interned.
 #[derive(Debug, Clone, Default)]

@@ -18,8 +18,8 @@ mod associations;
 
 pub use associations::Associations;
 
-use crate::merge::{char_bigrams, SparseVec, TfIdf};
 use crate::pipeline::Pipeline;
+use crate::vectors::{char_bigrams, SparseVec, TfIdf};
 use crate::{Error, Result};
 
 /// One labelled pair.

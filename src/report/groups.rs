@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::Analysis;
+use crate::pipeline::{Analysis, AnalyzedItem};
 
 /// A member of a group and why it is there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,48 +42,69 @@ pub fn group_records(analysis: &Analysis) -> Vec<GroupRecord> {
         .groups
         .iter()
         .map(|g| {
-            let rep = &analysis.items[g.representative];
-            let mut enterprises: Vec<&str> = g
-                .members
-                .iter()
-                .map(|&m| analysis.items[m].enterprise.as_str())
-                .collect();
-            enterprises.sort_unstable();
-            enterprises.dedup();
-            let members = g
-                .members
-                .iter()
-                .zip(&g.similarity)
-                .map(|(&m, &similarity)| {
-                    let a = &analysis.items[m];
-                    let mut shared: Vec<String> = Vec::new();
-                    for t in &a.terms {
-                        if t.chars().count() >= 2 && rep.terms.contains(t) && !shared.contains(t) {
-                            shared.push(t.clone());
-                        }
-                    }
-                    shared.truncate(SHARED_SHOWN);
-                    GroupMember {
-                        id: a.item.id.clone(),
-                        enterprise: a.enterprise.clone(),
-                        date: a.item.date.map(|d| d.to_string()).unwrap_or_default(),
-                        channel: a.channel.clone(),
-                        similarity,
-                        shared_with_representative: shared,
-                        text: a.text.clone(),
-                    }
-                })
-                .collect();
-            GroupRecord {
-                id: g.id.clone(),
-                size: g.members.len(),
-                enterprises: enterprises.len(),
-                topic: rep.main_topic().to_string(),
-                representative: rep.item.id.clone(),
-                score: g.score(),
-                shared_terms: g.shared_terms.clone(),
-                members,
-            }
+            let members: Vec<&AnalyzedItem> =
+                g.members.iter().map(|&m| &analysis.items[m]).collect();
+            let representative = &analysis.items[g.representative].item.id;
+            group_record(
+                &g.id,
+                g.score(),
+                &g.shared_terms,
+                representative,
+                &members,
+                &g.similarity,
+            )
         })
         .collect()
+}
+
+/// One group's record: `members` in id order with their similarity to the representative
+/// (`similarity`, same order), the representative named by its item id.
+pub fn group_record(
+    id: &str,
+    score: f32,
+    shared_terms: &[String],
+    representative: &str,
+    members: &[&AnalyzedItem],
+    similarity: &[f32],
+) -> GroupRecord {
+    let rep = members
+        .iter()
+        .find(|a| a.item.id == representative)
+        .copied()
+        .unwrap_or(members[0]);
+    let mut enterprises: Vec<&str> = members.iter().map(|a| a.enterprise.as_str()).collect();
+    enterprises.sort_unstable();
+    enterprises.dedup();
+    let records = members
+        .iter()
+        .zip(similarity)
+        .map(|(a, &similarity)| {
+            let mut shared: Vec<String> = Vec::new();
+            for t in &a.terms {
+                if t.chars().count() >= 2 && rep.terms.contains(t) && !shared.contains(t) {
+                    shared.push(t.clone());
+                }
+            }
+            shared.truncate(SHARED_SHOWN);
+            GroupMember {
+                id: a.item.id.clone(),
+                enterprise: a.enterprise.clone(),
+                date: a.item.date.map(|d| d.to_string()).unwrap_or_default(),
+                channel: a.channel.clone(),
+                similarity,
+                shared_with_representative: shared,
+                text: a.text.clone(),
+            }
+        })
+        .collect();
+    GroupRecord {
+        id: id.to_string(),
+        size: members.len(),
+        enterprises: enterprises.len(),
+        topic: rep.main_topic().to_string(),
+        representative: rep.item.id.clone(),
+        score,
+        shared_terms: shared_terms.to_vec(),
+        members: records,
+    }
 }

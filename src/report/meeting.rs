@@ -6,10 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use crate::clusters::ClusterReport;
+use crate::clusters::{cluster_with_past, ClusterReport, KChoice};
 use crate::date::Date;
+use crate::index::SearchIndex;
 use crate::pipeline::Analysis;
-use crate::report::{render_meeting_html, write_meeting_xlsx, CommonProblem, Counts, Lists};
+use crate::report::{
+    build_lists, render_meeting_html, write_meeting_xlsx, CommonProblem, Counts, Lists,
+};
 use crate::{Error, Result};
 
 /// One item of the topic, with the sub-problem it fell in.
@@ -58,6 +61,25 @@ pub struct MeetingPack {
 }
 
 const UNKNOWN: &str = "未注明";
+
+/// The meeting pack for `topic` (a main topic, as written): the topic's items clustered into
+/// sub-problems (k and seed as [`crate::clusters::cluster_items`] takes them), each with similar
+/// items from `index`, and the workspace's lists. Write it with [`write_meeting_pack`].
+pub fn meeting_pack(
+    analysis: &Analysis,
+    index: &SearchIndex,
+    topic: &str,
+    k: KChoice,
+    seed: u64,
+) -> Result<MeetingPack> {
+    let clusters = cluster_with_past(analysis, index, Some(topic), k, seed)?;
+    Ok(MeetingPack::new(
+        topic,
+        analysis,
+        &build_lists(analysis),
+        clusters,
+    ))
+}
 
 impl MeetingPack {
     /// Gathers the pack from the workspace's analysis, its lists and the topic's clusters.

@@ -13,14 +13,16 @@ mod summary;
 mod tables;
 mod xlsx;
 
-pub use groups::{group_records, GroupMember, GroupRecord};
+pub use groups::{group_record, group_records, GroupMember, GroupRecord};
 pub use html::{escape, render_meeting_html, render_overview, Attrs, Html};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
 pub use markdown::render_markdown;
 pub use meeting::{
-    meeting_file_stem, render_meeting_markdown, write_meeting_pack, MeetingEnterprise, MeetingItem,
-    MeetingPack,
+    meeting_file_stem, meeting_pack, render_meeting_markdown, write_meeting_pack,
+    MeetingEnterprise, MeetingItem, MeetingPack,
 };
 pub use summary::{Counts, Summary};
-pub use tables::{write_csv, write_json, write_outputs, write_report_html, REPORT_HTML};
+pub use tables::{
+    write_atomically, write_csv, write_json, write_outputs, write_report_html, REPORT_HTML,
+};
 pub use xlsx::write_meeting_xlsx;

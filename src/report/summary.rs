@@ -1,30 +1,32 @@
-//! The numbers of a run, as written to `summary.json` and quoted by the report. The row counts
-//! always add up: rows read = accepted + rejected.
+//! The numbers of a workspace, as written to `summary.json` and quoted by the report: the rows of
+//! every current batch (since the last `run`), which always add up (rows read = accepted +
+//! rejected), each batch's own figures, and the counts of the items the workspace holds now.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::ingest::Batch;
 use crate::pipeline::Analysis;
-use crate::record::{RegionLevel, Warning};
+use crate::record::{BatchRecord, RegionLevel, Warning};
 use crate::report::Lists;
 
 /// Counts of one dimension, label → items.
 pub type Counts = BTreeMap<String, usize>;
 
-/// Everything counted in a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything counted in a workspace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// The files of every current batch, in the order read.
     pub files: Vec<String>,
+    /// Rows of every current batch.
     pub rows_read: usize,
     pub rows_accepted: usize,
     pub rows_rejected: usize,
     /// Always true; written so a reader of the JSON can check it.
     pub rows_add_up: bool,
-    /// Items in the workspace after this run (for `add`: old plus new).
+    /// Items in the workspace now.
     pub items: usize,
-    /// For `add`: items of this batch that replaced an item with the same id.
+    /// Items that a later batch replaced (same id, other content), over every current batch.
     pub items_updated: usize,
     pub enterprises: usize,
     pub groups: usize,
@@ -43,21 +45,37 @@ pub struct Summary {
     /// yyyy-mm; items without a readable date under 未注明.
     pub by_month: Counts,
     pub warnings: Vec<Warning>,
+    /// Each current batch's own figures, oldest first.
+    pub batches: Vec<BatchRecord>,
 }
 
 const UNKNOWN: &str = "未注明";
 
 impl Summary {
-    /// Counts a batch (the rows of this run) and the analysis (all items of the workspace).
-    pub fn new(batch: &Batch, updated: usize, analysis: &Analysis, lists: &Lists) -> Self {
+    /// Counts the current batches and the analysis (all items of the workspace).
+    pub fn new(
+        batches: &[BatchRecord],
+        warnings: Vec<Warning>,
+        analysis: &Analysis,
+        lists: &Lists,
+    ) -> Self {
+        let sum = |f: fn(&BatchRecord) -> usize| batches.iter().map(f).sum::<usize>();
+        let (read, accepted, rejected) = (
+            sum(|b| b.rows_read),
+            sum(|b| b.rows_accepted),
+            sum(|b| b.rows_rejected),
+        );
         let mut s = Summary {
-            files: batch.files.clone(),
-            rows_read: batch.rows_read,
-            rows_accepted: batch.items.len(),
-            rows_rejected: batch.rejects.len(),
-            rows_add_up: batch.rows_read == batch.items.len() + batch.rejects.len(),
+            files: batches
+                .iter()
+                .flat_map(|b| b.files.iter().cloned())
+                .collect(),
+            rows_read: read,
+            rows_accepted: accepted,
+            rows_rejected: rejected,
+            rows_add_up: read == accepted + rejected,
             items: analysis.items.len(),
-            items_updated: updated,
+            items_updated: sum(|b| b.items_updated),
             enterprises: lists.enterprises.len(),
             groups: analysis.groups.len(),
             merged_groups: analysis
@@ -78,7 +96,8 @@ impl Summary {
             by_region_level: Counts::new(),
             by_region: Counts::new(),
             by_month: Counts::new(),
-            warnings: batch.warnings.clone(),
+            warnings,
+            batches: batches.to_vec(),
         };
         let label = |v: &str| {
             if v.is_empty() {
@@ -148,6 +167,7 @@ mod tests {
             by_region: Counts::new(),
             by_month: Counts::new(),
             warnings: vec![],
+            batches: vec![],
         }
     }
 

@@ -39,8 +39,35 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    f.write_all(bytes).map_err(|e| Error::io(path, e))
+    write_atomically(path, |out| {
+        out.write_all(bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Writes a file through `fill` beside `path`, synced, then renamed into place: a reader finds
+/// the old file or the new one, never half of one.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let io = |e: std::io::Error| Error::io(path, e);
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let mut out = std::io::BufWriter::new(file);
+        fill(&mut out)?;
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 fn date(d: Option<Date>) -> String {
@@ -220,7 +247,6 @@ pub fn write_outputs(
         &reject_rows,
     )?;
     write_json(&dir.join("summary.json"), summary)?;
-    write_json(&dir.join("groups.json"), &super::group_records(analysis))?;
     write_bytes(
         &dir.join("report.md"),
         render_markdown(summary, lists, rejects).as_bytes(),

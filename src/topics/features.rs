@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::merge::{document_frequencies, SparseVec};
+use crate::vectors::{document_frequencies, SparseVec};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]

@@ -14,7 +14,10 @@ pub use features::{for_each_feature, raw_features, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
 pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};
-pub use self_training::{relabel_unseeded, OwnedInput, SelfTraining};
+pub use self_training::{
+    eligible_teachers, fit_self_model, is_unseeded, relabel_unseeded, relabel_with, OwnedInput,
+    SelfTraining,
+};
 pub use taxonomy::{Taxonomy, Topic};
 
 use serde::{Deserialize, Serialize};

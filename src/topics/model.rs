@@ -68,18 +68,27 @@ impl TopicModel {
 
     /// Writes the model as JSON.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec(self).map_err(|e| Error::output(path, e))?;
-        std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+        std::fs::write(path, self.to_json()).map_err(|e| Error::io(path, e))
     }
 
     /// Reads a model written by [`TopicModel::save`].
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json(&bytes, &path.display().to_string())
+    }
+
+    /// The model as JSON (what [`TopicModel::save`] writes).
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a model serializes")
+    }
+
+    /// A model from [`TopicModel::to_json`]'s bytes; `origin` names it in errors.
+    pub fn from_json(bytes: &[u8], origin: &str) -> Result<Self> {
         let bad = |reason: String| Error::Taxonomy {
-            file: path.display().to_string(),
+            file: origin.to_string(),
             reason,
         };
-        let mut model: TopicModel = serde_json::from_slice(&bytes)
+        let mut model: TopicModel = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("不是 qingdan 模型文件: {e}")))?;
         if model.format != FORMAT {
             return Err(bad(format!("模型格式 {} 不受支持", model.format)));

@@ -49,31 +49,54 @@ fn input(o: &OwnedInput) -> FeatureInput<'_> {
     }
 }
 
-/// Relabels the items whose only topic is `fallback`; returns how many changed. `words_of(i)`
-/// gives item `i`'s title words, text words and normalized text: it is called only for the
-/// teachers and the unseeded items, so a large batch need not keep every item's words.
-pub fn relabel_unseeded<F>(
-    assigned: &mut [Vec<TopicAssignment>],
+/// Whether an item's topics are only the fallback (no seed term placed it).
+pub fn is_unseeded(assigned: &[TopicAssignment], fallback: &str) -> bool {
+    assigned.first().is_none_or(|t| t.topic == fallback)
+}
+
+/// The items confident enough to teach, by topic (in index order).
+fn eligible<'a>(
+    assigned: &'a [Vec<TopicAssignment>],
     fallback: &str,
     config: &SelfTraining,
-    words_of: F,
-) -> usize
-where
-    F: Fn(usize) -> OwnedInput + Sync,
-{
-    let is_fallback = |a: &[TopicAssignment]| a.first().is_none_or(|t| t.topic == fallback);
+) -> BTreeMap<&'a str, Vec<usize>> {
     let mut by_topic: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, a) in assigned.iter().enumerate() {
-        if !is_fallback(a) && a[0].confidence >= config.min_teacher_confidence {
+        if !is_unseeded(a, fallback) && a[0].confidence >= config.min_teacher_confidence {
             by_topic.entry(a[0].topic.as_str()).or_default().push(i);
         }
     }
-    let unseeded: Vec<usize> = (0..assigned.len())
-        .filter(|&i| is_fallback(&assigned[i]))
-        .collect();
+    by_topic
+}
+
+/// How many items are confident enough to teach.
+pub fn eligible_teachers(
+    assigned: &[Vec<TopicAssignment>],
+    fallback: &str,
+    config: &SelfTraining,
+) -> usize {
+    eligible(assigned, fallback, config)
+        .values()
+        .map(Vec::len)
+        .sum()
+}
+
+/// Fits the self-trained model on the most confident items of each topic; `None` when there
+/// are too few teachers (or fewer than two topics) to learn from. `words_of(i)` gives item
+/// `i`'s title words, text words and normalized text; it is called for the teachers only.
+pub fn fit_self_model<F>(
+    assigned: &[Vec<TopicAssignment>],
+    fallback: &str,
+    config: &SelfTraining,
+    words_of: F,
+) -> Option<TopicModel>
+where
+    F: Fn(usize) -> OwnedInput + Sync,
+{
+    let mut by_topic = eligible(assigned, fallback, config);
     let teachers_total: usize = by_topic.values().map(Vec::len).sum();
-    if unseeded.is_empty() || by_topic.len() < 2 || teachers_total < config.min_teachers {
-        return 0;
+    if by_topic.len() < 2 || teachers_total < config.min_teachers {
+        return None;
     }
     let per_topic = (config.max_teachers / by_topic.len()).max(1);
     let mut teachers: Vec<usize> = Vec::new();
@@ -87,9 +110,7 @@ where
         teachers.extend(members.iter().take(per_topic));
     }
     teachers.sort_unstable();
-    let owned =
-        |items: &[usize]| -> Vec<OwnedInput> { items.par_iter().map(|&i| words_of(i)).collect() };
-    let teacher_words = owned(&teachers);
+    let teacher_words: Vec<OwnedInput> = teachers.par_iter().map(|&i| words_of(i)).collect();
     let docs: Vec<LabelledDoc> = teachers
         .iter()
         .zip(&teacher_words)
@@ -98,11 +119,22 @@ where
             labels: assigned[i].iter().map(|t| t.topic.clone()).collect(),
         })
         .collect();
-    let model = TopicModel::train(&docs, &config.svm);
-    drop(docs);
-    drop(teacher_words);
-    let unseeded_words = owned(&unseeded);
-    let relabelled: Vec<(usize, Vec<TopicAssignment>)> = unseeded
+    Some(TopicModel::train(&docs, &config.svm))
+}
+
+/// The topics a fitted self-trained model gives the `unseeded` items it is sure about, as
+/// (item, topics) pairs; the others stay with the fallback.
+pub fn relabel_with<F>(
+    model: &TopicModel,
+    config: &SelfTraining,
+    unseeded: &[usize],
+    words_of: F,
+) -> Vec<(usize, Vec<TopicAssignment>)>
+where
+    F: Fn(usize) -> OwnedInput + Sync,
+{
+    let unseeded_words: Vec<OwnedInput> = unseeded.par_iter().map(|&i| words_of(i)).collect();
+    unseeded
         .par_iter()
         .zip(&unseeded_words)
         .filter_map(|(&i, o)| {
@@ -117,7 +149,31 @@ where
                 .collect();
             (!topics.is_empty()).then_some((i, topics))
         })
+        .collect()
+}
+
+/// Relabels the items whose only topic is `fallback`; returns how many changed. `words_of(i)`
+/// gives item `i`'s title words, text words and normalized text: it is called only for the
+/// teachers and the unseeded items, so a large batch need not keep every item's words.
+pub fn relabel_unseeded<F>(
+    assigned: &mut [Vec<TopicAssignment>],
+    fallback: &str,
+    config: &SelfTraining,
+    words_of: F,
+) -> usize
+where
+    F: Fn(usize) -> OwnedInput + Sync,
+{
+    let unseeded: Vec<usize> = (0..assigned.len())
+        .filter(|&i| is_unseeded(&assigned[i], fallback))
         .collect();
+    if unseeded.is_empty() {
+        return 0;
+    }
+    let Some(model) = fit_self_model(assigned, fallback, config, &words_of) else {
+        return 0;
+    };
+    let relabelled = relabel_with(&model, config, &unseeded, &words_of);
     let changed = relabelled.len();
     for (i, topics) in relabelled {
         assigned[i] = topics;

@@ -21,7 +21,7 @@ pub struct Cli {
 pub enum Command {
     /// 处理一批意见建议（不给文件时处理内置示例语料），写出清单、索引和报告
     Run(RunArgs),
-    /// 把新一批意见建议加入已有工作目录：编号相同的更新，新的追加，清单重建
+    /// 把新一批意见建议加入已有工作目录：只分析新的和内容有变的条目，编号相同的更新，新的追加
     Add(AddArgs),
     /// 在工作目录中检索（BM25，按词检索，结果高亮）
     Search(SearchArgs),
@@ -44,8 +44,18 @@ pub enum Command {
     Split(CorrectArgs),
     /// 列出已记录的更正
     Corrections(CorrectionsArgs),
-    /// 重写工作目录的 report.html（汇总报告）；--meeting 主题 另写该主题的会议材料（HTML、Markdown、Excel）
+    /// 从工作目录的数据库重写全部导出文件（报告、清单、CSV）；--meeting 主题 另写该主题的会议材料（HTML、Markdown、Excel）
     Report(ReportArgs),
+    /// 按已保存的分析结果重新合并全部条目（不重新分词和分类），更正照样遵守
+    Regroup(RegroupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RegroupArgs {
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +267,9 @@ pub struct AddArgs {
     pub workspace: PathBuf,
     #[command(flatten)]
     pub model: ModelArg,
+    /// 用 --model/--dicts 给出的新设置重新分析工作目录的全部条目（不加时，设置与工作目录不同即拒绝）
+    #[arg(long)]
+    pub reanalyse: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }

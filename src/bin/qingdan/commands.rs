@@ -3,26 +3,27 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 
 use qingdan::config::RunConfig;
 use qingdan::date::Date;
 use qingdan::dicts::Dicts;
-use qingdan::index::{Filters, Hit, SearchIndex};
+use qingdan::index::{Filters, Hit};
 use qingdan::ingest::{read_labelled, ColumnOverrides, IngestOptions, LabelledBatch};
 use qingdan::pipeline::Pipeline;
 use qingdan::progress::Progress;
+use qingdan::record::{BatchRecord, Warning};
 use qingdan::report::Summary;
+use qingdan::store::View;
 use qingdan::topics::{SvmConfig, TopicModel};
 use qingdan::training;
-use qingdan::workspace::Workspace;
+use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
 
 use crate::args::{
     AddArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs, CorrectionsArgs,
     EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg,
-    ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
+    RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
 };
 
 /// Runs the parsed command.
@@ -43,70 +44,86 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Split(a) => correct(a, false),
         Command::Corrections(a) => corrections(a),
         Command::Report(a) => report(a),
+        Command::Regroup(a) => regroup(a),
     }
 }
 
-/// The pipeline, with a learned topic model when one is given.
-fn pipeline(dicts: &Dicts, model: &ModelArg) -> anyhow::Result<Pipeline> {
-    let pipeline = Pipeline::new(dicts)?;
-    Ok(match &model.model {
-        Some(path) => pipeline.with_model(TopicModel::load(path)?),
-        None => pipeline,
+/// The settings named on the command line: dictionaries only when `--dicts` was given.
+fn requested(cfg: &RunConfig, dicts_given: bool, model: &ModelArg) -> anyhow::Result<Requested> {
+    Ok(Requested {
+        dicts: dicts_given.then(|| cfg.dicts.clone()),
+        model: model.model.as_deref().map(TopicModel::load).transpose()?,
     })
 }
 
-fn config(
-    inputs: Vec<std::path::PathBuf>,
-    a: InputArgs,
-    workspace: Option<&Workspace>,
-) -> anyhow::Result<RunConfig> {
-    // `add` cuts text with the dictionaries the workspace was built with, unless told otherwise.
-    let dicts = a
-        .dicts
-        .or_else(|| workspace.map(|w| w.dicts_dir()).filter(|d| d.is_dir()));
-    Ok(RunConfig::new(inputs, a.sheet, &a.columns, dicts, a.quiet)?)
+fn config(inputs: Vec<std::path::PathBuf>, a: &InputArgs) -> anyhow::Result<RunConfig> {
+    Ok(RunConfig::new(
+        inputs,
+        a.sheet.clone(),
+        &a.columns,
+        a.dicts.clone(),
+        a.quiet,
+    )?)
 }
 
 fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = config(a.inputs, a.input, None)?;
+    let cfg = config(a.inputs, &a.input)?;
     let batch = cfg.read_batch()?;
-    let pipeline = pipeline(&cfg.dicts, &a.model)?;
+    let requested = requested(&cfg, a.input.dicts.is_some(), &a.model)?;
     let ws = Workspace::new(&a.out);
-    let (summary, _) = ws.run(&batch, &pipeline, &Progress::new(cfg.quiet), &cfg.dicts)?;
-    print_summary(&summary, &ws.dir);
+    let outcome = ws.run(&batch, requested, &Progress::new(cfg.quiet))?;
+    print_warnings(&batch.warnings);
+    print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
 }
 
 fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
     let ws = Workspace::new(&a.workspace);
-    let cfg = config(a.inputs, a.input, Some(&ws))?;
+    let cfg = config(a.inputs, &a.input)?;
     let batch = cfg.read_batch()?;
-    let pipeline = pipeline(&cfg.dicts, &a.model)?;
-    let (summary, _) = ws.add(&batch, &pipeline, &Progress::new(cfg.quiet), &cfg.dicts)?;
-    println!(
-        "本批接收{}条：新增{}条，更新{}条（编号相同者以新的为准）",
-        summary.rows_accepted,
-        summary.rows_accepted - summary.items_updated,
-        summary.items_updated
-    );
-    print_summary(&summary, &ws.dir);
+    let options = AddOptions {
+        requested: requested(&cfg, a.input.dicts.is_some(), &a.model)?,
+        reanalyse: a.reanalyse,
+    };
+    let outcome = ws.add(&batch, options, &Progress::new(cfg.quiet))?;
+    if let Some(b) = &outcome.batch {
+        println!(
+            "本批接收{}条：新增{}条，更新{}条，内容未变{}条（编号相同者以新的为准）",
+            b.rows_accepted, b.items_added, b.items_updated, b.items_unchanged
+        );
+    }
+    if outcome.items_retopiced > 0 {
+        println!(
+            "自训练主题模型已按全部条目重新拟合：另有{}条原有条目的主题随之改变",
+            outcome.items_retopiced
+        );
+    }
+    print_warnings(&batch.warnings);
+    print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &Summary, dir: &Path) {
-    for w in &s.warnings {
+fn print_warnings(warnings: &[Warning]) {
+    for w in warnings {
         eprintln!(
             "提示: {} 第{}行 {}: {}",
             w.source.file, w.source.row, w.field, w.message
         );
     }
+}
+
+/// The workspace's figures after a change; the row line is the batch's when there was one.
+fn print_summary(outcome: &Outcome, dir: &Path) {
+    let s: &Summary = &outcome.summary;
     println!("{}，涉及企业{}家", s.headline(), s.enterprises);
+    let rows = |b: &BatchRecord| (b.rows_read, b.rows_accepted, b.rows_rejected);
+    let (read, accepted, rejected) = match &outcome.batch {
+        Some(b) => rows(b),
+        None => (s.rows_read, s.rows_accepted, s.rows_rejected),
+    };
     println!(
-        "读取{}行：接收{}行，退回{}行{}",
-        s.rows_read,
-        s.rows_accepted,
-        s.rows_rejected,
-        if s.rows_rejected > 0 {
+        "读取{read}行：接收{accepted}行，退回{rejected}行{}",
+        if rejected > 0 {
             "（原因见 rejects.csv）"
         } else {
             ""
@@ -121,18 +138,34 @@ fn print_summary(s: &Summary, dir: &Path) {
     let topics: Vec<String> = topics.iter().map(|(t, n)| format!("{t}{n}")).collect();
     println!("主题：{}", topics.join("、"));
     println!(
-        "已写入 {}：report.html report.md enterprises.csv common_problems.csv items.csv summary.json rejects.csv index/",
-        dir.display()
+        "已写入 {}：{} index/",
+        dir.display(),
+        EXPORT_FILES.join(" ")
     );
 }
 
-/// Opens a workspace's index with the dictionaries it was built with.
-fn open_index(dir: &Path) -> anyhow::Result<(SearchIndex, Pipeline)> {
-    let ws = built_workspace(dir)?;
-    let dicts = ws.dicts()?;
-    let pipeline = Pipeline::new(&dicts)?;
-    let index = SearchIndex::open(&ws.index_dir(), Arc::clone(&pipeline.analyzer))?;
-    Ok((index, pipeline))
+/// The workspace in `dir`, or an error saying how to build one.
+fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
+    let ws = Workspace::new(dir);
+    if !ws.exists() {
+        bail!(
+            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
+            dir.display(),
+            dir.display()
+        );
+    }
+    Ok(ws)
+}
+
+/// Fills each hit's merge group from the store.
+fn with_groups(view: &View, mut hits: Vec<Hit>) -> anyhow::Result<Vec<Hit>> {
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    let groups: std::collections::HashMap<String, String> =
+        view.groups_of(&ids)?.into_iter().collect();
+    for h in &mut hits {
+        h.group = groups.get(&h.id).cloned().unwrap_or_default();
+    }
+    Ok(hits)
 }
 
 fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
@@ -144,46 +177,57 @@ fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
 }
 
 fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
-    let (index, pipeline) = open_index(&a.workspace)?;
-    let n = &pipeline.normalizer;
-    let filters = Filters {
-        topic: a.topic.as_deref().map(|t| n.name(t)),
-        enterprise: a.enterprise.as_deref().map(|e| n.name(e)),
-        channel: a.channel.as_deref().map(|c| n.name(c)),
-        region: a.region.as_deref().map(|r| n.name(r)),
-        from: parse_date("from", a.from.as_deref())?,
-        to: parse_date("to", a.to.as_deref())?,
-    };
-    let hits = index.search(&n.text(&a.query), &filters, a.limit)?;
+    let ws = built_workspace(&a.workspace)?;
+    let from = parse_date("from", a.from.as_deref())?;
+    let to = parse_date("to", a.to.as_deref())?;
+    let hits = ws.read_indexed(|r: &ReadIndexed| {
+        let n = &r.pipeline.normalizer;
+        let filters = Filters {
+            topic: a.topic.as_deref().map(|t| n.name(t)),
+            enterprise: a.enterprise.as_deref().map(|e| n.name(e)),
+            channel: a.channel.as_deref().map(|c| n.name(c)),
+            region: a.region.as_deref().map(|r| n.name(r)),
+            from,
+            to,
+        };
+        let hits = r.index.search(&n.text(&a.query), &filters, a.limit)?;
+        with_groups(&r.view, hits).map_err(|e| qingdan::Error::Query(e.to_string()))
+    })?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
-    Ok(if hits.is_empty() {
+    Ok(found(&hits))
+}
+
+fn found(hits: &[Hit]) -> ExitCode {
+    if hits.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
-    let (index, pipeline) = open_index(&a.workspace)?;
-    let hits = match (&a.id, &a.text) {
-        (Some(id), _) => {
-            let Some((text, date)) = index.item(id)? else {
-                bail!("工作目录中没有编号为“{id}”的意见建议");
-            };
-            index.similar(&text, Some(id), date, a.limit, a.min_score)?
-        }
-        (None, Some(text)) => {
-            let text = pipeline.normalizer.text(text);
-            index.similar(&text, None, None, a.limit, a.min_score)?
-        }
-        (None, None) => unreachable!("clap requires an id or --text"),
-    };
+    let ws = built_workspace(&a.workspace)?;
+    let hits = ws.read_indexed(|r: &ReadIndexed| {
+        let hits = match (&a.id, &a.text) {
+            (Some(id), _) => {
+                let Some((text, date)) = r.index.item(id)? else {
+                    return Err(qingdan::Error::Query(format!(
+                        "工作目录中没有编号为“{id}”的意见建议"
+                    )));
+                };
+                r.index
+                    .similar(&text, Some(id), date, a.limit, a.min_score)?
+            }
+            (None, Some(text)) => {
+                let text = r.pipeline.normalizer.text(text);
+                r.index.similar(&text, None, None, a.limit, a.min_score)?
+            }
+            (None, None) => unreachable!("clap requires an id or --text"),
+        };
+        with_groups(&r.view, hits).map_err(|e| qingdan::Error::Query(e.to_string()))
+    })?;
     print_hits(&hits, a.json, |h| format!("相似度 {:.2}", h.score))?;
-    Ok(if hits.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(found(&hits))
 }
 
 fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyhow::Result<()> {
@@ -377,11 +421,27 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
-    use qingdan::report::GroupRecord;
+    use qingdan::report::{group_record, GroupRecord};
     let ws = built_workspace(&a.workspace)?;
-    let groups = ws.groups()?;
     if let Some(id) = &a.explain {
-        let Some(g) = groups.iter().find(|g| &g.id == id) else {
+        let record = ws.read(|view| {
+            let Some(row) = view.group(id)? else {
+                return Ok(None);
+            };
+            let mut members = view.items_in_groups(&[id])?;
+            members.sort_by(|x, y| x.analyzed.item.id.cmp(&y.analyzed.item.id));
+            let sims: Vec<f32> = members.iter().map(|m| m.similarity).collect();
+            let refs: Vec<_> = members.iter().map(|m| &m.analyzed).collect();
+            Ok(Some(group_record(
+                &row.id,
+                row.score,
+                &row.shared_terms,
+                &row.representative,
+                &refs,
+                &sims,
+            )))
+        })?;
+        let Some(g) = &record else {
             bail!("没有合并组“{id}”；用 qingdan groups 查看组号");
         };
         if a.json {
@@ -414,7 +474,37 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut shown: Vec<&GroupRecord> = groups.iter().filter(|g| g.size >= a.min_size).collect();
+    let groups: Vec<GroupRecord> = ws.read(|view| {
+        let rows: Vec<_> = view
+            .groups()?
+            .into_iter()
+            .filter(|g| g.size >= a.min_size)
+            .collect();
+        let reps: Vec<&str> = rows.iter().map(|g| g.representative.as_str()).collect();
+        let items = view.items_by_ids(&reps)?;
+        let by_id: std::collections::HashMap<&str, _> = items
+            .iter()
+            .map(|r| (r.analyzed.item.id.as_str(), &r.analyzed))
+            .collect();
+        Ok(rows
+            .iter()
+            .map(|g| {
+                let rep = by_id[g.representative.as_str()];
+                let mut record = group_record(
+                    &g.id,
+                    g.score,
+                    &g.shared_terms,
+                    &g.representative,
+                    &[rep],
+                    &[1.0],
+                );
+                record.size = g.size;
+                record.enterprises = g.enterprises;
+                record
+            })
+            .collect())
+    })?;
+    let mut shown: Vec<&GroupRecord> = groups.iter().collect();
     shown.sort_by(|x, y| {
         (y.enterprises, y.size)
             .cmp(&(x.enterprises, x.size))
@@ -445,30 +535,18 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A workspace `run` has built, or an error saying how to build one.
-fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
-    let ws = Workspace::new(dir);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
-            dir.display(),
-            dir.display()
-        );
-    }
-    Ok(ws)
-}
-
 fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
-    use qingdan::clusters::{add_similar_past, cluster_items, PAST_ITEMS, PAST_MIN_SCORE};
+    use qingdan::clusters::cluster_with_past;
     let ws = built_workspace(&a.workspace)?;
-    let analysis = ws.analysis()?;
     // Similar items come from an earlier workspace's index when --past names one.
-    let past = a.past.as_deref().unwrap_or(&a.workspace);
-    built_workspace(past)?;
-    let (index, pipeline) = open_index(past)?;
-    let topic = a.topic.as_deref().map(|t| pipeline.normalizer.name(t));
-    let mut report = cluster_items(&analysis, topic.as_deref(), a.k, a.seed)?;
-    add_similar_past(&mut report, &index, PAST_ITEMS, PAST_MIN_SCORE)?;
+    let past = built_workspace(a.past.as_deref().unwrap_or(&a.workspace))?;
+    let report = ws.read(|view| {
+        let analysis = view.analysis(true)?;
+        past.read_indexed(|p: &ReadIndexed| {
+            let topic = a.topic.as_deref().map(|t| p.pipeline.normalizer.name(t));
+            cluster_with_past(&analysis, p.index, topic.as_deref(), a.k, a.seed)
+        })
+    })?;
     match a.format {
         ClustersFormat::Table => print!("{}", report.render_table()),
         ClustersFormat::Md => print!("{}", report.render_markdown()),
@@ -479,7 +557,7 @@ fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
 
 fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
     use qingdan::clusters::{evaluate_clusters, read_gold_groups, MAIN_TOPICS};
-    let analysis = built_workspace(&a.workspace)?.analysis()?;
+    let analysis = built_workspace(&a.workspace)?.read(|view| view.analysis(true))?;
     let gold = read_gold_groups(&a.gold)?;
     let topics: Vec<&str> = if a.topics.is_empty() {
         MAIN_TOPICS.to_vec()
@@ -506,8 +584,6 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
             items.len()
         );
     }
-    let dicts = ws.dicts()?;
-    let pipeline = Pipeline::new(&dicts)?;
     let what = if merge { "合并" } else { "拆开" };
     let correction = if merge {
         Correction::Merge {
@@ -518,22 +594,22 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
             items: items.clone(),
         }
     };
-    let (summary, _) = ws.correct(correction, &pipeline, &Progress::new(a.quiet), &dicts)?;
+    let outcome = ws.correct(correction)?;
+    let s = &outcome.summary;
     println!(
-        "已记录更正：{what} {}（以后每次 run/add 都遵守）",
+        "已记录更正：{what} {}（以后每次 add、regroup 都遵守）",
         items.join("、")
     );
     println!(
-        "工作目录已重建：{}条归并为{}个问题，其中共性问题{}个",
-        summary.items, summary.groups, summary.common_problems
+        "重新合并了涉及的{}个合并组：{}条归并为{}个问题，其中共性问题{}个",
+        outcome.groups_rebuilt, s.items, s.groups, s.common_problems
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn corrections(a: CorrectionsArgs) -> anyhow::Result<ExitCode> {
     use qingdan::merge::Correction;
-    let ws = Workspace::new(&a.workspace);
-    let list = ws.corrections()?;
+    let list = built_workspace(&a.workspace)?.read(|view| view.corrections())?;
     if list.is_empty() {
         println!("没有记录的更正");
     }
@@ -547,24 +623,40 @@ fn corrections(a: CorrectionsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    use qingdan::clusters::{add_similar_past, cluster_items, KChoice, DEFAULT_SEED};
-    use qingdan::clusters::{PAST_ITEMS, PAST_MIN_SCORE};
-    use qingdan::report::{build_lists, write_meeting_pack, MeetingPack};
+    use qingdan::clusters::{KChoice, DEFAULT_SEED};
+    use qingdan::report::{meeting_pack, write_meeting_pack};
     let ws = built_workspace(&a.workspace)?;
     let Some(topic) = a.meeting else {
-        let path = ws.write_report()?;
-        println!("已写入 {}", path.display());
+        let summary = ws.export()?;
+        println!("{}，涉及企业{}家", summary.headline(), summary.enterprises);
+        println!("已写入 {}：{}", ws.dir.display(), EXPORT_FILES.join(" "));
         return Ok(ExitCode::SUCCESS);
     };
     let k = a.k.unwrap_or(KChoice::Auto);
-    let analysis = ws.analysis()?;
-    let mut clusters = cluster_items(&analysis, Some(&topic), k, a.seed.unwrap_or(DEFAULT_SEED))?;
-    let (index, _) = open_index(&a.workspace)?;
-    add_similar_past(&mut clusters, &index, PAST_ITEMS, PAST_MIN_SCORE)?;
-    let pack = MeetingPack::new(&topic, &analysis, &build_lists(&analysis), clusters);
+    let seed = a.seed.unwrap_or(DEFAULT_SEED);
+    let pack = ws.read_indexed(|r: &ReadIndexed| {
+        let analysis = r.view.analysis(true)?;
+        meeting_pack(&analysis, r.index, &topic, k, seed)
+    })?;
     let files = write_meeting_pack(&ws.dir, &pack)?;
     println!("{}", pack.headline());
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     println!("已写入 {}", names.join("、"));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn regroup(a: RegroupArgs) -> anyhow::Result<ExitCode> {
+    let ws = built_workspace(&a.workspace)?;
+    let outcome = ws.regroup(&Progress::new(a.quiet))?;
+    let s = &outcome.summary;
+    println!(
+        "已重新合并全部条目（不重新分析）：{}条归并为{}个问题，其中共性问题{}个",
+        s.items, s.groups, s.common_problems
+    );
+    println!(
+        "已写入 {}：{} index/",
+        ws.dir.display(),
+        EXPORT_FILES.join(" ")
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
-//! TF-IDF vectors of the merge, stored compactly: each document keeps only its feature ids and
-//! counts, as varint-coded id gaps (about two bytes per entry instead of eight for an id and a
-//! weight), plus its norm. A weight is recomputed when read, by exactly the float operations
+//! Packed TF-IDF vectors, for the merge's million-item batches: each document keeps only its
+//! feature ids and counts, as varint-coded id gaps (about two bytes per entry instead of eight
+//! for an id and a weight), plus its norm. A weight is recomputed when read, by exactly the float operations
 //! [`super::TfIdf::fit`] uses, so every weight and dot product is the same to the bit.
 //!
 //! Fitting streams over the documents twice — once to count document frequencies, once to build
@@ -10,7 +10,8 @@ use std::hash::Hash;
 
 use rayon::prelude::*;
 
-use super::vectors::{count_documents, FxMap, SparseVec};
+use super::tfidf::count_documents;
+use super::{FxMap, SparseVec};
 
 /// TF-IDF vectors over features numbered in sorted feature order.
 pub struct PackedVectors {
@@ -29,6 +30,18 @@ impl PackedVectors {
         T: Copy + Eq + Hash + Ord + Send + Sync,
         F: Fn(usize, &mut Vec<T>) + Sync,
     {
+        Self::fit_in(n, features, None::<(fn(&T) -> u32, u32)>)
+    }
+
+    /// Like [`PackedVectors::fit`], with the document frequencies of a larger collection these
+    /// documents belong to: `known = (df, docs)` gives each feature's frequency there and its
+    /// number of documents, so these few are weighed as the whole collection would weigh them.
+    pub fn fit_in<T, F, D>(n: usize, features: F, known: Option<(D, u32)>) -> (Self, Vec<T>)
+    where
+        T: Copy + Eq + Hash + Ord + Send + Sync,
+        F: Fn(usize, &mut Vec<T>) + Sync,
+        D: Fn(&T) -> u32,
+    {
         let mut sorted: Vec<(T, u32)> = count_documents(n, |i, count| {
             let mut buf = Vec::new();
             features(i, &mut buf);
@@ -38,7 +51,14 @@ impl PackedVectors {
         .collect();
         // Features are distinct, so the unstable sort gives one order.
         sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let docs_f = n as f32;
+        let mut docs_f = n as f32;
+        if let Some((df, docs)) = known {
+            // The collection holds these documents, so it counts at least what they do.
+            for (t, d) in sorted.iter_mut() {
+                *d = df(t).max(*d);
+            }
+            docs_f = docs.max(n as u32) as f32;
+        }
         let idf: Vec<f32> = sorted
             .iter()
             .map(|&(_, d)| ((1.0 + docs_f) / (1.0 + d as f32)).ln() + 1.0)

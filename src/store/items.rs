@@ -1,0 +1,393 @@
+//! Item rows: each accepted item as the user wrote it, normalized, analysed (terms, topics) and
+//! placed in its merge group, with the similarity to the group's representative.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Row};
+use sha2::{Digest, Sha256};
+
+use super::{Change, View};
+use crate::date::Date;
+use crate::merge::Group;
+use crate::pipeline::{Analysis, AnalyzedItem};
+use crate::record::{Item, SourceRef};
+use crate::topics::TopicAssignment;
+use crate::{Error, Result};
+
+/// An item as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    /// Its place in the workspace's order (first seen first; a replaced item keeps its place).
+    pub seq: i64,
+    /// The batch that last wrote it.
+    pub batch: i64,
+    pub analyzed: AnalyzedItem,
+    /// The merge's exact-text key (see [`crate::merge::text_key`]).
+    pub text_key: u64,
+    pub group: String,
+    pub similarity: f32,
+}
+
+/// A hash of what the user wrote (not where it was read from): an item read again unchanged
+/// has the same hash and is left alone.
+pub fn content_hash(item: &Item) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        item.enterprise.as_str(),
+        &item.title,
+        &item.text,
+        &item.date.map(|d| d.to_string()).unwrap_or_default(),
+        &item.channel,
+        &item.region,
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize()[..16])
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text key as SQLite stores it (a signed 64-bit integer, the same bits).
+pub fn text_key(key: u64) -> i64 {
+    key as i64
+}
+
+/// Terms are stored one per line: normalized text has no line breaks, so no term has one.
+fn join_terms(terms: &[String]) -> String {
+    terms.join("\n")
+}
+
+fn split_terms(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('\n').map(str::to_string).collect()
+    }
+}
+
+pub(super) const ITEM_COLUMNS: &str = "seq, batch, id, raw_enterprise, raw_title, raw_text, date, \
+     raw_channel, raw_region, source_file, source_row, enterprise, channel, region, title, text, \
+     text_key, terms, topics, group_id, similarity";
+
+pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
+    let date: Option<String> = r.get(6)?;
+    let topics: String = r.get(18)?;
+    Ok(ItemRow {
+        seq: r.get(0)?,
+        batch: r.get(1)?,
+        analyzed: AnalyzedItem {
+            item: Item {
+                id: r.get(2)?,
+                enterprise: r.get(3)?,
+                title: r.get(4)?,
+                text: r.get(5)?,
+                date: date.as_deref().and_then(Date::parse),
+                channel: r.get(7)?,
+                region: r.get(8)?,
+                source: SourceRef {
+                    file: r.get(9)?,
+                    row: r.get::<_, i64>(10)? as usize,
+                },
+            },
+            enterprise: r.get(11)?,
+            channel: r.get(12)?,
+            region: r.get(13)?,
+            title: r.get(14)?,
+            text: r.get(15)?,
+            terms: split_terms(&r.get::<_, String>(17)?),
+            topics: parse_topics(&topics)?,
+        },
+        text_key: r.get::<_, i64>(16)? as u64,
+        group: r.get(19)?,
+        similarity: r.get::<_, f64>(20)? as f32,
+    })
+}
+
+fn parse_topics(json: &str) -> rusqlite::Result<Vec<TopicAssignment>> {
+    serde_json::from_str(json).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl View<'_> {
+    /// Every item and group as the pipeline's [`Analysis`]: items in workspace order, each
+    /// group's members in id order (as the merge gives them). `terms` false leaves every
+    /// item's terms out (the lists and counts do not need them; they are most of an item).
+    pub fn analysis(&self, terms: bool) -> Result<Analysis> {
+        let mut items: Vec<AnalyzedItem> = Vec::new();
+        let mut places: Vec<(String, f32)> = Vec::new();
+        self.for_each_item_with(terms, |r| {
+            places.push((r.group, r.similarity));
+            items.push(r.analyzed);
+            Ok(())
+        })?;
+        let rows = self.groups()?;
+        let at: HashMap<&str, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.as_str(), i))
+            .collect();
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+        for (i, (g, _)) in places.iter().enumerate() {
+            let g = at.get(g.as_str()).ok_or_else(|| Error::Workspace {
+                path: self.path.to_path_buf(),
+                reason: format!("条目“{}”所属合并组“{g}”不存在", items[i].item.id),
+            })?;
+            members[*g].push(i);
+        }
+        let index: HashMap<&str, usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.item.id.as_str(), i))
+            .collect();
+        let mut groups = Vec::with_capacity(rows.len());
+        for (row, mut m) in rows.iter().zip(members) {
+            m.sort_by(|&a, &b| items[a].item.id.cmp(&items[b].item.id));
+            let representative =
+                *index
+                    .get(row.representative.as_str())
+                    .ok_or_else(|| Error::Workspace {
+                        path: self.path.to_path_buf(),
+                        reason: format!("合并组“{}”的代表表述不存在", row.id),
+                    })?;
+            groups.push(Group {
+                id: row.id.clone(),
+                similarity: m.iter().map(|&i| places[i].1).collect(),
+                members: m,
+                representative,
+                shared_terms: row.shared_terms.clone(),
+            });
+        }
+        Ok(Analysis { items, groups })
+    }
+
+    pub fn item_count(&self) -> Result<usize> {
+        self.conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The stored content hash of an id, if the workspace has it.
+    pub fn content_hash_of(&self, id: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT content_hash FROM items WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every item's id and topics, in workspace order.
+    pub fn topics_in_order(&self) -> Result<Vec<(String, Vec<TopicAssignment>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, topics FROM items ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, parse_topics(&r.get::<_, String>(1)?)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Calls `f` on every item in workspace order, one row at a time.
+    pub fn for_each_item(&self, f: impl FnMut(ItemRow) -> Result<()>) -> Result<()> {
+        self.for_each_item_with(true, f)
+    }
+
+    /// [`View::for_each_item`], the terms left out (empty) unless `terms`.
+    pub fn for_each_item_with(
+        &self,
+        terms: bool,
+        mut f: impl FnMut(ItemRow) -> Result<()>,
+    ) -> Result<()> {
+        let columns = if terms {
+            ITEM_COLUMNS.to_string()
+        } else {
+            ITEM_COLUMNS.replace("terms,", "'' AS terms,")
+        };
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {columns} FROM items ORDER BY seq"))
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            f(item_row(r).map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+
+    /// Every item, in workspace order.
+    pub fn items(&self) -> Result<Vec<ItemRow>> {
+        let mut out = Vec::new();
+        self.for_each_item(|r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The items with these ids that exist, in workspace order.
+    pub fn items_by_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<ItemRow>> {
+        self.items_where("id", ids)
+    }
+
+    /// Every member of these groups, in workspace order.
+    pub fn items_in_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<ItemRow>> {
+        self.items_where("group_id", groups)
+    }
+
+    fn items_where<S: AsRef<str>>(&self, column: &str, values: &[S]) -> Result<Vec<ItemRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ITEM_COLUMNS} FROM items WHERE {column} = ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for v in values {
+            if !seen.insert(v.as_ref()) {
+                continue;
+            }
+            let rows = stmt
+                .query_map([v.as_ref()], item_row)
+                .map_err(|e| self.err(e))?;
+            for r in rows {
+                out.push(r.map_err(|e| self.err(e))?);
+            }
+        }
+        out.sort_by_key(|r: &ItemRow| r.seq);
+        Ok(out)
+    }
+
+    /// Ids and groups of the items whose normalized text has this exact-text key.
+    pub fn ids_with_text_key(&self, key: u64) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, group_id FROM items WHERE text_key = ?1 ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([text_key(key)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The group of each of these ids (ids not in the workspace are left out).
+    pub fn groups_of<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT group_id FROM items WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for id in ids {
+            use rusqlite::OptionalExtension;
+            if let Some(g) = stmt
+                .query_row([id.as_ref()], |r| r.get::<_, String>(0))
+                .optional()
+                .map_err(|e| self.err(e))?
+            {
+                out.push((id.as_ref().to_string(), g));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Change<'_> {
+    /// Writes an item: a new id is appended at the end of the workspace's order, a known id
+    /// is replaced in place.
+    pub fn put_item(&self, row: &ItemRow) -> Result<()> {
+        let a = &row.analyzed;
+        let topics = serde_json::to_string(&a.topics).map_err(|e| Error::Workspace {
+            path: self.view().path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO items (batch, id, content_hash, raw_enterprise, raw_title, raw_text,
+                     date, raw_channel, raw_region, source_file, source_row, enterprise, channel,
+                     region, title, text, text_key, terms, topics, main_topic, group_id,
+                     similarity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22)
+                 ON CONFLICT (id) DO UPDATE SET
+                     batch = excluded.batch, content_hash = excluded.content_hash,
+                     raw_enterprise = excluded.raw_enterprise, raw_title = excluded.raw_title,
+                     raw_text = excluded.raw_text, date = excluded.date,
+                     raw_channel = excluded.raw_channel, raw_region = excluded.raw_region,
+                     source_file = excluded.source_file, source_row = excluded.source_row,
+                     enterprise = excluded.enterprise, channel = excluded.channel,
+                     region = excluded.region, title = excluded.title, text = excluded.text,
+                     text_key = excluded.text_key, terms = excluded.terms,
+                     topics = excluded.topics, main_topic = excluded.main_topic,
+                     group_id = excluded.group_id, similarity = excluded.similarity",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.execute(params![
+            row.batch,
+            a.item.id,
+            content_hash(&a.item),
+            a.item.enterprise,
+            a.item.title,
+            a.item.text,
+            a.item.date.map(|d| d.to_string()),
+            a.item.channel,
+            a.item.region,
+            a.item.source.file,
+            a.item.source.row as i64,
+            a.enterprise,
+            a.channel,
+            a.region,
+            a.title,
+            a.text,
+            text_key(row.text_key),
+            join_terms(&a.terms),
+            topics,
+            a.main_topic(),
+            row.group,
+            row.similarity as f64,
+        ])
+        .map(drop)
+        .map_err(|e| self.err(e))
+    }
+
+    /// New topics for a stored item (self-training relabelled it).
+    pub fn set_topics(&self, id: &str, topics: &[TopicAssignment]) -> Result<()> {
+        let json = serde_json::to_string(topics).map_err(|e| Error::Workspace {
+            path: self.view().path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let main = topics.first().map(|t| t.topic.as_str()).unwrap_or("");
+        self.conn()
+            .prepare_cached("UPDATE items SET topics = ?2, main_topic = ?3 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id, json, main]))
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Puts an item in a group, with its similarity to the group's representative.
+    pub fn set_group(&self, id: &str, group: &str, similarity: f32) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE items SET group_id = ?2, similarity = ?3 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id, group, similarity as f64]))
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Removes every item and group (a `run` starts the workspace afresh).
+    pub fn clear_items(&self) -> Result<()> {
+        self.conn()
+            .execute_batch("DELETE FROM items; DELETE FROM groups;")
+            .map_err(|e| self.err(e))
+    }
+}

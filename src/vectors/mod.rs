@@ -1,0 +1,22 @@
+//! Vectors: the sparse-vector primitives several stages share — [`SparseVec`] and its dot product,
+//! [`TfIdf`] and [`document_frequencies`], the packed TF-IDF form [`PackedVectors`], character
+//! bigrams ([`char_bigrams`]) and the fixed-key hash map features are counted in.
+//!
+//! Not a pipeline stage: topics (classifier features), merge (similarity), clusters (TF-IDF
+//! before the SVD) and pairs (similarity features) build on it, and it imports none of them. Every function gives the same
+//! numbers to the bit for the same input, whatever order rayon runs in.
+
+mod bigrams;
+mod frequencies;
+mod fxhash;
+mod packed;
+mod sparse;
+mod tfidf;
+
+pub use bigrams::char_bigrams;
+pub use bigrams::push_char_bigrams;
+pub use frequencies::DocumentFrequencies;
+pub(crate) use fxhash::FxMap;
+pub use packed::PackedVectors;
+pub use sparse::SparseVec;
+pub use tfidf::{document_frequencies, TfIdf};

@@ -1,0 +1,204 @@
+//! Whole-workspace builds: `run` (a new workspace from a batch), a re-analysis with other
+//! dictionaries or another model, and `regroup` (every group merged anew from the stored
+//! analysis). Corrections and earlier group ids carry over in each.
+
+use std::collections::{HashMap, HashSet};
+
+use super::self_training;
+use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
+use crate::index::rebuild_index;
+use crate::ingest::Batch;
+use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
+use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
+use crate::progress::Progress;
+use crate::record::{BatchKind, BatchRecord, Item};
+use crate::store::{now_utc, Change, GroupRow, ItemRow, Setting, View};
+use crate::vectors::DocumentFrequencies;
+use crate::Result;
+
+impl Workspace {
+    /// Builds a new workspace from a batch, replacing the items of an earlier one in the folder
+    /// (its corrections and group ids carry over; its batches stay on record). A folder with
+    /// other files in it is refused rather than overwritten.
+    pub fn run(&self, batch: &Batch, requested: Requested, progress: &Progress) -> Result<Outcome> {
+        let mut w = self.writer(true)?;
+        let built = BuiltWith::from_request(requested)?;
+        let pipeline = built.pipeline()?;
+        let started = now_utc();
+        let items = pipeline.analyze_each(batch.items.clone(), progress);
+        let record = BatchRecord {
+            id: 0,
+            kind: BatchKind::Run,
+            started,
+            finished: String::new(),
+            files: batch.files.clone(),
+            rows_read: batch.rows_read,
+            rows_accepted: batch.items.len(),
+            rows_rejected: batch.rejects.len(),
+            items_added: batch.items.len(),
+            items_updated: 0,
+            items_unchanged: 0,
+        };
+        w.rebuild(
+            &built,
+            &pipeline,
+            items,
+            Some((record, batch)),
+            true,
+            progress,
+        )
+    }
+
+    /// Merges every group anew from the stored analysis (nothing is analysed again); the
+    /// corrections hold and groups keep their ids where their members agree.
+    pub fn regroup(&self, progress: &Progress) -> Result<Outcome> {
+        let mut w = self.writer(false)?;
+        let built = {
+            let snapshot = w.store.snapshot()?;
+            BuiltWith::load(&snapshot.view())?
+        };
+        let pipeline = built.pipeline()?;
+        w.sync_index(&pipeline)?;
+        let change = w.store.change()?;
+        let rows = change.view().items()?;
+        let items: Vec<AnalyzedItem> = rows.into_iter().map(|r| r.analyzed).collect();
+        let spinner = progress.spinner("合并同类项");
+        let groups = merge_keeping_ids(&built.merge, &change.view(), &items, None)?;
+        spinner.finish_and_clear();
+        for id in change.view().group_ids()? {
+            change.delete_group(&id)?;
+        }
+        put_groups(&change, &items, &groups)?;
+        change.commit()?;
+        let groups_rebuilt = groups.len();
+        w.finish(None, groups_rebuilt, 0)
+    }
+}
+
+impl Writer {
+    /// Writes a whole new analysis of `items` (in workspace order): every group merged anew,
+    /// the settings, the batch if any (`retire`: earlier batches stop being current), and a
+    /// new index. The self-trained model is fitted on these items.
+    pub(super) fn rebuild(
+        &mut self,
+        built: &BuiltWith,
+        pipeline: &Pipeline,
+        mut items: Vec<AnalyzedItem>,
+        batch: Option<(BatchRecord, &Batch)>,
+        retire: bool,
+        progress: &Progress,
+    ) -> Result<Outcome> {
+        let self_model = self_training::train_all(pipeline, &mut items);
+        let change = self.store.change()?;
+        let spinner = progress.spinner("合并同类项");
+        let groups = merge_keeping_ids(&built.merge, &change.view(), &items, None)?;
+        spinner.finish_and_clear();
+        if retire {
+            change.retire_batches()?;
+        }
+        change.clear_items()?;
+        let mut record = batch.as_ref().map(|(r, _)| r.clone());
+        let batch_id = match &mut record {
+            Some(r) => {
+                r.finished = now_utc();
+                let b = batch.as_ref().expect("a record comes with its batch").1;
+                r.id = change.insert_batch(r, &b.rejects, &b.warnings)?;
+                r.id
+            }
+            None => last_batch(&change.view())?,
+        };
+        let spinner = progress.spinner("写入数据库");
+        let mut frequencies = DocumentFrequencies::default();
+        for a in &items {
+            frequencies.count_item(&a.terms, &a.text, true);
+        }
+        for a in &items {
+            change.put_item(&ItemRow {
+                seq: 0,
+                batch: batch_id,
+                analyzed: a.clone(),
+                text_key: text_key(&a.text),
+                group: String::new(),
+                similarity: 1.0,
+            })?;
+        }
+        put_groups(&change, &items, &groups)?;
+        built.save(&change)?;
+        self_model.save(&change)?;
+        change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
+        spinner.finish_and_clear();
+        let generation = change.next_index_generation()?;
+        let spinner = progress.spinner("建立索引");
+        rebuild_index(
+            &self.ws.index_dir(),
+            items.iter(),
+            pipeline.analyzer.clone(),
+            generation,
+            || change.commit(),
+        )?;
+        spinner.finish_and_clear();
+        self.finish(record, groups.len(), 0)
+    }
+}
+
+/// The newest batch's id (items written without a batch of their own are credited to it).
+pub(super) fn last_batch(view: &View) -> Result<i64> {
+    Ok(view.batches()?.last().map(|b| b.id).unwrap_or(0))
+}
+
+/// Merges `items` (all of the workspace, or with `frequencies` the part being regrouped)
+/// under the stored corrections; each group keeps the id most of its members had, and new
+/// ones avoid every id still in use outside `items`.
+pub(super) fn merge_keeping_ids(
+    config: &MergeConfig,
+    view: &View,
+    items: &[AnalyzedItem],
+    frequencies: Option<&DocumentFrequencies>,
+) -> Result<Vec<Group>> {
+    let constraints = Constraints::from_corrections(&view.corrections()?);
+    let mut groups = merge_items(config, items, &constraints, frequencies);
+    let ids: Vec<&str> = items.iter().map(|a| a.item.id.as_str()).collect();
+    let previous: HashMap<String, String> = view.groups_of(&ids)?.into_iter().collect();
+    let mine: HashSet<&String> = previous.values().collect();
+    let reserved: HashSet<String> = match frequencies {
+        None => HashSet::new(),
+        Some(_) => view
+            .group_ids()?
+            .into_iter()
+            .filter(|g| !mine.contains(g))
+            .collect(),
+    };
+    keep_previous_ids(&mut groups, &ids, &previous, &reserved);
+    Ok(groups)
+}
+
+/// Writes groups and each member's place in them; `items` are the groups' members by index.
+pub(super) fn put_groups(change: &Change, items: &[AnalyzedItem], groups: &[Group]) -> Result<()> {
+    for g in groups {
+        let rep = &items[g.representative];
+        let mut enterprises: Vec<&str> = g
+            .members
+            .iter()
+            .map(|&m| items[m].enterprise.as_str())
+            .collect();
+        enterprises.sort_unstable();
+        enterprises.dedup();
+        change.put_group(&GroupRow {
+            id: g.id.clone(),
+            representative: rep.item.id.clone(),
+            size: g.members.len(),
+            enterprises: enterprises.len(),
+            score: g.score(),
+            shared_terms: g.shared_terms.clone(),
+        })?;
+        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
+            change.set_group(&items[m].item.id, &g.id, sim)?;
+        }
+    }
+    Ok(())
+}
+
+/// The stored items' raw fields, in workspace order (what a re-analysis starts from).
+pub(super) fn stored_items(view: &View) -> Result<Vec<Item>> {
+    Ok(view.items()?.into_iter().map(|r| r.analyzed.item).collect())
+}

@@ -1,0 +1,149 @@
+//! What a workspace was built with — the dictionaries and the topic model — kept in the store by
+//! content hash, so every later command cuts and classifies text exactly as the first one did,
+//! and a command given other ones says so instead of mixing two analyses.
+
+use crate::dicts::Dicts;
+use crate::merge::MergeConfig;
+use crate::pipeline::Pipeline;
+use crate::store::{Change, Setting, View};
+use crate::topics::TopicModel;
+use crate::{Error, Result};
+
+/// The dictionaries and topic model of a workspace.
+#[derive(Clone)]
+pub struct BuiltWith {
+    pub dicts: Dicts,
+    /// The learned topic model, when the workspace uses one instead of the keyword taxonomy.
+    pub model: Option<TopicModel>,
+    pub merge: MergeConfig,
+}
+
+/// What a command was asked to use, where it names anything.
+#[derive(Clone, Default)]
+pub struct Requested {
+    /// `--dicts`: dictionaries to use instead of the workspace's.
+    pub dicts: Option<Dicts>,
+    /// `--model`: a topic model to use instead of the workspace's.
+    pub model: Option<TopicModel>,
+}
+
+impl BuiltWith {
+    /// The shipped dictionaries and keyword taxonomy, overridden by what was requested.
+    pub fn from_request(requested: Requested) -> Result<Self> {
+        Ok(BuiltWith {
+            dicts: match requested.dicts {
+                Some(d) => d,
+                None => Dicts::embedded()?,
+            },
+            model: requested.model,
+            merge: MergeConfig::default(),
+        })
+    }
+
+    /// The pipeline these settings make.
+    pub fn pipeline(&self) -> Result<Pipeline> {
+        let mut pipeline = Pipeline::new(&self.dicts)?;
+        pipeline.merge_config = self.merge;
+        Ok(match &self.model {
+            Some(model) => pipeline.with_model(model.clone()),
+            None => pipeline,
+        })
+    }
+
+    /// Reads the settings a workspace keeps.
+    pub fn load(view: &View) -> Result<Self> {
+        let damaged = |what: &str, e: &dyn std::fmt::Display| Error::Workspace {
+            path: view.path.to_path_buf(),
+            reason: format!("工作目录保存的{what}无法读取: {e}"),
+        };
+        let dicts = match view.setting(Setting::Dicts)? {
+            Some(bytes) => {
+                let texts: Vec<(String, String)> =
+                    serde_json::from_slice(&bytes).map_err(|e| damaged("词典", &e))?;
+                Dicts::from_texts(&texts, "工作目录")?
+            }
+            None => Dicts::embedded()?,
+        };
+        let model = match view.setting(Setting::Model)? {
+            Some(bytes) => Some(TopicModel::from_json(&bytes, "工作目录的主题模型")?),
+            None => None,
+        };
+        let merge = match view.setting(Setting::MergeConfig)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| damaged("合并阈值", &e))?,
+            None => MergeConfig::default(),
+        };
+        Ok(BuiltWith {
+            dicts,
+            model,
+            merge,
+        })
+    }
+
+    /// Records the settings (a new workspace, or a re-analysis with other ones).
+    pub fn save(&self, change: &Change) -> Result<()> {
+        let texts = serde_json::to_vec(self.dicts.texts()).expect("texts serialize");
+        change.set_setting(Setting::Dicts, &texts)?;
+        change.set_setting(Setting::DictsHash, self.dicts.content_hash().as_bytes())?;
+        match &self.model {
+            Some(m) => {
+                let json = m.to_json();
+                change.set_setting(Setting::ModelHash, sha256(&json).as_bytes())?;
+                change.set_setting(Setting::Model, &json)?;
+            }
+            None => {
+                change.remove_setting(Setting::Model)?;
+                change.remove_setting(Setting::ModelHash)?;
+            }
+        }
+        let merge = serde_json::to_vec(&self.merge).expect("config serializes");
+        change.set_setting(Setting::MergeConfig, &merge)
+    }
+
+    /// What in `requested` differs from these settings, in words; empty when nothing does.
+    pub fn differences(&self, requested: &Requested) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(d) = &requested.dicts {
+            if d.content_hash() != self.dicts.content_hash() {
+                out.push("--dicts 给出的词典与工作目录建立时所用的不同".to_string());
+            }
+        }
+        if let Some(m) = &requested.model {
+            match &self.model {
+                None => {
+                    out.push("工作目录用关键词主题分类建立，--model 给出了主题模型".to_string())
+                }
+                Some(own) if sha256(&own.to_json()) != sha256(&m.to_json()) => {
+                    out.push("--model 给出的主题模型与工作目录建立时所用的不同".to_string())
+                }
+                Some(_) => {}
+            }
+        }
+        out
+    }
+
+    /// These settings with what was requested put in their place.
+    pub fn replaced_by(&self, requested: Requested) -> Self {
+        BuiltWith {
+            dicts: requested.dicts.unwrap_or_else(|| self.dicts.clone()),
+            model: requested.model.or_else(|| self.model.clone()),
+            merge: self.merge,
+        }
+    }
+
+    /// How the topics are decided, for messages.
+    pub fn topics_label(&self) -> &'static str {
+        if self.model.is_some() {
+            "主题模型"
+        } else {
+            "关键词主题分类"
+        }
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

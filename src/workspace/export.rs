@@ -1,0 +1,108 @@
+//! The exports: every file a person reads, written from one store snapshot after each change
+//! (and by `qingdan report`). Each file is written beside its final name and renamed into
+//! place, so a reader never finds one half-written; none is ever read back.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{Outcome, Workspace, Writer};
+use crate::pipeline::AnalyzedItem;
+use crate::record::BatchRecord;
+use crate::report::{build_lists, group_record, write_atomically, write_outputs, Summary};
+use crate::store::{GroupRow, Store, View};
+use crate::{Error, Result};
+
+/// The files every change writes into the workspace, besides the index.
+pub const EXPORT_FILES: [&str; 10] = [
+    "report.html",
+    "report.md",
+    "enterprises.csv",
+    "enterprises.json",
+    "common_problems.csv",
+    "common_problems.json",
+    "items.csv",
+    "summary.json",
+    "rejects.csv",
+    "groups.json",
+];
+
+impl Workspace {
+    /// Writes every export again from the store (`qingdan report`); returns the counts.
+    pub fn export(&self) -> Result<Summary> {
+        let mut store = self.open_for_export()?;
+        Ok(write_all(&self.dir, &mut store)?.0)
+    }
+
+    fn open_for_export(&self) -> Result<Store> {
+        // A reader's snapshot is enough: two exports at once each rename whole files.
+        self.read(|_| Ok(()))?;
+        Store::open(&self.dir, false)
+    }
+}
+
+impl Writer {
+    /// After a change: the exports, and what the command reports.
+    pub(super) fn finish(
+        &mut self,
+        batch: Option<BatchRecord>,
+        groups_rebuilt: usize,
+        items_retopiced: usize,
+    ) -> Result<Outcome> {
+        let (summary, exports) = write_all(&self.ws.dir, &mut self.store)?;
+        Ok(Outcome {
+            summary,
+            batch,
+            groups_rebuilt,
+            items_retopiced,
+            exports,
+        })
+    }
+}
+
+/// Writes every export from one snapshot; returns the summary and the files written.
+fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
+    let snapshot = store.snapshot()?;
+    let view = snapshot.view();
+    let batches = view.batches()?;
+    let mut warnings = Vec::new();
+    for b in &batches {
+        warnings.extend(view.warnings(b.id)?);
+    }
+    let rejects: Vec<_> = view.rejects()?.into_iter().map(|(_, r)| r).collect();
+    let analysis = view.analysis(false)?;
+    let lists = build_lists(&analysis);
+    let summary = Summary::new(&batches, warnings, &analysis, &lists);
+    write_outputs(dir, &analysis, &lists, &summary, &rejects)?;
+    drop(analysis);
+    write_groups_json(&dir.join("groups.json"), &view)?;
+    Ok((summary, EXPORT_FILES.iter().map(|f| dir.join(f)).collect()))
+}
+
+/// `groups.json`, a group at a time (each member's shared terms need every member's terms,
+/// which the lists leave out): one group per line.
+fn write_groups_json(path: &Path, view: &View) -> Result<()> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    write_atomically(path, |out| {
+        out.write_all(b"[").map_err(io)?;
+        let mut first = true;
+        view.for_each_group(
+            |group: GroupRow, members: Vec<AnalyzedItem>, sims: Vec<f32>| {
+                let refs: Vec<&AnalyzedItem> = members.iter().collect();
+                let record = group_record(
+                    &group.id,
+                    group.score,
+                    &group.shared_terms,
+                    &group.representative,
+                    &refs,
+                    &sims,
+                );
+                let json = serde_json::to_string(&record).map_err(|e| Error::output(path, e))?;
+                out.write_all(if first { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                first = false;
+                out.write_all(json.as_bytes()).map_err(io)
+            },
+        )?;
+        out.write_all(b"\n]\n").map_err(io)
+    })
+}

@@ -1,0 +1,163 @@
+//! The workspace: a folder holding the store (`qingdan.db`, the only state), the search index
+//! (`index/`, kept at the store's generation and rebuilt from the store when behind) and the
+//! exports people read (CSV, JSON, Markdown, HTML), which are written from the store and never
+//! read back.
+//!
+//! Every command that changes the workspace holds its [`WriterLock`] from start to end and
+//! changes the store in one transaction, with the index committed in step ([`crate::index`]).
+//! Commands that only read take a store snapshot and an index at the same generation.
+
+mod add;
+mod build;
+mod built_with;
+mod correct;
+mod export;
+mod legacy;
+mod reading;
+mod self_training;
+
+pub use add::AddOptions;
+pub use built_with::{BuiltWith, Requested};
+pub use export::EXPORT_FILES;
+pub use reading::ReadIndexed;
+
+use std::path::{Path, PathBuf};
+
+use crate::index::{clean_leftovers, index_generation, rebuild_index};
+use crate::pipeline::{AnalyzedItem, Pipeline};
+use crate::record::BatchRecord;
+use crate::report::Summary;
+use crate::store::{Store, WriterLock, DB_FILE, LOCK_FILE};
+use crate::{Error, Result};
+
+/// The default workspace folder, used when `run` gets no `--out`.
+pub const DEFAULT_WORKSPACE: &str = "qingdan-out";
+
+/// A workspace folder.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub dir: PathBuf,
+}
+
+/// What a changing command did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The workspace's counts after the command (what `summary.json` says).
+    pub summary: Summary,
+    /// The batch the command read, if it read one.
+    pub batch: Option<BatchRecord>,
+    /// Groups the command rebuilt (all of them for `run` and `regroup`).
+    pub groups_rebuilt: usize,
+    /// Items whose topics a refitted self-training changed (besides the batch's own).
+    pub items_retopiced: usize,
+    /// The export files written.
+    pub exports: Vec<PathBuf>,
+}
+
+impl Workspace {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Workspace { dir: dir.into() }
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.dir.join("index")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join(DB_FILE)
+    }
+
+    /// Whether the folder holds a workspace (the store, or the earlier folder format).
+    pub fn exists(&self) -> bool {
+        self.db_path().is_file() || legacy::is_legacy(&self.dir)
+    }
+
+    /// The error for a folder that holds no workspace.
+    fn not_a_workspace(&self) -> Error {
+        Error::Workspace {
+            path: self.dir.clone(),
+            reason: format!(
+                "不是 qingdan 工作目录；请先运行 qingdan run --out {}",
+                self.dir.display()
+            ),
+        }
+    }
+
+    /// Takes the writer lock and opens the store, converting a workspace of the earlier folder
+    /// format first. `create` allows a new workspace in an empty folder.
+    fn writer(&self, create: bool) -> Result<Writer> {
+        if create {
+            self.prepare_dir()?;
+        } else if !self.exists() {
+            return Err(self.not_a_workspace());
+        }
+        let lock = WriterLock::acquire(&self.dir)?;
+        if legacy::is_legacy(&self.dir) && !self.db_path().is_file() {
+            legacy::convert(self)?;
+        }
+        legacy::remove_old_state(&self.dir)?;
+        let store = Store::open(&self.dir, create)?;
+        clean_leftovers(&self.index_dir())?;
+        Ok(Writer {
+            _lock: lock,
+            store,
+            ws: self.clone(),
+        })
+    }
+
+    /// A folder `run` may write into: missing, empty, or a workspace already.
+    fn prepare_dir(&self) -> Result<()> {
+        if self.dir.exists() && !self.exists() {
+            let mut entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+            let foreign = entries.any(|e| {
+                e.map(|e| e.file_name() != LOCK_FILE && e.file_name() != DB_FILE)
+                    .unwrap_or(true)
+            });
+            if foreign {
+                return Err(Error::Workspace {
+                    path: self.dir.clone(),
+                    reason:
+                        "目录非空且不是 qingdan 工作目录，为免覆盖他人文件，请换一个 --out 目录"
+                            .into(),
+                });
+            }
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
+    }
+}
+
+impl AsRef<Path> for Workspace {
+    fn as_ref(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// A command that changes the workspace: the writer lock, held until dropped, and the store.
+struct Writer {
+    _lock: WriterLock,
+    store: Store,
+    ws: Workspace,
+}
+
+impl Writer {
+    /// Brings the index to the store's generation, rebuilding it from the store when it is
+    /// behind (a command was killed between its database commit and the index's).
+    fn sync_index(&mut self, pipeline: &Pipeline) -> Result<()> {
+        let dir = self.ws.index_dir();
+        let snapshot = self.store.snapshot()?;
+        let want = snapshot.view().index_generation()?;
+        if want == 0 || index_generation(&dir)? == Some(want) {
+            return Ok(());
+        }
+        let items: Vec<AnalyzedItem> = snapshot
+            .view()
+            .items()?
+            .into_iter()
+            .map(|r| r.analyzed)
+            .collect();
+        drop(snapshot);
+        rebuild_index(&dir, items.iter(), pipeline.analyzer.clone(), want, || {
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! Reading a workspace: a store snapshot, and for searching, the index at the snapshot's
+//! generation. A reader that finds the index at another generation waits while a writer is at
+//! work (it is between its two commits), and when no writer is, brings the index up to date
+//! itself (a writer was killed between them) — so no reader sees half a change.
+
+use std::time::{Duration, Instant};
+
+use super::{BuiltWith, Workspace};
+use crate::index::SearchIndex;
+use crate::pipeline::Pipeline;
+use crate::store::{writer_wait, Store, View, WriterLock};
+use crate::{Error, Result};
+
+/// What a searching command reads: the store's view, the index at the same generation, and
+/// the pipeline the workspace was built with (to cut queries as the items were cut).
+pub struct ReadIndexed<'a> {
+    pub view: View<'a>,
+    pub index: &'a SearchIndex,
+    pub pipeline: &'a Pipeline,
+    pub built: &'a BuiltWith,
+}
+
+impl Workspace {
+    /// Opens the store for reading, converting a workspace of the earlier format first.
+    fn open_for_reading(&self) -> Result<Store> {
+        if !self.db_path().is_file() {
+            if !self.exists() {
+                return Err(self.not_a_workspace());
+            }
+            // The earlier folder format: converted once, under the writer lock.
+            drop(self.writer(false)?);
+        }
+        Store::open(&self.dir, false)
+    }
+
+    /// Calls `f` with a consistent view of the store.
+    pub fn read<T>(&self, f: impl FnOnce(&View) -> Result<T>) -> Result<T> {
+        let mut store = self.open_for_reading()?;
+        let snapshot = store.snapshot()?;
+        f(&snapshot.view())
+    }
+
+    /// Calls `f` with a view of the store and the index at the same generation.
+    pub fn read_indexed<T>(&self, f: impl FnOnce(&ReadIndexed) -> Result<T>) -> Result<T> {
+        let mut store = self.open_for_reading()?;
+        let built = {
+            let snapshot = store.snapshot()?;
+            BuiltWith::load(&snapshot.view())?
+        };
+        let pipeline = built.pipeline()?;
+        let start = Instant::now();
+        let wait = writer_wait();
+        loop {
+            {
+                let snapshot = store.snapshot()?;
+                let view = snapshot.view();
+                let generation = view.index_generation()?;
+                let opened =
+                    SearchIndex::open_at(&self.index_dir(), pipeline.analyzer.clone(), generation)
+                        // An index being swapped in is briefly missing: try again.
+                        .unwrap_or(None);
+                if let Some(index) = opened {
+                    return f(&ReadIndexed {
+                        view,
+                        index: &index,
+                        pipeline: &pipeline,
+                        built: &built,
+                    });
+                }
+            }
+            if start.elapsed() > wait {
+                return Err(Error::Busy {
+                    path: self.dir.clone(),
+                    waited: start.elapsed().as_secs_f64(),
+                });
+            }
+            if WriterLock::is_held(&self.dir)? {
+                std::thread::sleep(Duration::from_millis(50));
+            } else {
+                let mut w = self.writer(false)?;
+                w.sync_index(&pipeline)?;
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Self-training across the workspace. With the keyword taxonomy, items no seed term placed are
+//! labelled by a model fitted on the confidently seeded items ([`crate::topics`]). A whole build
+//! fits it on every item. An added batch is labelled with the stored model, and the model is
+//! fitted again — relabelling every unseeded item of the workspace — only once the items able to
+//! teach have grown by a quarter since the last fit: topics stay put between fits, each fit
+//! uses the whole workspace, and the number of fits grows with the logarithm of its size.
+
+use crate::pipeline::{AnalyzedItem, Pipeline};
+use crate::record::Item;
+use crate::store::{Change, Setting, View};
+use crate::topics::{
+    eligible_teachers, fit_self_model, is_unseeded, relabel_with, SelfTraining, TopicAssignment,
+    TopicMethod, TopicModel,
+};
+use crate::Result;
+
+/// A new fit once the eligible teachers number this many times those of the last fit.
+const REFIT_GROWTH: f64 = 1.25;
+
+/// The stored self-trained model and the number of eligible teachers it was fitted with.
+pub(super) struct SelfModel {
+    pub model: Option<TopicModel>,
+    pub teachers: u64,
+}
+
+impl SelfModel {
+    pub fn load(view: &View) -> Result<Self> {
+        let model = match view.setting(Setting::SelfModel)? {
+            Some(bytes) => Some(TopicModel::from_json(&bytes, "工作目录的自训练模型")?),
+            None => None,
+        };
+        Ok(SelfModel {
+            model,
+            teachers: view.setting_number(Setting::SelfTeachers)?,
+        })
+    }
+
+    pub fn save(&self, change: &Change) -> Result<()> {
+        match &self.model {
+            Some(m) => change.set_setting(Setting::SelfModel, &m.to_json())?,
+            None => change.remove_setting(Setting::SelfModel)?,
+        }
+        change.set_setting(Setting::SelfTeachers, self.teachers.to_string().as_bytes())
+    }
+
+    /// Whether `eligible` teachers call for a new fit.
+    fn due(&self, eligible: usize) -> bool {
+        match self.model {
+            None => true,
+            Some(_) => eligible as f64 >= REFIT_GROWTH * self.teachers as f64,
+        }
+    }
+}
+
+/// The self-training configuration and fallback topic of a pipeline using the keyword
+/// taxonomy; `None` with a learned model (which places every item itself).
+fn config(pipeline: &Pipeline) -> Option<(&str, &SelfTraining)> {
+    pipeline
+        .self_training
+        .as_ref()
+        .map(|(fallback, c)| (fallback.as_str(), c))
+}
+
+/// Whole build: fits on every item and relabels the unseeded ones, as [`Pipeline::analyze`]
+/// does for a batch. Returns the model to store.
+pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> SelfModel {
+    let Some((fallback, config)) = config(pipeline) else {
+        return SelfModel {
+            model: None,
+            teachers: 0,
+        };
+    };
+    let assigned: Vec<Vec<TopicAssignment>> = items.iter().map(|a| a.topics.clone()).collect();
+    let eligible = eligible_teachers(&assigned, fallback, config);
+    let words_of = |i: usize| pipeline.words_of(&items[i].item);
+    let model = fit_self_model(&assigned, fallback, config, words_of);
+    if let Some(model) = &model {
+        let unseeded: Vec<usize> = (0..items.len())
+            .filter(|&i| is_unseeded(&assigned[i], fallback))
+            .collect();
+        let relabelled = relabel_with(model, config, &unseeded, |i| {
+            pipeline.words_of(&items[i].item)
+        });
+        for (i, topics) in relabelled {
+            items[i].topics = topics;
+        }
+    }
+    SelfModel {
+        model,
+        teachers: eligible as u64,
+    }
+}
+
+/// A stored item as self-training sees it.
+pub(super) struct StoredTopics {
+    pub item: Item,
+    pub topics: Vec<TopicAssignment>,
+}
+
+/// What an added batch does to topics.
+pub(super) struct BatchTopics {
+    /// Stored items whose topics a new fit changed: (position in `stored`, new topics).
+    pub retopiced: Vec<(usize, Vec<TopicAssignment>)>,
+    /// The model to store, when it was fitted again.
+    pub refitted: Option<SelfModel>,
+}
+
+/// Labels the unseeded items of an added batch (`new`, keyword topics only), fitting the model
+/// again over the whole workspace when it is due. `stored` is every stored item in workspace
+/// order except those the batch replaces; `new` follows them in the workspace's order.
+pub(super) fn label_batch(
+    pipeline: &Pipeline,
+    own: &SelfModel,
+    stored: impl FnOnce() -> Result<Vec<StoredTopics>>,
+    eligible_stored: usize,
+    new: &mut [AnalyzedItem],
+) -> Result<BatchTopics> {
+    let none = BatchTopics {
+        retopiced: Vec::new(),
+        refitted: None,
+    };
+    let Some((fallback, config)) = config(pipeline) else {
+        return Ok(none);
+    };
+    let new_assigned: Vec<Vec<TopicAssignment>> = new.iter().map(|a| a.topics.clone()).collect();
+    let eligible = eligible_stored + eligible_teachers(&new_assigned, fallback, config);
+    if !own.due(eligible) {
+        let model = own.model.as_ref().expect("a model when no fit is due");
+        let unseeded: Vec<usize> = (0..new.len())
+            .filter(|&i| is_unseeded(&new_assigned[i], fallback))
+            .collect();
+        for (i, topics) in relabel_with(model, config, &unseeded, |i| {
+            pipeline.words_of(&new[i].item)
+        }) {
+            new[i].topics = topics;
+        }
+        return Ok(none);
+    }
+    // A fit over the whole workspace: stored self-trained items count as unseeded again.
+    let stored = stored()?;
+    let mut assigned: Vec<Vec<TopicAssignment>> = stored
+        .iter()
+        .map(|s| {
+            let self_trained = s.topics.first().map(|t| t.method) == Some(TopicMethod::SelfTrained);
+            if self_trained {
+                Vec::new()
+            } else {
+                s.topics.clone()
+            }
+        })
+        .collect();
+    assigned.extend(new_assigned);
+    let n_stored = stored.len();
+    let item_of = |i: usize| -> &Item {
+        if i < n_stored {
+            &stored[i].item
+        } else {
+            &new[i - n_stored].item
+        }
+    };
+    let words_of = |i: usize| pipeline.words_of(item_of(i));
+    let Some(model) = fit_self_model(&assigned, fallback, config, words_of) else {
+        return Ok(BatchTopics {
+            retopiced: Vec::new(),
+            refitted: Some(SelfModel {
+                model: None,
+                teachers: eligible as u64,
+            }),
+        });
+    };
+    let unseeded: Vec<usize> = (0..assigned.len())
+        .filter(|&i| is_unseeded(&assigned[i], fallback))
+        .collect();
+    let mut relabelled: std::collections::HashMap<usize, Vec<TopicAssignment>> =
+        relabel_with(&model, config, &unseeded, words_of)
+            .into_iter()
+            .collect();
+    let mut retopiced = Vec::new();
+    let mut new_topics: Vec<(usize, Vec<TopicAssignment>)> = Vec::new();
+    for &i in &unseeded {
+        let topics = match relabelled.remove(&i) {
+            Some(t) => t,
+            // Not placed: its own keyword result (the fallback, with its confidence).
+            None if i >= n_stored => continue,
+            None => pipeline.topics.assign(
+                &pipeline
+                    .prepare(&stored[i].item.title, &stored[i].item.text)
+                    .input(),
+            ),
+        };
+        if i < n_stored {
+            if topics != stored[i].topics {
+                retopiced.push((i, topics));
+            }
+        } else {
+            new_topics.push((i - n_stored, topics));
+        }
+    }
+    for (i, topics) in new_topics {
+        new[i].topics = topics;
+    }
+    Ok(BatchTopics {
+        retopiced,
+        refitted: Some(SelfModel {
+            model: Some(model),
+            teachers: eligible as u64,
+        }),
+    })
+}
+
+/// How many of these stored items are eligible teachers (self-trained ones never are).
+pub(super) fn eligible_among(pipeline: &Pipeline, topics: &[Vec<TopicAssignment>]) -> usize {
+    let Some((fallback, config)) = config(pipeline) else {
+        return 0;
+    };
+    let keyword: Vec<Vec<TopicAssignment>> = topics
+        .iter()
+        .map(|t| {
+            if t.first().map(|a| a.method) == Some(TopicMethod::SelfTrained) {
+                Vec::new()
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
+    eligible_teachers(&keyword, fallback, config)
+}
