@@ -25,6 +25,7 @@ pub mod date;
 pub mod dicts;
 mod error;
 pub mod eval;
+pub mod failpoint;
 pub mod index;
 pub mod ingest;
 pub mod merge;

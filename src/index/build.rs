@@ -13,7 +13,7 @@ use super::schema::IndexSchema;
 use super::tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
 use crate::pipeline::AnalyzedItem;
 use crate::segment::Analyzer;
-use crate::{Error, Result};
+use crate::{failpoint, Error, Result};
 
 /// Changes to an index, committed together.
 pub struct IndexUpdate {
@@ -72,10 +72,12 @@ impl IndexUpdate {
     ) -> Result<()> {
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&generation.to_string());
+        failpoint::hit("index-prepared");
         if let Err(e) = between() {
             prepared.abort()?;
             return Err(e);
         }
+        failpoint::hit("store-committed");
         prepared.commit()?;
         self.writer.wait_merging_threads()?;
         Ok(())
@@ -126,11 +128,13 @@ pub fn rebuild_index<'a>(
         update.add(a)?;
     }
     update.commit_with(generation, between)?;
+    failpoint::hit("index-built");
     let old = sibling(dir, "old");
     remove_dir_if_present(&old)?;
     if dir.exists() {
         std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
     }
+    failpoint::hit("index-swapping");
     std::fs::rename(&fresh, dir).map_err(|e| Error::io(dir, e))?;
     remove_dir_if_present(&old)
 }

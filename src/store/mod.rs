@@ -162,6 +162,25 @@ impl View<'_> {
         sql(self.path, e)
     }
 
+    /// SQLite's own integrity check: empty when the database file is sound.
+    pub fn integrity(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let lines: Vec<String> = rows
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))?;
+        Ok(lines
+            .into_iter()
+            .filter(|l| l != "ok")
+            .map(|l| format!("数据库完整性: {l}"))
+            .collect())
+    }
+
     /// Checks the invariants every committed state keeps: each item in exactly one existing
     /// group, group sizes and representatives that match their members, current batches
     /// whose rows add up. Returns what is wrong, if anything (for tests and `qingdan check`).

@@ -19,6 +19,8 @@ pub enum Setting {
     Model,
     /// SHA-256 of the model file's bytes.
     ModelHash,
+    /// Set when the workspace was built with a model it did not keep (the earlier format).
+    ModelMissing,
     /// The model of the self-training of the keyword taxonomy (JSON), once there is one.
     SelfModel,
     /// How many teacher items the self-trained model was fitted on.
@@ -40,6 +42,7 @@ impl Setting {
             Setting::DictsHash => "dicts_hash",
             Setting::Model => "model",
             Setting::ModelHash => "model_hash",
+            Setting::ModelMissing => "model_missing",
             Setting::SelfModel => "self_model",
             Setting::SelfTeachers => "self_teachers",
             Setting::MergeConfig => "merge_config",

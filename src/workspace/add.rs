@@ -54,6 +54,20 @@ impl Workspace {
             let snapshot = w.store.snapshot()?;
             BuiltWith::load(&snapshot.view())?
         };
+        let mut built = built;
+        if built.model_missing && !options.reanalyse {
+            // An earlier-format workspace built with a model it did not keep: it is named now.
+            if options.requested.model.is_none() {
+                return Err(Error::Workspace {
+                    path: self.dir.clone(),
+                    reason: "这个工作目录原来是用主题模型建立的，旧版工作目录没有保存该模型；请用 --model 指定同一个模型".into(),
+                });
+            }
+            built = built.replaced_by(Requested {
+                dicts: None,
+                model: options.requested.model.clone(),
+            });
+        }
         let differences = built.differences(&options.requested);
         if options.reanalyse {
             return w.reanalyse(&built.replaced_by(options.requested), batch, progress);
@@ -69,7 +83,7 @@ impl Workspace {
         }
         let pipeline = built.pipeline()?;
         w.sync_index(&pipeline)?;
-        w.add_incremental(&pipeline, batch, progress)
+        w.add_incremental(&built, &pipeline, batch, progress)
     }
 }
 
@@ -148,6 +162,7 @@ impl Writer {
 
     fn add_incremental(
         &mut self,
+        built: &BuiltWith,
         pipeline: &Pipeline,
         batch: &Batch,
         progress: &Progress,
@@ -249,6 +264,7 @@ impl Writer {
                 similarity: 1.0,
             })?;
         }
+        crate::failpoint::hit("items-written");
         for (id, topics) in &retopiced {
             change.set_topics(id, topics)?;
         }
@@ -259,6 +275,7 @@ impl Writer {
         if let Some(model) = &batch_topics.refitted {
             model.save(&change)?;
         }
+        built.save(&change)?;
         change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
         let generation = change.next_index_generation()?;
         let retopiced_rows = change

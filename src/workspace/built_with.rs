@@ -15,6 +15,9 @@ pub struct BuiltWith {
     pub dicts: Dicts,
     /// The learned topic model, when the workspace uses one instead of the keyword taxonomy.
     pub model: Option<TopicModel>,
+    /// A workspace of the earlier format built with a model it did not keep: new items need
+    /// that model named (`--model`) before they can be given topics.
+    pub model_missing: bool,
     pub merge: MergeConfig,
 }
 
@@ -36,6 +39,7 @@ impl BuiltWith {
                 None => Dicts::embedded()?,
             },
             model: requested.model,
+            model_missing: false,
             merge: MergeConfig::default(),
         })
     }
@@ -74,6 +78,7 @@ impl BuiltWith {
         };
         Ok(BuiltWith {
             dicts,
+            model_missing: model.is_none() && view.setting(Setting::ModelMissing)?.is_some(),
             model,
             merge,
         })
@@ -94,6 +99,11 @@ impl BuiltWith {
                 change.remove_setting(Setting::Model)?;
                 change.remove_setting(Setting::ModelHash)?;
             }
+        }
+        if self.model_missing {
+            change.set_setting(Setting::ModelMissing, b"1")?;
+        } else {
+            change.remove_setting(Setting::ModelMissing)?;
         }
         let merge = serde_json::to_vec(&self.merge).expect("config serializes");
         change.set_setting(Setting::MergeConfig, &merge)
@@ -123,9 +133,11 @@ impl BuiltWith {
 
     /// These settings with what was requested put in their place.
     pub fn replaced_by(&self, requested: Requested) -> Self {
+        let model_named = requested.model.is_some();
         BuiltWith {
             dicts: requested.dicts.unwrap_or_else(|| self.dicts.clone()),
             model: requested.model.or_else(|| self.model.clone()),
+            model_missing: self.model_missing && !model_named,
             merge: self.merge,
         }
     }

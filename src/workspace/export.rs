@@ -60,7 +60,7 @@ impl Writer {
 }
 
 /// Writes every export from one snapshot; returns the summary and the files written.
-fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
+pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
     let snapshot = store.snapshot()?;
     let view = snapshot.view();
     let batches = view.batches()?;
@@ -73,6 +73,7 @@ fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
     let lists = build_lists(&analysis);
     let summary = Summary::new(&batches, warnings, &analysis, &lists);
     write_outputs(dir, &analysis, &lists, &summary, &rejects)?;
+    crate::failpoint::hit("exports-written");
     drop(analysis);
     write_groups_json(&dir.join("groups.json"), &view)?;
     Ok((summary, EXPORT_FILES.iter().map(|f| dir.join(f)).collect()))

@@ -10,6 +10,7 @@
 mod add;
 mod build;
 mod built_with;
+mod check;
 mod correct;
 mod export;
 mod legacy;
@@ -18,6 +19,7 @@ mod self_training;
 
 pub use add::AddOptions;
 pub use built_with::{BuiltWith, Requested};
+pub use check::CheckReport;
 pub use export::EXPORT_FILES;
 pub use reading::ReadIndexed;
 
@@ -69,7 +71,7 @@ impl Workspace {
 
     /// Whether the folder holds a workspace (the store, or the earlier folder format).
     pub fn exists(&self) -> bool {
-        self.db_path().is_file() || legacy::is_legacy(&self.dir)
+        self.db_path().is_file() || legacy::has_old_state(&self.dir)
     }
 
     /// The error for a folder that holds no workspace.
@@ -92,11 +94,12 @@ impl Workspace {
             return Err(self.not_a_workspace());
         }
         let lock = WriterLock::acquire(&self.dir)?;
-        if legacy::is_legacy(&self.dir) && !self.db_path().is_file() {
-            legacy::convert(self)?;
+        let converted = legacy::take_over(self)?;
+        let mut store = Store::open(&self.dir, create)?;
+        if converted {
+            // The exports of the earlier format, written again from the store.
+            export::write_all(&self.dir, &mut store)?;
         }
-        legacy::remove_old_state(&self.dir)?;
-        let store = Store::open(&self.dir, create)?;
         clean_leftovers(&self.index_dir())?;
         Ok(Writer {
             _lock: lock,

@@ -23,11 +23,11 @@ pub struct ReadIndexed<'a> {
 impl Workspace {
     /// Opens the store for reading, converting a workspace of the earlier format first.
     fn open_for_reading(&self) -> Result<Store> {
-        if !self.db_path().is_file() {
-            if !self.exists() {
-                return Err(self.not_a_workspace());
-            }
-            // The earlier folder format: converted once, under the writer lock.
+        if !self.exists() {
+            return Err(self.not_a_workspace());
+        }
+        if super::legacy::has_old_state(&self.dir) {
+            // The earlier folder format: taken over once, under the writer lock.
             drop(self.writer(false)?);
         }
         Store::open(&self.dir, false)

@@ -115,3 +115,31 @@ pub fn gold_groups() -> HashMap<String, String> {
         })
         .collect()
 }
+
+/// Our corpus with its gold topics as a labelled file (标签 = topics joined by 、).
+pub fn labelled_corpus(dir: &Path) -> PathBuf {
+    let gold: std::collections::HashMap<String, Vec<String>> = gold()
+        .into_iter()
+        .filter(|g| g.reject.is_none())
+        .map(|g| (g.id, g.topics))
+        .collect();
+    let mut r = csv::Reader::from_path(corpus()).unwrap();
+    let path = dir.join("历史标注.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["编号", "标题", "意见建议", "标签"])
+        .unwrap();
+    for row in r.deserialize::<std::collections::HashMap<String, String>>() {
+        let row = row.unwrap();
+        if let Some(topics) = gold.get(&row["编号"]) {
+            w.write_record([
+                &row["编号"],
+                &row["标题"],
+                &row["意见建议"],
+                &topics.join("、"),
+            ])
+            .unwrap();
+        }
+    }
+    w.flush().unwrap();
+    path
+}

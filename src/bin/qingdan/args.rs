@@ -48,6 +48,16 @@ pub enum Command {
     Report(ReportArgs),
     /// 按已保存的分析结果重新合并全部条目（不重新分词和分类），更正照样遵守
     Regroup(RegroupArgs),
+    /// 检查工作目录是否完好：数据库完整、各项计数相符、索引与数据库一致（索引落后时先补上）
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    pub workspace: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

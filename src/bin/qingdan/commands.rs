@@ -21,7 +21,7 @@ use qingdan::training;
 use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
 
 use crate::args::{
-    AddArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs, CorrectionsArgs,
+    AddArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs, CorrectionsArgs,
     EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg,
     RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
 };
@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Corrections(a) => corrections(a),
         Command::Report(a) => report(a),
         Command::Regroup(a) => regroup(a),
+        Command::Check(a) => check(a),
     }
 }
 
@@ -659,4 +660,34 @@ fn regroup(a: RegroupArgs) -> anyhow::Result<ExitCode> {
         EXPORT_FILES.join(" ")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
+    let report = built_workspace(&a.workspace)?.check()?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "条目{}条，合并组{}个，批次{}个（读取{}行：接收{}行，退回{}行），索引{}条（第{}版）",
+            report.items,
+            report.groups,
+            report.batches,
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected,
+            report.index_documents,
+            report.index_generation
+        );
+        for p in &report.problems {
+            println!("问题: {p}");
+        }
+        if report.is_whole() {
+            println!("工作目录完好");
+        }
+    }
+    Ok(if report.is_whole() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
