@@ -143,7 +143,16 @@ fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
         .transpose()
 }
 
+/// `-n 0` would list nothing: an error, said before any work is done.
+fn check_limit(limit: usize) -> anyhow::Result<()> {
+    if limit == 0 {
+        bail!("-n/--limit 是要列出的条数，应至少为 1");
+    }
+    Ok(())
+}
+
 fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
+    check_limit(a.limit)?;
     let (index, pipeline) = open_index(&a.workspace)?;
     let n = &pipeline.normalizer;
     let filters = Filters {
@@ -164,6 +173,7 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
+    check_limit(a.limit)?;
     let (index, pipeline) = open_index(&a.workspace)?;
     let hits = match (&a.id, &a.text) {
         (Some(id), _) => {
