@@ -95,3 +95,29 @@ fn library_rejects_a_zero_limit() {
     let all = index.similar("续贷", None, None, usize::MAX, 0.0).unwrap();
     assert!(!all.is_empty() && all.len() <= 3);
 }
+
+#[test]
+fn snippets_are_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = small_workspace(dir.path());
+    let out = stdout_of(
+        qingdan()
+            .args(["search", "利率", "--workspace"])
+            .arg(&ws),
+    );
+    assert!(
+        out.contains("& 【利率】高，<b>加急</b>也要两周，\"过桥\""),
+        "{out}"
+    );
+    assert!(!out.contains("&amp;") && !out.contains("&lt;"), "{out}");
+
+    let json = stdout_of(
+        qingdan()
+            .args(["search", "利率", "--json", "--workspace"])
+            .arg(&ws),
+    );
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let snippet = hits[0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<b>加急</b>") && snippet.contains("\"过桥\""), "{snippet}");
+    assert!(snippet.contains("& 【利率】"), "{snippet}");
+}

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::snippet::{collapse_overlapped_ranges, Snippet, SnippetGenerator};
 use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use super::build::day_number;
@@ -109,13 +109,12 @@ impl SearchIndex {
         top.into_iter()
             .map(|(score, addr)| {
                 let doc: TantivyDocument = searcher.doc(addr)?;
-                let mut snippet = snippets.snippet_from_doc(&doc);
-                snippet.set_snippet_prefix_postfix("【", "】");
+                let snippet = snippets.snippet_from_doc(&doc);
                 let mut hit = self.hit(&doc, score, &terms);
                 hit.snippet = if snippet.fragment().is_empty() {
                     hit.text.chars().take(60).collect()
                 } else {
-                    snippet.to_html()
+                    plain_snippet(&snippet)
                 };
                 Ok(hit)
             })
@@ -290,6 +289,30 @@ fn check_limit(limit: usize) -> Result<()> {
 fn pool_size(wanted: usize, docs: u64) -> Option<usize> {
     let docs = usize::try_from(docs).unwrap_or(usize::MAX);
     (docs > 0).then(|| wanted.min(docs))
+}
+
+/// The fragment as plain text with each highlighted range in 【】. Terminal and `--json` output
+/// are not HTML, so `&`, `<` and `"` stay as written (tantivy's `to_html` escapes them).
+fn plain_snippet(snippet: &Snippet) -> String {
+    let fragment = snippet.fragment();
+    let mut out = String::with_capacity(fragment.len() + 24);
+    let mut from = 0;
+    for range in collapse_overlapped_ranges(snippet.highlighted()) {
+        // The ranges are byte offsets from our tokenizer; one that does not fall on character
+        // boundaries after the last is left unmarked rather than sliced (a panic).
+        let (Some(before), Some(word)) =
+            (fragment.get(from..range.start), fragment.get(range.clone()))
+        else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('【');
+        out.push_str(word);
+        out.push('】');
+        from = range.end;
+    }
+    out.push_str(fragment.get(from..).unwrap_or_default());
+    out
 }
 
 fn term_query(field: Field, term: &str) -> Box<dyn Query> {
