@@ -13,7 +13,8 @@ use crate::pipeline::{Analysis, Pipeline};
 use crate::progress::Progress;
 use crate::record::{Item, Reject, SourceRef};
 use crate::report::{
-    build_lists, write_outputs, write_report_html, GroupRecord, Summary, REPORT_HTML,
+    build_lists, spreadsheet_unescape, write_outputs, write_report_html, GroupRecord, Summary,
+    REPORT_HTML,
 };
 use crate::{Error, Result};
 
@@ -269,7 +270,8 @@ impl Workspace {
         let mut rejects = Vec::new();
         for record in csv::Reader::from_reader(text.as_bytes()).records() {
             let r = record.map_err(|e| bad(e.to_string()))?;
-            let cell = |i: usize| r.get(i).unwrap_or("").to_string();
+            // Undo what write_csv did to formula-like cells, so the report reads the originals.
+            let cell = |i: usize| spreadsheet_unescape(r.get(i).unwrap_or("")).to_string();
             rejects.push(Reject {
                 source: SourceRef {
                     file: cell(0),

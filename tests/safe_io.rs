@@ -100,11 +100,7 @@ fn library_rejects_a_zero_limit() {
 fn snippets_are_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let ws = small_workspace(dir.path());
-    let out = stdout_of(
-        qingdan()
-            .args(["search", "利率", "--workspace"])
-            .arg(&ws),
-    );
+    let out = stdout_of(qingdan().args(["search", "利率", "--workspace"]).arg(&ws));
     assert!(
         out.contains("& 【利率】高，<b>加急</b>也要两周，\"过桥\""),
         "{out}"
@@ -118,6 +114,141 @@ fn snippets_are_plain_text() {
     );
     let hits: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let snippet = hits[0]["snippet"].as_str().unwrap();
-    assert!(snippet.contains("<b>加急</b>") && snippet.contains("\"过桥\""), "{snippet}");
+    assert!(
+        snippet.contains("<b>加急</b>") && snippet.contains("\"过桥\""),
+        "{snippet}"
+    );
     assert!(snippet.contains("& 【利率】"), "{snippet}");
+}
+
+/// The raw cells of a CSV qingdan wrote (after its BOM), header row included.
+fn raw_csv(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.strip_prefix('\u{FEFF}').unwrap();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn written_csvs_neutralise_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("formulas.csv");
+    write_batch_csv(
+        &input,
+        &[
+            [
+                "F1",
+                "=HYPERLINK(\"http://evil.example\",\"点我\")",
+                "+1 续贷难",
+                "-2 银行续贷要先还后贷，只能借过桥资金",
+                "2025-03-01",
+                "走访",
+                "江北区",
+            ],
+            [
+                "F2",
+                "@SUM(1)",
+                "\t=A1",
+                "=1+2 续贷必须先还后贷，过桥资金利息高",
+                "2025-03-02",
+                "线上",
+                "青山县",
+            ],
+            [
+                "\t-3",
+                "",
+                "标题",
+                "=cmd|' /C calc'!A0",
+                "2025-03-03",
+                "线上",
+                "市级",
+            ],
+        ],
+    );
+    let ws = dir.path().join("ws");
+    run_into(&ws, &[&input]);
+
+    let unsafe_start = |c: &str| c.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    for name in [
+        "items.csv",
+        "enterprises.csv",
+        "common_problems.csv",
+        "rejects.csv",
+    ] {
+        let rows = raw_csv(&ws.join(name));
+        assert!(rows.len() > 1, "{name} has rows");
+        for cell in rows.iter().flatten() {
+            assert!(!unsafe_start(cell), "{name}: {cell:?}");
+        }
+    }
+    let all = |name: &str| raw_csv(&ws.join(name)).concat();
+    let items = all("items.csv");
+    for want in [
+        "'=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "'+1 续贷难",
+        "'-2 银行续贷要先还后贷，只能借过桥资金",
+        "'@SUM(1)",
+        "'=A1",
+        "'=1+2 续贷必须先还后贷，过桥资金利息高",
+    ] {
+        assert!(items.iter().any(|c| c == want), "items.csv lacks {want:?}");
+    }
+    let enterprises = all("enterprises.csv");
+    assert!(enterprises.iter().any(|c| c.starts_with("'=HYPERLINK")));
+    assert!(enterprises.iter().any(|c| c == "'@SUM(1)"));
+    let common = all("common_problems.csv");
+    assert!(
+        common
+            .iter()
+            .any(|c| c.starts_with("'=1+2") || c.starts_with("'-2")),
+        "{common:?}"
+    );
+    let rejects = raw_csv(&ws.join("rejects.csv"));
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    assert!(rejects[1][4].starts_with("'\t-3 | "), "{:?}", rejects[1][4]);
+
+    // `qingdan report` reads rejects.csv back: the page must equal the one run wrote.
+    let page = std::fs::read_to_string(ws.join("report.html")).unwrap();
+    stdout_of(qingdan().arg("report").arg("--workspace").arg(&ws));
+    assert_eq!(
+        std::fs::read_to_string(ws.join("report.html")).unwrap(),
+        page
+    );
+}
+
+#[test]
+fn rejects_csv_reads_back_as_written() {
+    // `qingdan report` rebuilds the page from rejects.csv: the apostrophes must not show there.
+    let dir = tempfile::tempdir().unwrap();
+    let row = [
+        "=evil.csv",
+        "7",
+        "-字段",
+        "'=原因",
+        "\t-3 | =cmd|' /C calc'!A0",
+    ];
+    qingdan::report::write_csv(
+        &dir.path().join("rejects.csv"),
+        &["文件", "行号", "字段", "原因", "原始内容"],
+        &[row.iter().map(|c| c.to_string()).collect()],
+    )
+    .unwrap();
+    let back = qingdan::workspace::Workspace::new(dir.path())
+        .rejects()
+        .unwrap();
+    let r = &back[0];
+    assert_eq!(
+        [
+            r.source.file.as_str(),
+            &r.source.row.to_string(),
+            &r.field,
+            &r.reason,
+            &r.content
+        ],
+        row
+    );
 }
