@@ -221,6 +221,60 @@ fn written_csvs_neutralise_formulas() {
 }
 
 #[test]
+fn meeting_workbook_cuts_an_over_long_cell() {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("long.csv");
+    let long = "银行续贷要先还后贷。".repeat(4_000);
+    assert_eq!(long.chars().count(), 40_000);
+    write_batch_csv(
+        &input,
+        &[
+            [
+                "L1",
+                "恒通物流有限公司",
+                "续贷难",
+                &long,
+                "2025-03-01",
+                "走访",
+                "江北区",
+            ],
+            [
+                "L2",
+                "金桥建材有限公司",
+                "续贷",
+                "续贷必须先还后贷，只能找过桥资金，贷款利息高",
+                "2025-03-03",
+                "恳谈会",
+                "市级",
+            ],
+        ],
+    );
+    let ws = dir.path().join("ws");
+    run_into(&ws, &[&input]);
+    stdout_of(
+        qingdan()
+            .args(["report", "--meeting", "金融信贷", "--workspace"])
+            .arg(&ws),
+    );
+    let mut book = open_workbook_auto(ws.join("meeting-金融信贷.xlsx")).unwrap();
+    let items = book.worksheet_range("条目明细").unwrap();
+    let texts: Vec<String> = items
+        .rows()
+        .filter_map(|r| match r.last() {
+            Some(Data::String(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    let cut = texts
+        .iter()
+        .find(|t| t.ends_with(qingdan::report::EXCEL_CUT_MARKER))
+        .expect("the long text, cut");
+    assert!(cut.encode_utf16().count() <= qingdan::report::EXCEL_CELL_MAX);
+    assert!(cut.starts_with("银行续贷要先还后贷。银行续贷"));
+}
+
+#[test]
 fn rejects_csv_reads_back_as_written() {
     // `qingdan report` rebuilds the page from rejects.csv: the apostrophes must not show there.
     let dir = tempfile::tempdir().unwrap();

@@ -14,7 +14,9 @@ mod summary;
 mod tables;
 mod xlsx;
 
-pub use cells::{spreadsheet_safe, spreadsheet_unescape};
+pub use cells::{
+    excel_cell_text, spreadsheet_safe, spreadsheet_unescape, EXCEL_CELL_MAX, EXCEL_CUT_MARKER,
+};
 pub use groups::{group_records, GroupMember, GroupRecord};
 pub use html::{escape, render_meeting_html, render_overview, Attrs, Html};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
