@@ -306,3 +306,92 @@ fn rejects_csv_reads_back_as_written() {
         row
     );
 }
+
+/// Runs qingdan on the inputs and returns rejects.csv as (file name, row, field, reason) and
+/// summary.json's (rows read, accepted, rejected).
+fn rejects_of(inputs: &[&Path], dir: &Path) -> (Vec<[String; 4]>, [u64; 3]) {
+    let ws = dir.join("ws");
+    run_into(&ws, inputs);
+    let rejects = read_csv(&ws.join("rejects.csv"))
+        .into_iter()
+        .map(|r| {
+            let name = Path::new(&r["文件"]).file_name().unwrap();
+            [
+                name.to_string_lossy().into_owned(),
+                r["行号"].clone(),
+                r["字段"].clone(),
+                r["原因"].clone(),
+            ]
+        })
+        .collect();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.join("summary.json")).unwrap()).unwrap();
+    let n = |k: &str| summary[k].as_u64().unwrap();
+    (
+        rejects,
+        [n("rows_read"), n("rows_accepted"), n("rows_rejected")],
+    )
+}
+
+const HEADER: &str = "编号,企业名称,意见建议,时间\n";
+
+#[test]
+fn csv_rows_after_blank_lines_keep_excel_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gaps.csv");
+    // Excel: 1 header, 2 R1, 3 blank, 4 R2 (two-line cell), 5 blank, 6 R3 (no enterprise),
+    // 7 blank, 8 blank, 9 R4 (empty text).
+    std::fs::write(
+        &path,
+        format!(
+            "{HEADER}R1,甲公司,银行续贷难,2025-03-01\n\nR2,乙公司,\"用地紧\n扩建难\",2025-03-02\n\n\
+             R3,,电价高,2025-03-03\n\n\nR4,丁公司,,2025-03-04\n"
+        ),
+    )
+    .unwrap();
+    let (rejects, counts) = rejects_of(&[&path], dir.path());
+    let got: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r[1].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(got, vec![("6", "企业名称"), ("9", "意见建议")]);
+    assert_eq!(counts, [4, 2, 2]);
+}
+
+#[test]
+fn xlsx_rows_are_numbered_from_the_sheet_not_the_used_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offset.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    // Rows 1–3 and columns A–B left empty: the header is at C4.
+    let rows: [[&str; 3]; 4] = [
+        ["编号", "企业名称", "意见建议"],
+        ["X1", "甲公司", "银行续贷难"],
+        ["X2", "", "用地紧"],
+        ["X3", "丙公司", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string(3 + r as u32, 2 + c as u16, *v).unwrap();
+            }
+        }
+    }
+    sheet.write_string(8, 2, "X4").unwrap(); // row 9, after a blank row 8
+    book.save(&path).unwrap();
+    let (rejects, _) = rejects_of(&[&path], dir.path());
+    let got: Vec<(&str, &str)> = rejects
+        .iter()
+        .map(|r| (r[1].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("6", "企业名称"),
+            ("7", "意见建议"),
+            ("8", "整行"),
+            ("9", "意见建议")
+        ]
+    );
+}

@@ -21,13 +21,24 @@ pub(super) struct TableBuilder {
 impl TableBuilder {
     /// Adds the row numbered `row` (as the user sees it).
     pub fn push(&mut self, row: usize, cells: Vec<String>) {
+        self.push_damaged(row, cells, None);
+    }
+
+    /// Adds a row that could not be read, with the reason.
+    pub fn push_problem(&mut self, row: usize, problem: String) {
+        self.push_damaged(row, Vec::new(), Some(problem));
+    }
+
+    /// Adds a row that may be known to be damaged (`damage` says how); a damaged row above the
+    /// header is still taken as the header, whose names then show the damage.
+    pub fn push_damaged(&mut self, row: usize, cells: Vec<String>, damage: Option<String>) {
         let Some(header) = &self.headers else {
             if !cells.iter().all(|c| c.trim().is_empty()) {
                 self.headers = Some(header_names(&cells));
             }
             return;
         };
-        let problem = extra_cells_problem(header.len(), &cells);
+        let problem = damage.or_else(|| extra_cells_problem(header.len(), &cells));
         self.rows.push(TableRow {
             row,
             cells,
@@ -55,7 +66,8 @@ fn header_names(cells: &[String]) -> Vec<String> {
             if name.is_empty() {
                 format!("列{}", i + 1)
             } else {
-                name.to_string()
+                // A NUL would end up in messages and files; shown like other damage.
+                name.replace('\0', "\u{FFFD}")
             }
         })
         .collect()
