@@ -335,6 +335,82 @@ fn rejects_of(inputs: &[&Path], dir: &Path) -> (Vec<[String; 4]>, [u64; 3]) {
 
 const HEADER: &str = "编号,企业名称,意见建议,时间\n";
 
+/// Five good rows with ids `{prefix}1` … `{prefix}5`, rows 2–6.
+fn five_rows(prefix: &str) -> String {
+    let texts = [
+        "银行续贷要先还后贷",
+        "厂房用地指标紧张",
+        "工业电价偏高",
+        "技术工人招工难",
+        "冷链车进城受限",
+    ];
+    let mut s = HEADER.to_string();
+    for (i, t) in texts.iter().enumerate() {
+        s += &format!(
+            "{prefix}{},企业{prefix}{},{t},2025-03-0{}\n",
+            i + 1,
+            i + 1,
+            i + 1
+        );
+    }
+    s
+}
+
+#[test]
+fn damaged_csv_rows_are_rejected_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // One invalid byte inside row 4's text.
+    let mut bad_byte = five_rows("B").into_bytes();
+    let at = bad_byte
+        .windows(3)
+        .position(|w| w == "电".as_bytes())
+        .unwrap();
+    bad_byte[at + 1] = 0xFF;
+    // A NUL in row 3.
+    let nul = five_rows("N").replace("厂房", "厂\0房");
+    // Two GBK rows pasted under a UTF-8 file: rows 7 and 8.
+    let mut mixed = five_rows("M").into_bytes();
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("M6,企业M6,物流成本高,2025-03-06\nM7,企业M7,融资难,2025-03-07\n");
+    mixed.extend_from_slice(&gbk);
+    // The same with a BOM in front.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(five_rows("U").as_bytes());
+    bom.extend_from_slice(&gbk);
+
+    let mut paths = Vec::new();
+    for (name, bytes) in [
+        ("bad_byte.csv", bad_byte),
+        ("nul.csv", nul.into_bytes()),
+        ("mixed.csv", mixed),
+        ("bom_mixed.csv", bom),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path);
+    }
+    let inputs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let (rejects, counts) = rejects_of(&inputs, dir.path());
+    let got: Vec<(&str, &str, &str)> = rejects
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("bad_byte.csv", "4", "整行"),
+            ("nul.csv", "3", "整行"),
+            ("mixed.csv", "7", "整行"),
+            ("mixed.csv", "8", "整行"),
+            ("bom_mixed.csv", "7", "整行"),
+            ("bom_mixed.csv", "8", "整行"),
+        ]
+    );
+    assert!(rejects[0][3].contains("无法识别的字节"), "{:?}", rejects[0]);
+    assert!(rejects[1][3].contains("NUL"), "{:?}", rejects[1]);
+    assert_eq!(counts, [24, 18, 6]);
+}
+
 #[test]
 fn csv_rows_after_blank_lines_keep_excel_numbers() {
     let dir = tempfile::tempdir().unwrap();

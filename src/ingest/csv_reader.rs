@@ -1,12 +1,30 @@
 //! CSV and TSV: the delimiter is sniffed from the header line; rows are numbered as Excel shows
 //! them when it opens the file (header = row 1, a blank line is a row, a quoted cell over several
-//! lines is one row).
+//! lines is one row). A row with damaged bytes or a NUL is rejected alone; the rest is read.
 
+use super::decode::DecodedText;
 use super::table::{Table, TableBuilder};
 use crate::{Error, Result};
 
-/// Parses decoded CSV text into a table.
+/// Why a row holding undecodable bytes is rejected.
+pub(super) const DAMAGED: &str = "有无法识别的字节（可能混入了其他编码的文字，或文件已损坏）";
+/// Why a row holding a NUL byte is rejected.
+pub(super) const NUL: &str = "含有空字符（NUL），文件可能已损坏";
+
+/// Parses CSV text into a table.
+#[cfg(test)]
 pub fn read(file: &str, text: &str) -> Result<Table> {
+    parse(file, text, &[])
+}
+
+/// Parses a decoded file into a table; rows with damage ([`DecodedText::damaged`]) or a NUL are
+/// rejected with the reason.
+pub fn read_decoded(file: &str, decoded: &DecodedText) -> Result<Table> {
+    parse(file, &decoded.text, &decoded.damaged)
+}
+
+/// `damaged`: sorted byte offsets in `text`.
+fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     // The most frequent candidate in the header line; a comma when none occurs.
     let delimiter = [b',', b'\t', b';', b'|']
@@ -54,7 +72,7 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
     let mut breaks_before = 0;
     let mut counted_to = 0;
     let mut inner_breaks = 0;
-    for (start, cells) in &records {
+    for (k, (start, cells)) in records.iter().enumerate() {
         let start = (*start).clamp(counted_to, bytes.len());
         // The csv crate gives a record's position before the blank lines it skipped.
         let start = start
@@ -65,13 +83,25 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
         breaks_before += line_breaks(bytes, counted_to, start);
         counted_to = start;
         let row = (1 + breaks_before).saturating_sub(inner_breaks).max(1);
+        let end = records.get(k + 1).map_or(bytes.len(), |(s, _)| *s);
         match cells {
             Ok(cells) => {
                 inner_breaks += cells
                     .iter()
                     .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
                     .sum::<usize>();
-                table.push(row, cells.clone());
+                let damage = if damaged_between(damaged, start, end) {
+                    Some(DAMAGED.to_string())
+                } else if cells.iter().any(|c| c.contains('\0')) {
+                    Some(NUL.to_string())
+                } else {
+                    None
+                };
+                let cells = match damage {
+                    Some(_) => cells.iter().map(|c| c.replace('\0', "\u{FFFD}")).collect(),
+                    None => cells.clone(),
+                };
+                table.push_damaged(row, cells, damage);
             }
             Err(reason) => table.push_problem(row, reason.clone()),
         }
@@ -98,6 +128,12 @@ fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
     (from..to.min(bytes.len()))
         .filter(|&i| bytes[i] == b'\r' || (bytes[i] == b'\n' && (i == 0 || bytes[i - 1] != b'\r')))
         .count()
+}
+
+/// Whether a damaged offset lies in `from..to`.
+pub(super) fn damaged_between(damaged: &[usize], from: usize, to: usize) -> bool {
+    let i = damaged.partition_point(|&d| d < from);
+    damaged.get(i).is_some_and(|&d| d < to)
 }
 
 #[cfg(test)]
@@ -161,5 +197,22 @@ mod tests {
         // Blank lines above the header count too.
         let t = read("a.csv", "\n\n编号,内容\n\nA1,贷款难\n").unwrap();
         assert_eq!(rows(&t), vec![(5, "A1".to_string())]);
+    }
+
+    #[test]
+    fn damaged_and_nul_rows_are_problems_and_reading_goes_on() {
+        let text = "编号,内容\nA1,贷款难\nA2,用\u{FFFD}紧\nA3,电\0价高\nA4,招工难\n";
+        let at = text.find('\u{FFFD}').unwrap();
+        let t = parse("a.csv", text, &[at]).unwrap();
+        let problems: Vec<(usize, Option<&str>)> = t
+            .rows
+            .iter()
+            .map(|r| (r.row, r.problem.as_deref()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![(2, None), (3, Some(DAMAGED)), (4, Some(NUL)), (5, None)]
+        );
+        assert_eq!(t.rows[2].cells[1], "电\u{FFFD}价高", "no NUL is passed on");
     }
 }
