@@ -471,3 +471,56 @@ fn xlsx_rows_are_numbered_from_the_sheet_not_the_used_range() {
         ]
     );
 }
+
+#[test]
+fn unread_sheets_with_data_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("汇总.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let first = book.add_worksheet().set_name("Sheet1").unwrap();
+    for (c, v) in ["编号", "企业名称", "意见建议"].iter().enumerate() {
+        first.write_string(0, c as u16, *v).unwrap();
+    }
+    for (c, v) in ["W1", "甲公司", "银行续贷难"].iter().enumerate() {
+        first.write_string(1, c as u16, *v).unwrap();
+    }
+    book.add_worksheet()
+        .set_name("附表")
+        .unwrap()
+        .write_string(5, 3, "另一批意见")
+        .unwrap();
+    book.add_worksheet().set_name("空表").unwrap();
+    book.add_worksheet()
+        .set_name("说明")
+        .unwrap()
+        .write_number(0, 0, 1.0)
+        .unwrap();
+    let hidden = book.add_worksheet().set_name("选项").unwrap();
+    hidden.write_string(0, 0, "是").unwrap();
+    hidden.set_hidden(true);
+    book.save(&path).unwrap();
+
+    let out = qingdan()
+        .args(["run", "--quiet", "--out"])
+        .arg(dir.path().join("ws"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    let want = format!(
+        "提示: {}: 只读取了工作表“Sheet1”，未读取其他非空工作表：“附表”、“说明”、“选项”（隐藏）（可用 --sheet 指定）",
+        path.display()
+    );
+    assert!(err.lines().any(|l| l == want), "{err}");
+
+    // Named with --sheet: the choice was made, nothing to warn about.
+    let out = qingdan()
+        .args(["run", "--quiet", "--sheet", "Sheet1", "--out"])
+        .arg(dir.path().join("ws2"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("未读取"));
+}

@@ -98,6 +98,7 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
         file: file.to_string(),
         headers,
         rows,
+        warnings: Vec::new(),
     })
 }
 

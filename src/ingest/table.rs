@@ -1,5 +1,7 @@
 //! A file as a table of text cells, whatever its format.
 
+use crate::record::Warning;
+
 /// One data row of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRow {
@@ -52,6 +54,7 @@ impl TableBuilder {
             file: file.to_string(),
             headers: self.headers?,
             rows: self.rows,
+            warnings: Vec::new(),
         })
     }
 }
@@ -92,6 +95,9 @@ pub struct Table {
     pub file: String,
     pub headers: Vec<String>,
     pub rows: Vec<TableRow>,
+    /// Warnings about the file as a whole (other sheets of a workbook not read), passed on to
+    /// the batch.
+    pub warnings: Vec<Warning>,
 }
 
 impl Table {

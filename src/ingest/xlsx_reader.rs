@@ -1,12 +1,16 @@
 //! Excel workbooks (xlsx, xlsm, xls, ods) through calamine: the first sheet, or the one named.
-//! Date cells become dates, whole numbers lose their ".0".
+//! Date cells become dates, whole numbers lose their ".0". When no sheet is named and other
+//! sheets hold data, the table carries a warning naming them.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
-use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use calamine::{
+    open_workbook_auto_from_rs, Data, DataRef, Reader, SheetType, SheetVisible, Sheets,
+};
 
 use super::table::{Table, TableBuilder};
 use crate::date::Date;
+use crate::record::Warning;
 use crate::{Error, Result};
 
 /// Reads one sheet of a workbook.
@@ -37,15 +41,81 @@ pub fn read(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
     let range = book
         .worksheet_range(&name)
         .map_err(|e| not_a_table(format!("工作表“{name}”无法读取: {e}")))?;
+    // The range starts at the first used cell: rows are numbered from its start, so they are
+    // Excel's own. Columns need no offset: header and rows share the range's first column.
     let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
     let mut table = TableBuilder::default();
     for (i, cells) in range.rows().enumerate() {
-        // Excel's own row number, wherever the used range starts.
         table.push(first_row + i + 1, cells.iter().map(cell_text).collect());
     }
-    table
+    let mut table = table
         .finish(&format!("{file}[{name}]"))
-        .ok_or_else(|| not_a_table(format!("工作表“{name}”是空的")))
+        .ok_or_else(|| not_a_table(format!("工作表“{name}”是空的")))?;
+    if sheet.is_none() {
+        // Without --sheet only the first sheet is read; data on another would go unnoticed.
+        let others = other_sheets_with_data(&mut book, &name);
+        if !others.is_empty() {
+            table.warnings.push(Warning::whole_file(
+                file,
+                format!(
+                    "只读取了工作表“{name}”，未读取其他非空工作表：{}（可用 --sheet 指定）",
+                    others.join("、")
+                ),
+            ));
+        }
+    }
+    Ok(table)
+}
+
+/// The other worksheets that hold at least one non-blank cell, quoted for a message; a hidden
+/// one is marked so. A sheet that cannot be read is listed too: it may hold data.
+fn other_sheets_with_data<RS: Read + Seek>(book: &mut Sheets<RS>, read: &str) -> Vec<String> {
+    let sheets: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.name != read)
+        .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
+        .collect();
+    sheets
+        .into_iter()
+        .filter(|(name, _)| has_data(book, name))
+        .map(|(name, hidden)| {
+            if hidden {
+                format!("“{name}”（隐藏）")
+            } else {
+                format!("“{name}”")
+            }
+        })
+        .collect()
+}
+
+fn has_data<RS: Read + Seek>(book: &mut Sheets<RS>, name: &str) -> bool {
+    let blank = |text: &str| text.trim().is_empty();
+    if let Sheets::Xlsx(xlsx) = book {
+        // Streams the sheet's cells and stops at the first one with content, instead of
+        // loading a sheet that is not going to be read.
+        let Ok(mut cells) = xlsx.worksheet_cells_reader(name) else {
+            return true;
+        };
+        loop {
+            match cells.next_cell() {
+                Ok(Some(cell)) => match cell.get_value() {
+                    DataRef::Empty => {}
+                    DataRef::String(s) if blank(s) => {}
+                    DataRef::SharedString(s) if blank(s) => {}
+                    _ => return true,
+                },
+                Ok(None) => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+    match book.worksheet_range(name) {
+        Ok(range) => range
+            .used_cells()
+            .any(|(_, _, cell)| !blank(&cell_text(cell))),
+        Err(_) => true,
+    }
 }
 
 fn cell_text(cell: &Data) -> String {

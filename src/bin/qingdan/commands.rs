@@ -95,10 +95,7 @@ fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
 
 fn print_summary(s: &Summary, dir: &Path) {
     for w in &s.warnings {
-        eprintln!(
-            "提示: {} 第{}行 {}: {}",
-            w.source.file, w.source.row, w.field, w.message
-        );
+        eprintln!("提示: {w}");
     }
     println!("{}，涉及企业{}家", s.headline(), s.enterprises);
     println!(
@@ -237,6 +234,9 @@ fn labelled(inputs: &[std::path::PathBuf], a: &InputArgs) -> anyhow::Result<Labe
         columns: ColumnOverrides::parse(&a.columns)?,
     };
     let batch = read_labelled(inputs, &options)?;
+    for w in &batch.warnings {
+        eprintln!("提示: {w}");
+    }
     for r in &batch.rejects {
         eprintln!(
             "退回: {} 第{}行 {}: {}",
