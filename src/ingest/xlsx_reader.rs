@@ -3,6 +3,7 @@
 //! sheets hold data, the table carries a warning naming them.
 
 use std::io::{Cursor, Read, Seek};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{
     open_workbook_auto_from_rs, Data, DataRef, Reader, SheetType, SheetVisible, Sheets,
@@ -15,6 +16,24 @@ use crate::{Error, Result};
 
 /// Reads one sheet of a workbook.
 pub fn read(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
+    // calamine trusts some of a workbook's contents: on a damaged file its arithmetic can
+    // overflow (a panic in a debug build; found by tests/ingest_props.rs). A damaged file must
+    // be an error naming it, not a crash. The workbook lives only inside the call, so nothing
+    // left half-updated by the unwind is used afterwards.
+    catch_unwind(AssertUnwindSafe(|| read_workbook(file, bytes, sheet))).unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Error::NotATable {
+            file: file.to_string(),
+            reason: format!("工作簿已损坏，读取时出错: {detail}"),
+        })
+    })
+}
+
+fn read_workbook(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table> {
     let not_a_table = |reason: String| Error::NotATable {
         file: file.to_string(),
         reason,
