@@ -524,3 +524,22 @@ fn unread_sheets_with_data_are_named() {
     assert!(out.status.success());
     assert!(!String::from_utf8(out.stderr).unwrap().contains("未读取"));
 }
+
+#[test]
+fn a_stray_far_cell_is_an_error_not_an_abort() {
+    // Two cells, A1 and XFD1048576: a used range of 17 billion cells, in a 6 KB file.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "企业名称").unwrap();
+    sheet.write_string(0, 1, "意见建议").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let options = qingdan::ingest::IngestOptions::default();
+    let err = qingdan::ingest::table_from_bytes("远处.xlsx", "xlsx", &bytes, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("远处.xlsx") && err.contains("1048576行×16384列"),
+        "{err}"
+    );
+}

@@ -6,7 +6,8 @@ use std::io::{Cursor, Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use calamine::{
-    open_workbook_auto_from_rs, Data, DataRef, Reader, SheetType, SheetVisible, Sheets,
+    open_workbook_auto_from_rs, Data, DataRef, Reader, SheetType, SheetVisible, Sheets, Xlsx,
+    XlsxError,
 };
 
 use super::table::{Table, TableBuilder};
@@ -57,6 +58,18 @@ fn read_workbook(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table>
             .cloned()
             .ok_or_else(|| not_a_table("工作簿里没有工作表".into()))?,
     };
+    if let Sheets::Xlsx(xlsx) = &mut book {
+        // calamine allocates the whole used range at once: one stray cell at XFD1048576 would
+        // ask for 17 billion cells and abort the process. Measure it first.
+        let (rows, cols) = used_size(xlsx, &name)
+            .map_err(|e| not_a_table(format!("工作表“{name}”无法读取: {e}")))?;
+        if rows.saturating_mul(cols) > MAX_CELLS {
+            return Err(not_a_table(format!(
+                "工作表“{name}”的已用区域有{rows}行×{cols}列，超过可读取的{MAX_CELLS}个单元格\
+                 （可能远处有零星内容；删去后再试，或另存为 CSV）"
+            )));
+        }
+    }
     let range = book
         .worksheet_range(&name)
         .map_err(|e| not_a_table(format!("工作表“{name}”无法读取: {e}")))?;
@@ -84,6 +97,32 @@ fn read_workbook(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Table>
         }
     }
     Ok(table)
+}
+
+/// The most cells a sheet's used range may span (2^24: all of Excel's 1,048,576 rows by 16
+/// columns). The range is held in memory as one array, about 56 bytes a cell with its text.
+const MAX_CELLS: u64 = 1 << 24;
+
+/// Rows and columns of a sheet's used range (the cells with a value, as calamine's range counts
+/// them), read as a stream without building the range.
+fn used_size<RS: Read + Seek>(
+    xlsx: &mut Xlsx<RS>,
+    name: &str,
+) -> std::result::Result<(u64, u64), XlsxError> {
+    let mut cells = xlsx.worksheet_cells_reader(name)?;
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+    while let Some(cell) = cells.next_cell()? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        (top, bottom) = (top.min(r), bottom.max(r));
+        (left, right) = (left.min(c), right.max(c));
+    }
+    if top > bottom {
+        return Ok((0, 0));
+    }
+    Ok((u64::from(bottom - top) + 1, u64::from(right - left) + 1))
 }
 
 /// The other worksheets that hold at least one non-blank cell, quoted for a message; a hidden
