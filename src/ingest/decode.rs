@@ -66,29 +66,34 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(done((s.to_string(), Vec::new()), TextEncoding::Utf8));
     }
-    // Not UTF-8 as a whole: count the lines that are UTF-8 (with some non-ASCII text) and those
-    // that only GB18030 reads. UTF-8 is near proof (GBK text is almost never valid UTF-8);
-    // GB18030 reads most byte strings, so it counts only where UTF-8 fails.
-    let (mut utf8_lines, mut gb_lines) = (0usize, 0usize);
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        match std::str::from_utf8(line) {
-            Ok(_) if !line.is_ascii() => utf8_lines += 1,
-            Ok(_) => {}
-            Err(_) if strict(GB18030, line).is_some() => gb_lines += 1,
-            Err(_) => {}
-        }
-    }
+    // Not UTF-8 as a whole. A line that reads as UTF-8 Chinese is near proof of UTF-8. (GBK
+    // text can pass as UTF-8 — 一专业为之 do — but then reads as Hebrew or Latin letters, not
+    // Chinese.) GB18030 reads most byte strings, so it only counts where UTF-8 fails.
+    let lines = || bytes.split_inclusive(|b| *b == b'\n');
+    let utf8_lines = lines()
+        .filter(|l| std::str::from_utf8(l).is_ok_and(|s| s.chars().any(is_chinese)))
+        .count();
     if utf8_lines == 0 {
-        // GB18030 is a superset of GBK and GB2312, so one decoder covers all three.
+        // The usual case, a whole GBK file. GB18030 is a superset of GBK and GB2312, so one
+        // decoder covers all three.
         if let Some(text) = strict(GB18030, bytes) {
             return Ok(done((text, Vec::new()), TextEncoding::Gb18030));
         }
     }
+    // Parts in two encodings, or damage: the encoding most lines are in decides.
+    let gb_lines = lines()
+        .filter(|l| std::str::from_utf8(l).is_err() && strict(GB18030, l).is_some())
+        .count();
     if gb_lines > utf8_lines {
         Ok(done(by_lines(bytes, Some(GB18030)), TextEncoding::Gb18030))
     } else {
         Ok(done(by_lines(bytes, None), TextEncoding::Utf8))
     }
+}
+
+/// CJK ideographs and punctuation, full-width forms: what Chinese text is made of.
+fn is_chinese(c: char) -> bool {
+    ('\u{2E80}'..='\u{9FFF}').contains(&c) || ('\u{FF00}'..='\u{FFEF}').contains(&c)
 }
 
 /// Decodes a text file that must be whole: any damage is an error naming the line.
@@ -122,29 +127,26 @@ fn encoding_name(e: TextEncoding) -> &'static str {
     }
 }
 
-/// Decodes line by line: a line that is UTF-8 is read as UTF-8; with `other`, a line that is
-/// not is read in that encoding; what still fails is marked as damage. Lines end at `\n`, which
-/// never occurs inside a UTF-8 or GB18030 character, so one bad line cannot spill into the next.
-fn by_lines(bytes: &[u8], other: Option<&'static Encoding>) -> (String, Vec<usize>) {
+/// Decodes line by line. With `main` (GB18030), a line is read in it when it can be, else as
+/// UTF-8 when it is; without, a line is read as UTF-8. What still fails is marked as damage.
+/// Lines end at `\n`, which never occurs inside a UTF-8 or GB18030 character, so one bad line
+/// cannot spill into the next.
+fn by_lines(bytes: &[u8], main: Option<&'static Encoding>) -> (String, Vec<usize>) {
     let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
     let mut damaged = Vec::new();
     for line in bytes.split_inclusive(|b| *b == b'\n') {
-        if let Ok(s) = std::str::from_utf8(line) {
+        if let Some(s) = main.and_then(|e| strict(e, line)) {
+            text.push_str(&s);
+        } else if let Ok(s) = std::str::from_utf8(line) {
             text.push_str(s);
-            continue;
-        }
-        match other {
-            Some(encoding) => match strict(encoding, line) {
-                Some(s) => text.push_str(&s),
-                None => marking_into(encoding, line, &mut text, &mut damaged),
-            },
-            None => {
-                for chunk in line.utf8_chunks() {
-                    text.push_str(chunk.valid());
-                    if !chunk.invalid().is_empty() {
-                        damaged.push(text.len());
-                        text.push(char::REPLACEMENT_CHARACTER);
-                    }
+        } else if let Some(encoding) = main {
+            marking_into(encoding, line, &mut text, &mut damaged);
+        } else {
+            for chunk in line.utf8_chunks() {
+                text.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    damaged.push(text.len());
+                    text.push(char::REPLACEMENT_CHARACTER);
                 }
             }
         }
@@ -280,6 +282,24 @@ mod tests {
         assert_eq!(d.encoding, TextEncoding::Gb18030);
         assert!(d.damaged.is_empty());
         assert_eq!(d.text, "编号,内容\n1,贷款难\n2,用地紧\n3,电价高\n");
+    }
+
+    #[test]
+    fn gbk_lines_that_pass_as_utf8_stay_gbk() {
+        // 专业、为之 in GBK are valid UTF-8 (Hebrew and Latin letters); the file is GBK.
+        let text = "编号,企业名称,内容\n1,恒通物流,贷款难\n2,专业,为之\n";
+        let bytes = GB18030.encode(text).0.into_owned();
+        let line = GB18030.encode("2,专业,为之\n").0.into_owned();
+        assert!(std::str::from_utf8(&line).is_ok());
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), (text, TextEncoding::Gb18030));
+
+        // Also beside a UTF-8 line: GBK is the file's main encoding and reads that line.
+        let mut bytes = bytes;
+        bytes.extend_from_slice("3,电价高\n".as_bytes());
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!(d.text, format!("{text}3,电价高\n"));
+        assert!(d.damaged.is_empty());
     }
 
     #[test]
