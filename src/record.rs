@@ -1,6 +1,8 @@
 //! The records that flow through the pipeline: where a row came from, the item accepted from it,
 //! and the reason a row was rejected.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
@@ -56,7 +58,8 @@ pub struct Reject {
     pub content: String,
 }
 
-/// Something accepted but worth telling the analyst, e.g. a date that could not be read.
+/// Something accepted but worth telling the analyst, e.g. a date that could not be read. A warning
+/// about a whole file (sheets of a workbook left unread) has row 0 and no field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub source: SourceRef,
@@ -99,6 +102,40 @@ impl BatchKind {
             BatchKind::Run => "新建",
             BatchKind::Add => "追加",
             BatchKind::Convert => "旧版转换",
+        }
+    }
+}
+
+impl Warning {
+    /// A warning about a whole file, not one of its rows.
+    pub fn whole_file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Warning {
+            source: SourceRef {
+                file: file.into(),
+                row: 0,
+            },
+            field: String::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Whether the warning is about a whole file (row 0: rows are numbered from 1).
+    pub fn is_whole_file(&self) -> bool {
+        self.source.row == 0
+    }
+}
+
+/// “文件 第5行 时间: …”, or “文件: …” for a whole file.
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_whole_file() {
+            write!(f, "{}: {}", self.source.file, self.message)
+        } else {
+            write!(
+                f,
+                "{} 第{}行 {}: {}",
+                self.source.file, self.source.row, self.field, self.message
+            )
         }
     }
 }
@@ -159,6 +196,22 @@ impl RegionLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_name_the_row_or_the_whole_file() {
+        let row = Warning {
+            source: SourceRef {
+                file: "a.csv".into(),
+                row: 5,
+            },
+            field: "时间".into(),
+            message: "无法识别的日期".into(),
+        };
+        assert_eq!(row.to_string(), "a.csv 第5行 时间: 无法识别的日期");
+        let file = Warning::whole_file("b.xlsx", "只读取了工作表“Sheet1”");
+        assert!(file.is_whole_file() && !row.is_whole_file());
+        assert_eq!(file.to_string(), "b.xlsx: 只读取了工作表“Sheet1”");
+    }
 
     #[test]
     fn region_levels() {

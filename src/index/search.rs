@@ -10,7 +10,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::snippet::{collapse_overlapped_ranges, Snippet, SnippetGenerator};
 use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::build::{day_number, index_generation};
@@ -106,8 +106,9 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// BM25 search for a (normalized) query, best first.
+    /// BM25 search for a (normalized) query, best first; `limit` must be at least 1.
     pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+        check_limit(limit)?;
         let terms = unique_terms(&self.analyzer, query);
         if terms.is_empty() {
             return Err(Error::Query(format!("“{query}”中没有可检索的词")));
@@ -115,19 +116,21 @@ impl SearchIndex {
         let words = self.words_query(&terms);
         let full = self.with_filters(words, filters);
         let searcher = self.reader.searcher();
+        let Some(limit) = pool_size(limit, searcher.num_docs()) else {
+            return Ok(Vec::new());
+        };
         let top = searcher.search(&full, &TopDocs::with_limit(limit).order_by_score())?;
         let mut snippets = SnippetGenerator::create(&searcher, &*full, self.schema.text)?;
         snippets.set_max_num_chars(120);
         top.into_iter()
             .map(|(score, addr)| {
                 let doc: TantivyDocument = searcher.doc(addr)?;
-                let mut snippet = snippets.snippet_from_doc(&doc);
-                snippet.set_snippet_prefix_postfix("【", "】");
+                let snippet = snippets.snippet_from_doc(&doc);
                 let mut hit = self.hit(&doc, score, &terms);
                 hit.snippet = if snippet.fragment().is_empty() {
                     hit.text.chars().take(60).collect()
                 } else {
-                    snippet.to_html()
+                    plain_snippet(&snippet)
                 };
                 Ok(hit)
             })
@@ -136,7 +139,7 @@ impl SearchIndex {
 
     /// The items most like a text, scored by TF-IDF cosine (0–1), those below `min_score` left
     /// out. `exclude` drops an id (the item itself); `until` keeps only items dated on or before
-    /// it ("raised before?").
+    /// it ("raised before?"). `limit` must be at least 1.
     pub fn similar(
         &self,
         text: &str,
@@ -145,6 +148,7 @@ impl SearchIndex {
         limit: usize,
         min_score: f32,
     ) -> Result<Vec<Hit>> {
+        check_limit(limit)?;
         let terms = unique_terms(&self.analyzer, text);
         if terms.is_empty() {
             return Err(Error::Query("文本中没有可比较的词".into()));
@@ -156,7 +160,11 @@ impl SearchIndex {
         let query = self.with_filters(self.words_query(&terms), &filters);
         let searcher = self.reader.searcher();
         // BM25 finds candidates; cosine decides the order and the score shown.
-        let pool = TopDocs::with_limit(limit * 5 + 20).order_by_score();
+        let wanted = limit.saturating_mul(5).saturating_add(20);
+        let Some(pool) = pool_size(wanted, searcher.num_docs()) else {
+            return Ok(Vec::new());
+        };
+        let pool = TopDocs::with_limit(pool).order_by_score();
         let idf = Idf::new(&searcher, self.schema.text);
         let query_vec = idf.vector(&self.analyzer.terms(text));
         let mut hits = Vec::new();
@@ -301,6 +309,46 @@ impl SearchIndex {
             shared_terms,
         }
     }
+}
+
+/// A limit of 0 asks for nothing, and tantivy's `TopDocs` panics on it.
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 {
+        return Err(Error::Query("结果条数应至少为 1".into()));
+    }
+    Ok(())
+}
+
+/// How many documents to ask tantivy for: never more than the index holds, since `TopDocs`
+/// allocates for its whole limit (`-n 18446744073709551615` would abort); `None` when the index
+/// is empty (a limit of 0 panics).
+fn pool_size(wanted: usize, docs: u64) -> Option<usize> {
+    let docs = usize::try_from(docs).unwrap_or(usize::MAX);
+    (docs > 0).then(|| wanted.min(docs))
+}
+
+/// The fragment as plain text with each highlighted range in 【】. Terminal and `--json` output
+/// are not HTML, so `&`, `<` and `"` stay as written (tantivy's `to_html` escapes them).
+fn plain_snippet(snippet: &Snippet) -> String {
+    let fragment = snippet.fragment();
+    let mut out = String::with_capacity(fragment.len() + 24);
+    let mut from = 0;
+    for range in collapse_overlapped_ranges(snippet.highlighted()) {
+        // The ranges are byte offsets from our tokenizer; one that does not fall on character
+        // boundaries after the last is left unmarked rather than sliced (a panic).
+        let (Some(before), Some(word)) =
+            (fragment.get(from..range.start), fragment.get(range.clone()))
+        else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('【');
+        out.push_str(word);
+        out.push('】');
+        from = range.end;
+    }
+    out.push_str(fragment.get(from..).unwrap_or_default());
+    out
 }
 
 fn term_query(field: Field, term: &str) -> Box<dyn Query> {

@@ -328,6 +328,7 @@ mod tests {
             file: "t.csv".into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: vec![],
+            warnings: vec![],
         }
     }
 

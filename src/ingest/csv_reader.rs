@@ -1,11 +1,30 @@
 //! CSV and TSV: the delimiter is sniffed from the header line; rows are numbered as Excel shows
-//! them (header = row 1).
+//! them when it opens the file (header = row 1, a blank line is a row, a quoted cell over several
+//! lines is one row). A row with damaged bytes or a NUL is rejected alone; the rest is read.
 
+use super::decode::DecodedText;
 use super::table::{Table, TableBuilder};
 use crate::{Error, Result};
 
-/// Parses decoded CSV text into a table.
+/// Why a row holding undecodable bytes is rejected.
+pub(super) const DAMAGED: &str = "有无法识别的字节（可能混入了其他编码的文字，或文件已损坏）";
+/// Why a row holding a NUL byte is rejected.
+pub(super) const NUL: &str = "含有空字符（NUL），文件可能已损坏";
+
+/// Parses CSV text into a table.
+#[cfg(test)]
 pub fn read(file: &str, text: &str) -> Result<Table> {
+    parse(file, text, &[])
+}
+
+/// Parses a decoded file into a table; rows with damage ([`DecodedText::damaged`]) or a NUL are
+/// rejected with the reason.
+pub fn read_decoded(file: &str, decoded: &DecodedText) -> Result<Table> {
+    parse(file, &decoded.text, &decoded.damaged)
+}
+
+/// `damaged`: sorted byte offsets in `text`.
+fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     // The most frequent candidate in the header line; a comma when none occurs.
     let delimiter = [b',', b'\t', b';', b'|']
@@ -19,15 +38,73 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
+    // Each record's start in `text` and its cells; a record that cannot be read is kept as an
+    // error, so only its row is rejected. (With flexible records and text that is already UTF-8
+    // the csv crate reports none today; this keeps it so if that changes.)
+    let mut records: Vec<(usize, std::result::Result<Vec<String>, String>)> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let before = reader.position().byte();
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let start = record.position().map_or(before, |p| p.byte());
+                let cells = record
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                records.push((to_index(start), Ok(cells)));
+            }
+            Err(e) => {
+                let start = e.position().map_or(before, |p| p.byte());
+                records.push((to_index(start), Err(format!("CSV 格式错误: {e}"))));
+                if reader.position().byte() <= before {
+                    break; // no progress: stop rather than loop
+                }
+            }
+        }
+    }
+
+    let bytes = text.as_bytes();
     let mut table = TableBuilder::default();
-    for (index, record) in reader.records().enumerate() {
-        let row = index + 1;
-        let record = record.map_err(|e| Error::Row {
-            file: file.to_string(),
-            row,
-            reason: format!("CSV 格式错误: {e}"),
-        })?;
-        table.push(row, record.iter().map(str::to_string).collect());
+    // Excel's row of a record: the line it starts on, less the extra lines of the multi-line
+    // cells above it. The csv crate skips blank lines, so its record count cannot be used.
+    let mut breaks_before = 0;
+    let mut counted_to = 0;
+    let mut inner_breaks = 0;
+    for (k, (start, cells)) in records.iter().enumerate() {
+        let start = (*start).clamp(counted_to, bytes.len());
+        // The csv crate gives a record's position before the blank lines it skipped.
+        let start = start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        breaks_before += line_breaks(bytes, counted_to, start);
+        counted_to = start;
+        let row = (1 + breaks_before).saturating_sub(inner_breaks).max(1);
+        let end = records.get(k + 1).map_or(bytes.len(), |(s, _)| *s);
+        match cells {
+            Ok(cells) => {
+                inner_breaks += cells
+                    .iter()
+                    .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
+                    .sum::<usize>();
+                let damage = if damaged_between(damaged, start, end) {
+                    Some(DAMAGED.to_string())
+                } else if cells.iter().any(|c| c.contains('\0')) {
+                    Some(NUL.to_string())
+                } else {
+                    None
+                };
+                let cells = match damage {
+                    Some(_) => cells.iter().map(|c| c.replace('\0', "\u{FFFD}")).collect(),
+                    None => cells.clone(),
+                };
+                table.push_damaged(row, cells, damage);
+            }
+            Err(reason) => table.push_problem(row, reason.clone()),
+        }
     }
     let table = table.finish(file).ok_or_else(|| Error::NotATable {
         file: file.to_string(),
@@ -40,6 +117,23 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
         });
     }
     Ok(table)
+}
+
+fn to_index(byte: u64) -> usize {
+    usize::try_from(byte).unwrap_or(usize::MAX)
+}
+
+/// Line breaks in `bytes[from..to]` as Excel counts them: CR LF, a lone CR or a lone LF is one.
+fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to.min(bytes.len()))
+        .filter(|&i| bytes[i] == b'\r' || (bytes[i] == b'\n' && (i == 0 || bytes[i - 1] != b'\r')))
+        .count()
+}
+
+/// Whether a damaged offset lies in `from..to`.
+pub(super) fn damaged_between(damaged: &[usize], from: usize, to: usize) -> bool {
+    let i = damaged.partition_point(|&d| d < from);
+    damaged.get(i).is_some_and(|&d| d < to)
 }
 
 #[cfg(test)]
@@ -71,5 +165,54 @@ mod tests {
     #[test]
     fn one_column_prose_is_not_a_table() {
         assert!(read("a.txt", "这是一段话。\n没有表头。\n").is_err());
+    }
+
+    fn rows(t: &Table) -> Vec<(usize, String)> {
+        t.rows
+            .iter()
+            .map(|r| (r.row, r.cells.first().cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_excel_shows_them() {
+        // Excel: 1 编号, 2 A1, 3 blank, 4 A2, 5 A3 (one row; its cell holds two lines), 6 and 7
+        // blank, 8 A4 (the editor's line 9).
+        let text = "编号,内容\nA1,贷款难\n\nA2,用地紧\nA3,\"第一行\n第二行\"\n\n\nA4,电价高\n";
+        let want = vec![
+            (2, "A1".to_string()),
+            (4, "A2".to_string()),
+            (5, "A3".to_string()),
+            (8, "A4".to_string()),
+        ];
+        assert_eq!(rows(&read("a.csv", text).unwrap()), want);
+        assert_eq!(
+            rows(&read("a.csv", &text.replace('\n', "\r\n")).unwrap()),
+            want
+        );
+        assert_eq!(
+            rows(&read("a.csv", &text.replace('\n', "\r")).unwrap()),
+            want
+        );
+        // Blank lines above the header count too.
+        let t = read("a.csv", "\n\n编号,内容\n\nA1,贷款难\n").unwrap();
+        assert_eq!(rows(&t), vec![(5, "A1".to_string())]);
+    }
+
+    #[test]
+    fn damaged_and_nul_rows_are_problems_and_reading_goes_on() {
+        let text = "编号,内容\nA1,贷款难\nA2,用\u{FFFD}紧\nA3,电\0价高\nA4,招工难\n";
+        let at = text.find('\u{FFFD}').unwrap();
+        let t = parse("a.csv", text, &[at]).unwrap();
+        let problems: Vec<(usize, Option<&str>)> = t
+            .rows
+            .iter()
+            .map(|r| (r.row, r.problem.as_deref()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![(2, None), (3, Some(DAMAGED)), (4, Some(NUL)), (5, None)]
+        );
+        assert_eq!(t.rows[2].cells[1], "电\u{FFFD}价高", "no NUL is passed on");
     }
 }

@@ -1,11 +1,16 @@
 //! Text decoding: CSV exports from Chinese systems come as UTF-8, UTF-8 with BOM, UTF-16 (Excel's
 //! "Unicode text") or GBK/GB18030. The bytes decide; nothing is guessed from the file name.
+//!
+//! A damaged file is still read: bytes that do not decode (one bad byte, a GBK part pasted under
+//! a UTF-8 part) become U+FFFD and their places are reported, so the reader rejects only the rows
+//! they fall in. A stray NUL byte stays in the text for the reader to find the same way.
 
-use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
+use encoding_rs::{DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE};
 
 use crate::{Error, Result};
 
-/// The encoding a text file was found to be in.
+/// The encoding a text file was found to be in (for a file with parts in two encodings, the one
+/// most of its lines are in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
     Utf8,
@@ -15,47 +20,178 @@ pub enum TextEncoding {
     Gb18030,
 }
 
-/// Decodes a text file, detecting its encoding. Binary content is an error, not garbage text.
-pub fn decode_text(file: &str, bytes: &[u8]) -> Result<(String, TextEncoding)> {
+/// A decoded text file and where it is damaged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedText {
+    pub text: String,
+    pub encoding: TextEncoding,
+    /// Sorted byte offsets in `text` of each U+FFFD that stands for bytes that did not decode.
+    pub damaged: Vec<usize>,
+}
+
+impl DecodedText {
+    /// Whether some bytes did not decode or a NUL byte is in the text.
+    pub fn is_damaged(&self) -> bool {
+        !self.damaged.is_empty() || self.text.contains('\0')
+    }
+}
+
+/// Decodes a text file, detecting its encoding. Binary content is an error, not garbage text;
+/// damage is reported in [`DecodedText::damaged`] rather than refusing the whole file.
+pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
+    let done = |(text, damaged): (String, Vec<usize>), encoding| DecodedText {
+        text,
+        encoding,
+        damaged,
+    };
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return utf8(file, rest).map(|s| (s, TextEncoding::Utf8Bom));
+        // The mark says UTF-8: lines that are not are damaged, not another encoding.
+        return Ok(done(by_lines(rest, None), TextEncoding::Utf8Bom));
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        return strict(file, UTF_16LE, rest).map(|s| (s, TextEncoding::Utf16Le));
+        return Ok(done(marking(UTF_16LE, rest), TextEncoding::Utf16Le));
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        return strict(file, UTF_16BE, rest).map(|s| (s, TextEncoding::Utf16Be));
+        return Ok(done(marking(UTF_16BE, rest), TextEncoding::Utf16Be));
     }
-    if bytes.contains(&0) {
+    // A stray NUL is damage in one row; more, at 1% of the bytes or above, are a binary file
+    // (an image, a renamed document, UTF-16 without its mark).
+    let nuls = bytes.iter().filter(|b| **b == 0).count();
+    if nuls > 1 && nuls * 100 >= bytes.len() {
         return Err(Error::NotATable {
             file: file.to_string(),
             reason: "含有二进制内容，不是文本表格".into(),
         });
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((s.to_string(), TextEncoding::Utf8)),
-        // GB18030 is a superset of GBK and GB2312, so one decoder covers all three.
-        Err(_) => strict(file, GB18030, bytes).map(|s| (s, TextEncoding::Gb18030)),
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(done((s.to_string(), Vec::new()), TextEncoding::Utf8));
+    }
+    // Not UTF-8 as a whole. A line that reads as UTF-8 Chinese is near proof of UTF-8. (GBK
+    // text can pass as UTF-8 — 一专业为之 do — but then reads as Hebrew or Latin letters, not
+    // Chinese.) GB18030 reads most byte strings, so it only counts where UTF-8 fails.
+    let lines = || bytes.split_inclusive(|b| *b == b'\n');
+    let utf8_lines = lines()
+        .filter(|l| std::str::from_utf8(l).is_ok_and(|s| s.chars().any(is_chinese)))
+        .count();
+    if utf8_lines == 0 {
+        // The usual case, a whole GBK file. GB18030 is a superset of GBK and GB2312, so one
+        // decoder covers all three.
+        if let Some(text) = strict(GB18030, bytes) {
+            return Ok(done((text, Vec::new()), TextEncoding::Gb18030));
+        }
+    }
+    // Parts in two encodings, or damage: the encoding most lines are in decides.
+    let gb_lines = lines()
+        .filter(|l| std::str::from_utf8(l).is_err() && strict(GB18030, l).is_some())
+        .count();
+    if gb_lines > utf8_lines {
+        Ok(done(by_lines(bytes, Some(GB18030)), TextEncoding::Gb18030))
+    } else {
+        Ok(done(by_lines(bytes, None), TextEncoding::Utf8))
     }
 }
 
-fn utf8(file: &str, bytes: &[u8]) -> Result<String> {
-    std::str::from_utf8(bytes)
-        .map(str::to_string)
-        .map_err(|e| Error::Decode {
-            file: file.to_string(),
-            reason: format!("有 UTF-8 标记但第{}字节无效", e.valid_up_to()),
-        })
+/// CJK ideographs and punctuation, full-width forms: what Chinese text is made of.
+fn is_chinese(c: char) -> bool {
+    ('\u{2E80}'..='\u{9FFF}').contains(&c) || ('\u{FF00}'..='\u{FFEF}').contains(&c)
 }
 
-fn strict(file: &str, encoding: &'static Encoding, bytes: &[u8]) -> Result<String> {
+/// Decodes a text file that must be whole: any damage is an error naming the line.
+pub fn decode_text(file: &str, bytes: &[u8]) -> Result<(String, TextEncoding)> {
+    let decoded = decode(file, bytes)?;
+    let first_bad = decoded
+        .damaged
+        .first()
+        .copied()
+        .into_iter()
+        .chain(decoded.text.find('\0'))
+        .min();
+    match first_bad {
+        None => Ok((decoded.text, decoded.encoding)),
+        Some(at) => Err(Error::Decode {
+            file: file.to_string(),
+            reason: format!(
+                "第{}行有无法识别的字节，不是有效的 {}",
+                decoded.text[..at].matches('\n').count() + 1,
+                encoding_name(decoded.encoding)
+            ),
+        }),
+    }
+}
+
+fn encoding_name(e: TextEncoding) -> &'static str {
+    match e {
+        TextEncoding::Utf8 | TextEncoding::Utf8Bom => "UTF-8",
+        TextEncoding::Utf16Le | TextEncoding::Utf16Be => "UTF-16",
+        TextEncoding::Gb18030 => "GB18030",
+    }
+}
+
+/// Decodes line by line. With `main` (GB18030), a line is read in it when it can be, else as
+/// UTF-8 when it is; without, a line is read as UTF-8. What still fails is marked as damage.
+/// Lines end at `\n`, which never occurs inside a UTF-8 or GB18030 character, so one bad line
+/// cannot spill into the next.
+fn by_lines(bytes: &[u8], main: Option<&'static Encoding>) -> (String, Vec<usize>) {
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+    let mut damaged = Vec::new();
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if let Some(s) = main.and_then(|e| strict(e, line)) {
+            text.push_str(&s);
+        } else if let Ok(s) = std::str::from_utf8(line) {
+            text.push_str(s);
+        } else if let Some(encoding) = main {
+            marking_into(encoding, line, &mut text, &mut damaged);
+        } else {
+            for chunk in line.utf8_chunks() {
+                text.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    damaged.push(text.len());
+                    text.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+    }
+    (text, damaged)
+}
+
+/// Decodes all of `bytes`, each malformed sequence as one marked U+FFFD.
+fn marking(encoding: &'static Encoding, bytes: &[u8]) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut damaged = Vec::new();
+    marking_into(encoding, bytes, &mut text, &mut damaged);
+    (text, damaged)
+}
+
+fn marking_into(
+    encoding: &'static Encoding,
+    bytes: &[u8],
+    text: &mut String,
+    damaged: &mut Vec<usize>,
+) {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut rest = bytes;
+    loop {
+        let room = decoder
+            .max_utf8_buffer_length_without_replacement(rest.len())
+            .unwrap_or(rest.len().saturating_mul(3));
+        text.reserve(room.max(4));
+        let (result, read) = decoder.decode_to_string_without_replacement(rest, text, true);
+        rest = &rest[read..];
+        match result {
+            DecoderResult::InputEmpty => return,
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(_, _) => {
+                damaged.push(text.len());
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+}
+
+fn strict(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
     encoding
         .decode_without_bom_handling_and_without_replacement(bytes)
         .map(|s| s.into_owned())
-        .ok_or_else(|| Error::Decode {
-            file: file.to_string(),
-            reason: format!("既不是 UTF-8，也不是有效的 {}", encoding.name()),
-        })
 }
 
 #[cfg(test)]
@@ -92,5 +228,100 @@ mod tests {
     fn binary_is_an_error() {
         let err = decode_text("x.csv", &[1, 2, 0, 3, 0xFF]).unwrap_err();
         assert!(err.to_string().contains("x.csv"), "{err}");
+        let err = decode("x.csv", &[0x89, b'P', b'N', b'G', 0, 0, 1, 2, 0]).unwrap_err();
+        assert!(err.to_string().contains("二进制"), "{err}");
+    }
+
+    /// The decoded lines that hold damage.
+    fn damaged_lines(d: &DecodedText) -> Vec<usize> {
+        let mut lines: Vec<usize> = d
+            .damaged
+            .iter()
+            .map(|&at| d.text[..at].matches('\n').count() + 1)
+            .collect();
+        lines.dedup();
+        lines
+    }
+
+    #[test]
+    fn one_bad_byte_damages_one_line() {
+        let mut bytes = "编号,内容\n1,贷款难\n2,用地紧\n3,电价高\n"
+            .as_bytes()
+            .to_vec();
+        let at = bytes.windows(3).position(|w| w == "用".as_bytes()).unwrap();
+        bytes[at + 1] = 0xFF;
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8);
+        assert_eq!(damaged_lines(&d), vec![3]);
+        assert!(d.text.contains("贷款难") && d.text.contains("电价高"));
+        let err = decode_text("t.csv", &bytes).unwrap_err().to_string();
+        assert!(err.contains("t.csv") && err.contains("第3行"), "{err}");
+    }
+
+    #[test]
+    fn a_gbk_part_under_utf8_is_damage_not_mojibake() {
+        let mut bytes = "编号,内容\n1,贷款难\n2,用地紧\n3,电价高\n"
+            .as_bytes()
+            .to_vec();
+        let (gbk, _, _) = GB18030.encode("4,招工难\n");
+        bytes.extend_from_slice(&gbk);
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8);
+        assert_eq!(damaged_lines(&d), vec![5]);
+        assert!(d
+            .text
+            .starts_with("编号,内容\n1,贷款难\n2,用地紧\n3,电价高\n4,"));
+
+        // Mostly GBK with one UTF-8 line: the UTF-8 line is read as UTF-8.
+        let mut bytes = GB18030
+            .encode("编号,内容\n1,贷款难\n2,用地紧\n")
+            .0
+            .into_owned();
+        bytes.extend_from_slice("3,电价高\n".as_bytes());
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Gb18030);
+        assert!(d.damaged.is_empty());
+        assert_eq!(d.text, "编号,内容\n1,贷款难\n2,用地紧\n3,电价高\n");
+    }
+
+    #[test]
+    fn gbk_lines_that_pass_as_utf8_stay_gbk() {
+        // 专业、为之 in GBK are valid UTF-8 (Hebrew and Latin letters); the file is GBK.
+        let text = "编号,企业名称,内容\n1,恒通物流,贷款难\n2,专业,为之\n";
+        let bytes = GB18030.encode(text).0.into_owned();
+        let line = GB18030.encode("2,专业,为之\n").0.into_owned();
+        assert!(std::str::from_utf8(&line).is_ok());
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), (text, TextEncoding::Gb18030));
+
+        // Also beside a UTF-8 line: GBK is the file's main encoding and reads that line.
+        let mut bytes = bytes;
+        bytes.extend_from_slice("3,电价高\n".as_bytes());
+        let d = decode("t.csv", &bytes).unwrap();
+        assert_eq!(d.text, format!("{text}3,电价高\n"));
+        assert!(d.damaged.is_empty());
+    }
+
+    #[test]
+    fn a_stray_nul_stays_for_the_reader() {
+        let text = "编号,内容\n1,贷款难\n2,用\0地紧\n3,电价高\n4,招工难\n5,物流贵\n";
+        let d = decode("t.csv", text.as_bytes()).unwrap();
+        assert_eq!(d.text, text);
+        assert!(d.is_damaged());
+        let err = decode_text("t.csv", text.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("第3行"), "{err}");
+    }
+
+    #[test]
+    fn damaged_utf16_is_marked() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "编号\t内容\n1\t贷款难\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        bytes.extend_from_slice(&[0x00, 0xD8, b'\n', 0]); // an unpaired surrogate
+        let d = decode("t.txt", &bytes).unwrap();
+        assert_eq!(damaged_lines(&d), vec![3]);
     }
 }

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::csv_reader;
+use super::decode::DecodedText;
 use super::table::{Table, TableRow};
 use crate::{Error, Result};
 
@@ -10,9 +12,30 @@ use crate::{Error, Result};
 type Line = (usize, std::result::Result<Map<String, Value>, String>);
 
 /// Parses JSONL (or a JSON array of objects) into a table.
+#[cfg(test)]
 pub fn read(file: &str, text: &str) -> Result<Table> {
+    parse(file, text, &[])
+}
+
+/// Parses a decoded file: a line with damage ([`DecodedText::damaged`]) or a NUL is a rejected
+/// row; in a JSON array, whose elements have no rows of their own, damage refuses the file.
+pub fn read_decoded(file: &str, decoded: &DecodedText) -> Result<Table> {
+    parse(file, &decoded.text, &decoded.damaged)
+}
+
+fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
     let mut objects: Vec<Line> = Vec::new();
     if text.trim_start().starts_with('[') {
+        if let Some(&at) = damaged.first() {
+            return Err(Error::Decode {
+                file: file.to_string(),
+                reason: format!(
+                    "第{}行{}",
+                    text[..at].matches('\n').count() + 1,
+                    csv_reader::DAMAGED
+                ),
+            });
+        }
         let values: Vec<Value> = serde_json::from_str(text).map_err(|e| Error::NotATable {
             file: file.to_string(),
             reason: format!("JSON 数组无法解析: {e}"),
@@ -21,13 +44,22 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
             objects.push((i + 1, as_object(v)));
         }
     } else {
-        for (i, line) in text.lines().enumerate() {
+        let mut start = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let (from, to) = (start, start + line.len());
+            start = to;
             if line.trim().is_empty() {
                 continue;
             }
-            let parsed = serde_json::from_str::<Value>(line)
-                .map_err(|e| format!("不是有效的 JSON: {e}"))
-                .and_then(as_object);
+            let parsed = if csv_reader::damaged_between(damaged, from, to) {
+                Err(csv_reader::DAMAGED.to_string())
+            } else if line.contains('\0') {
+                Err(csv_reader::NUL.to_string())
+            } else {
+                serde_json::from_str::<Value>(line)
+                    .map_err(|e| format!("不是有效的 JSON: {e}"))
+                    .and_then(as_object)
+            };
             objects.push((i + 1, parsed));
         }
     }
@@ -66,6 +98,7 @@ pub fn read(file: &str, text: &str) -> Result<Table> {
         file: file.to_string(),
         headers,
         rows,
+        warnings: Vec::new(),
     })
 }
 
@@ -111,5 +144,18 @@ mod tests {
     fn reads_json_arrays() {
         let t = read("a.json", "[{\"内容\":\"a\"},{\"内容\":\"b\"}]").unwrap();
         assert_eq!(t.rows.len(), 2);
+    }
+
+    #[test]
+    fn damaged_lines_are_problems() {
+        let text = "{\"内容\":\"a\"}\n{\"内容\":\"b\u{FFFD}\"}\n{\"内容\":\"c\"}\n";
+        let at = text.find('\u{FFFD}').unwrap();
+        let t = parse("a.jsonl", text, &[at]).unwrap();
+        let problems: Vec<bool> = t.rows.iter().map(|r| r.problem.is_some()).collect();
+        assert_eq!(problems, vec![false, true, false]);
+        assert_eq!(t.rows[1].row, 2);
+        let array = "[{\"内容\":\"a\"},\n{\"内容\":\"b\u{FFFD}\"}]";
+        let err = parse("a.json", array, &[array.find('\u{FFFD}').unwrap()]).unwrap_err();
+        assert!(err.to_string().contains("a.json") && err.to_string().contains("第2行"));
     }
 }

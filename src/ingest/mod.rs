@@ -16,7 +16,7 @@ mod xlsx_reader;
 use std::path::Path;
 
 pub use columns::{ColumnMap, ColumnOverrides, Field};
-pub use decode::{decode_text, TextEncoding};
+pub use decode::{decode, decode_text, DecodedText, TextEncoding};
 pub use table::{Table, TableRow};
 pub use validate::{validate_labelled, validate_rows, Batch, LabelledBatch, LabelledRow};
 
@@ -68,12 +68,12 @@ pub fn table_from_bytes(
             reason: format!("扩展名为 .{ext}，但内容不是 Excel 工作簿"),
         });
     }
-    let (text, _encoding) = decode_text(name, bytes)?;
-    let first = text.trim_start().chars().next();
+    let decoded = decode(name, bytes)?;
+    let first = decoded.text.trim_start().chars().next();
     if matches!(ext, "jsonl" | "ndjson" | "json") || matches!(first, Some('{') | Some('[')) {
-        jsonl_reader::read(name, &text)
+        jsonl_reader::read_decoded(name, &decoded)
     } else {
-        csv_reader::read(name, &text)
+        csv_reader::read_decoded(name, &decoded)
     }
 }
 

@@ -1,5 +1,7 @@
 //! A file as a table of text cells, whatever its format.
 
+use crate::record::Warning;
+
 /// One data row of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRow {
@@ -21,13 +23,24 @@ pub(super) struct TableBuilder {
 impl TableBuilder {
     /// Adds the row numbered `row` (as the user sees it).
     pub fn push(&mut self, row: usize, cells: Vec<String>) {
+        self.push_damaged(row, cells, None);
+    }
+
+    /// Adds a row that could not be read, with the reason.
+    pub fn push_problem(&mut self, row: usize, problem: String) {
+        self.push_damaged(row, Vec::new(), Some(problem));
+    }
+
+    /// Adds a row that may be known to be damaged (`damage` says how); a damaged row above the
+    /// header is still taken as the header, whose names then show the damage.
+    pub fn push_damaged(&mut self, row: usize, cells: Vec<String>, damage: Option<String>) {
         let Some(header) = &self.headers else {
             if !cells.iter().all(|c| c.trim().is_empty()) {
                 self.headers = Some(header_names(&cells));
             }
             return;
         };
-        let problem = extra_cells_problem(header.len(), &cells);
+        let problem = damage.or_else(|| extra_cells_problem(header.len(), &cells));
         self.rows.push(TableRow {
             row,
             cells,
@@ -41,6 +54,7 @@ impl TableBuilder {
             file: file.to_string(),
             headers: self.headers?,
             rows: self.rows,
+            warnings: Vec::new(),
         })
     }
 }
@@ -55,7 +69,8 @@ fn header_names(cells: &[String]) -> Vec<String> {
             if name.is_empty() {
                 format!("列{}", i + 1)
             } else {
-                name.to_string()
+                // A NUL would end up in messages and files; shown like other damage.
+                name.replace('\0', "\u{FFFD}")
             }
         })
         .collect()
@@ -80,6 +95,9 @@ pub struct Table {
     pub file: String,
     pub headers: Vec<String>,
     pub rows: Vec<TableRow>,
+    /// Warnings about the file as a whole (other sheets of a workbook not read), passed on to
+    /// the batch.
+    pub warnings: Vec<Warning>,
 }
 
 impl Table {

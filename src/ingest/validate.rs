@@ -22,6 +22,7 @@ pub struct Batch {
 /// rows, and each row lands in `items` or `rejects`.
 pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
     batch.files.push(table.file.clone());
+    batch.warnings.extend(table.warnings.iter().cloned());
     let stem = Path::new(table.file.split('[').next().unwrap_or(&table.file))
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -120,10 +121,12 @@ pub struct LabelledBatch {
     pub rows_read: usize,
     pub rows: Vec<LabelledRow>,
     pub rejects: Vec<Reject>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Validates labelled rows: a row needs a text and at least one label.
 pub fn validate_labelled(table: &Table, map: &ColumnMap, batch: &mut LabelledBatch) {
+    batch.warnings.extend(table.warnings.iter().cloned());
     for row in &table.rows {
         batch.rows_read += 1;
         let get = |f: Field| -> String {

@@ -99,7 +99,11 @@ impl<'a> Groups<'a> {
     /// Average similarity between all members of two groups (given by their roots).
     fn average_link(&self, ra: u32, rb: u32, word_weight: f32) -> f32 {
         let (a, b) = (ra as usize, rb as usize);
-        let pairs = (self.size[a] * self.size[b]) as f32;
+        // In u64: two groups of more than 65,536 items each overflow a u32 product. Exact below
+        // 2^24, so the float (and every decision) is the same as before for ordinary sizes.
+        // In u64: two groups of more than 65,536 items each overflow a u32 product. Every product
+        // that fitted in u32 is the same integer, so the same float and the same decisions.
+        let pairs = (u64::from(self.size[a]) * u64::from(self.size[b])) as f32;
         let (word_dot, char_dot) = match (self.sums[a].as_deref(), self.sums[b].as_deref()) {
             (None, None) => (self.words.dot(a, b), self.chars.dot(a, b)),
             (None, Some(s)) => self.item_dot(a, s),
@@ -374,6 +378,27 @@ mod tests {
         );
         assert_eq!(sparse.0, dense.0, "same groups");
         assert_eq!(sparse.1, dense.1, "same sums, to the bit");
+    }
+
+    #[test]
+    fn average_link_of_huge_groups_does_not_overflow() {
+        let words = three_in_a_row();
+        let space = Space {
+            words: &words,
+            chars: &words,
+            word_weight: 1.0,
+        };
+        let mut g = Groups::new(&space);
+        // Sizes as two groups of 70,000 and 100,000 would have: 7e9 pairs, beyond u32.
+        g.size[0] = 70_000;
+        g.size[1] = 100_000;
+        let avg = g.average_link(0, 1, 1.0);
+        let expected = space.sim(0, 1) / 7.0e9;
+        assert!(avg.is_finite() && avg > 0.0, "{avg}");
+        assert!(
+            (avg - expected).abs() <= expected * 1e-6,
+            "{avg} vs {expected}"
+        );
     }
 
     #[test]

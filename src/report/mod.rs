@@ -4,6 +4,7 @@
 //! a Markdown report to paste from and an HTML report to read, filter and print; for one topic,
 //! a meeting pack (会议材料) as HTML, Markdown and Excel.
 
+mod cells;
 mod groups;
 mod html;
 mod lists;
@@ -13,6 +14,7 @@ mod summary;
 mod tables;
 mod xlsx;
 
+pub use cells::{excel_cell_text, spreadsheet_safe, EXCEL_CELL_MAX, EXCEL_CUT_MARKER};
 pub use groups::{group_record, group_records, GroupMember, GroupRecord};
 pub use html::{escape, render_meeting_html, render_overview, Attrs, Html};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{render_markdown, render_overview, Lists, Summary};
+use super::{render_markdown, render_overview, spreadsheet_safe, Lists, Summary};
 use crate::date::Date;
 use crate::pipeline::Analysis;
 use crate::record::Reject;
@@ -15,16 +15,25 @@ use crate::{Error, Result};
 /// The batch report's file name in the workspace.
 pub const REPORT_HTML: &str = "report.html";
 
-/// Writes a CSV file with a header row.
+/// Writes a CSV file with a header row. Every cell goes through [`spreadsheet_safe`]: the cells
+/// hold users' text, which must not run as a formula when the file is opened in Excel.
 pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut out = Vec::with_capacity(rows.len() * 128 + 64);
     out.extend_from_slice(b"\xEF\xBB\xBF");
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(headers)
-            .map_err(|e| Error::output(path, e))?;
+        let mut write_row = |cells: &mut dyn Iterator<Item = &str>| -> Result<()> {
+            for cell in cells {
+                w.write_field(spreadsheet_safe(cell).as_bytes())
+                    .map_err(|e| Error::output(path, e))?;
+            }
+            // No fields: ends the record.
+            w.write_record(None::<&[u8]>)
+                .map_err(|e| Error::output(path, e))
+        };
+        write_row(&mut headers.iter().copied())?;
         for row in rows {
-            w.write_record(row).map_err(|e| Error::output(path, e))?;
+            write_row(&mut row.iter().map(String::as_str))?;
         }
         w.flush().map_err(|e| Error::io(path, e))?;
     }

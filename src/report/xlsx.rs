@@ -7,7 +7,7 @@ use std::path::Path;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::clusters::Cluster;
-use crate::report::{Counts, MeetingPack};
+use crate::report::{excel_cell_text, Counts, MeetingPack};
 use crate::{Error, Result};
 
 /// A cell value: text or a count.
@@ -34,6 +34,22 @@ impl From<usize> for Cell {
     }
 }
 
+/// Writes a string cell cut to Excel's limit ([`excel_cell_text`]); every text this file writes
+/// goes through here, since one over-long suggestion would otherwise fail the whole workbook.
+fn write_text<'s>(
+    sheet: &'s mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    format: Option<&Format>,
+) -> std::result::Result<&'s mut Worksheet, XlsxError> {
+    let text = excel_cell_text(text);
+    match format {
+        Some(format) => sheet.write_string_with_format(row, col, text, format),
+        None => sheet.write_string(row, col, text),
+    }
+}
+
 /// A sheet: headers with column widths, then rows; long-text columns wrap.
 fn table(
     sheet: &mut Worksheet,
@@ -46,7 +62,7 @@ fn table(
         .set_align(rust_xlsxwriter::FormatAlign::Top);
     let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
     for (c, (name, width)) in columns.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *name, &head)?;
+        write_text(sheet, 0, c as u16, name, Some(&head))?;
         sheet.set_column_width(c as u16, *width)?;
     }
     for (r, row) in rows.iter().enumerate() {
@@ -54,7 +70,7 @@ fn table(
         for (c, cell) in row.iter().enumerate() {
             let format = if columns[c].1 >= 30.0 { &wrap } else { &top };
             match cell {
-                Cell::Text(s) => sheet.write_string_with_format(r, c as u16, s, format)?,
+                Cell::Text(s) => write_text(sheet, r, c as u16, s, Some(format))?,
                 Cell::Num(n) => sheet.write_number_with_format(r, c as u16, *n as f64, format)?,
             };
         }
@@ -82,12 +98,8 @@ fn date(d: Option<crate::date::Date>) -> String {
 
 fn overview(sheet: &mut Worksheet, pack: &MeetingPack) -> std::result::Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    sheet.write_string_with_format(
-        0,
-        0,
-        pack.title(),
-        &Format::new().set_bold().set_font_size(14),
-    )?;
+    let title = Format::new().set_bold().set_font_size(14);
+    write_text(sheet, 0, 0, &pack.title(), Some(&title))?;
     sheet.set_column_width(0, 22)?;
     sheet.set_column_width(1, 14)?;
     sheet.set_column_width(2, 12)?;
@@ -109,9 +121,9 @@ fn overview(sheet: &mut Worksheet, pack: &MeetingPack) -> std::result::Result<()
     ];
     let mut r = 2u32;
     for (name, value) in facts {
-        sheet.write_string_with_format(r, 0, name, &bold)?;
+        write_text(sheet, r, 0, name, Some(&bold))?;
         match value {
-            Cell::Text(s) => sheet.write_string(r, 1, s)?,
+            Cell::Text(s) => write_text(sheet, r, 1, &s, None)?,
             Cell::Num(n) => sheet.write_number(r, 1, n as f64)?,
         };
         r += 1;
@@ -122,16 +134,16 @@ fn overview(sheet: &mut Worksheet, pack: &MeetingPack) -> std::result::Result<()
         ("按月份", &pack.by_month),
     ] {
         r += 1;
-        sheet.write_string_with_format(r, 0, heading, &bold)?;
-        sheet.write_string_with_format(r, 1, "条数", &bold)?;
-        sheet.write_string_with_format(r, 2, "占比", &bold)?;
+        write_text(sheet, r, 0, heading, Some(&bold))?;
+        write_text(sheet, r, 1, "条数", Some(&bold))?;
+        write_text(sheet, r, 2, "占比", Some(&bold))?;
         let mut rows: Vec<(&String, &usize)> = counts.iter().collect();
         if heading != "按月份" {
             rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         }
         for (k, v) in rows {
             r += 1;
-            sheet.write_string(r, 0, k)?;
+            write_text(sheet, r, 0, k, None)?;
             sheet.write_number(r, 1, *v as f64)?;
             let share = if pack.items == 0 {
                 0.0

@@ -308,6 +308,7 @@ pub struct SearchArgs {
     /// 截止日期（含）
     #[arg(long)]
     pub to: Option<String>,
+    /// 最多列出的条数（至少 1）
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
     /// 输出 JSON
@@ -325,6 +326,7 @@ pub struct SimilarArgs {
     pub text: Option<String>,
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
+    /// 最多列出的条数（至少 1）
     #[arg(long, short = 'n', default_value_t = 5)]
     pub limit: usize,
     /// 相似度低于此值的不列出（0–1；合并同类项的门槛为 0.15）

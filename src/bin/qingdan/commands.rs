@@ -106,10 +106,7 @@ fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
 
 fn print_warnings(warnings: &[Warning]) {
     for w in warnings {
-        eprintln!(
-            "提示: {} 第{}行 {}: {}",
-            w.source.file, w.source.row, w.field, w.message
-        );
+        eprintln!("提示: {w}");
     }
 }
 
@@ -177,7 +174,16 @@ fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
         .transpose()
 }
 
+/// `-n 0` would list nothing: an error, said before any work is done.
+fn check_limit(limit: usize) -> anyhow::Result<()> {
+    if limit == 0 {
+        bail!("-n/--limit 是要列出的条数，应至少为 1");
+    }
+    Ok(())
+}
+
 fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
+    check_limit(a.limit)?;
     let ws = built_workspace(&a.workspace)?;
     let from = parse_date("from", a.from.as_deref())?;
     let to = parse_date("to", a.to.as_deref())?;
@@ -207,6 +213,7 @@ fn found(hits: &[Hit]) -> ExitCode {
 }
 
 fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
+    check_limit(a.limit)?;
     let ws = built_workspace(&a.workspace)?;
     let hits = ws.read_indexed(|r: &ReadIndexed| {
         let hits = match (&a.id, &a.text) {
@@ -272,6 +279,9 @@ fn labelled(inputs: &[std::path::PathBuf], a: &InputArgs) -> anyhow::Result<Labe
         columns: ColumnOverrides::parse(&a.columns)?,
     };
     let batch = read_labelled(inputs, &options)?;
+    for w in &batch.warnings {
+        eprintln!("提示: {w}");
+    }
     for r in &batch.rejects {
         eprintln!(
             "退回: {} 第{}行 {}: {}",
