@@ -416,6 +416,35 @@ fn the_same_batch_twice_changes_nothing() {
         "{corpus_again}"
     );
     assert_eq!(read_csv(&ws.join("items.csv")), items);
+
+    // Rows without ids are known by their content: next week's export under the same file
+    // name adds its new rows and repeats none.
+    let week = dir.path().join("走访记录[本周].csv");
+    std::fs::write(
+        &week,
+        "企业名称,意见建议,时间\n甲测试有限公司,园区夜间公交太少,2025-10-01\n乙测试有限公司,厂房屋顶光伏并网慢,2025-10-02\n",
+    )
+    .unwrap();
+    let first = stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--workspace"])
+            .arg(&ws)
+            .arg(&week),
+    );
+    assert!(first.contains("新增2条"), "{first}");
+    std::fs::write(
+        &week,
+        "企业名称,意见建议,时间\n丙测试有限公司,食堂晚上不开门,2025-10-08\n甲测试有限公司,园区夜间公交太少,2025-10-01\n",
+    )
+    .unwrap();
+    let second = stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--workspace"])
+            .arg(&ws)
+            .arg(&week),
+    );
+    assert!(second.contains("新增1条，更新0条，内容未变1条"), "{second}");
+    assert_eq!(read_csv(&ws.join("items.csv")).len(), items.len() + 3);
 }
 
 /// Pairwise precision, recall and F1 of `got` against `want` (item → group).

@@ -18,7 +18,10 @@ use std::path::Path;
 pub use columns::{ColumnMap, ColumnOverrides, Field};
 pub use decode::{decode, decode_text, DecodedText, TextEncoding};
 pub use table::{Table, TableRow};
-pub use validate::{validate_labelled, validate_rows, Batch, LabelledBatch, LabelledRow};
+pub use validate::{
+    content_id, validate_labelled, validate_rows, Batch, LabelledBatch, LabelledRow,
+    CONTENT_ID_PREFIX,
+};
 
 use crate::{Error, Result};
 

@@ -1,7 +1,6 @@
 //! Row validation: each row becomes an accepted item or a reject naming the file, row and field.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use super::columns::{ColumnMap, Field};
 use super::table::Table;
@@ -23,14 +22,10 @@ pub struct Batch {
 pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
     batch.files.push(table.file.clone());
     batch.warnings.extend(table.warnings.iter().cloned());
-    let stem = Path::new(table.file.split('[').next().unwrap_or(&table.file))
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| table.file.clone());
-    let mut seen: HashMap<String, usize> = batch
+    let mut seen: HashMap<String, SourceRef> = batch
         .items
         .iter()
-        .map(|it| (it.id.clone(), it.source.row))
+        .map(|it| (it.id.clone(), it.source.clone()))
         .collect();
     for row in &table.rows {
         batch.rows_read += 1;
@@ -73,16 +68,33 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
                 .push(reject(map.header(Field::Enterprise), "缺少企业名称".into()));
             continue;
         }
-        let id = match get(Field::Id) {
-            id if id.is_empty() => format!("{stem}-{}", row.row),
-            id => id,
+        let date_text = get(Field::Date);
+        let given = get(Field::Id);
+        let id = if given.is_empty() {
+            content_id(&enterprise, &date_text, &get(Field::Title), &text)
+        } else {
+            given.clone()
         };
-        if let Some(first_row) = seen.get(&id) {
-            let reason = format!("编号“{id}”重复，与第{first_row}行相同");
-            batch.rejects.push(reject(map.header(Field::Id), reason));
+        if let Some(first) = seen.get(&id) {
+            let place = if first.file == table.file {
+                format!("第{}行", first.row)
+            } else {
+                format!("{} 第{}行", first.file, first.row)
+            };
+            let (field, reason) = if given.is_empty() {
+                (
+                    "整行",
+                    format!("与{place}内容相同（两行都没有编号，按内容识别为同一条）"),
+                )
+            } else {
+                (
+                    map.header(Field::Id),
+                    format!("编号“{id}”重复，与{place}相同"),
+                )
+            };
+            batch.rejects.push(reject(field, reason));
             continue;
         }
-        let date_text = get(Field::Date);
         let date = Date::parse(&date_text);
         if date.is_none() && !date_text.is_empty() {
             batch.warnings.push(Warning {
@@ -91,7 +103,7 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
                 message: format!("无法识别的日期“{date_text}”，已接收该条但不计入月份统计"),
             });
         }
-        seen.insert(id.clone(), row.row);
+        seen.insert(id.clone(), source.clone());
         batch.items.push(Item {
             id,
             enterprise,
@@ -104,6 +116,28 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
         });
     }
 }
+
+/// The id of a row without one, made from what it says: the enterprise, date, title and text
+/// (spaces aside). The same row read again, from any file, gets the same id, so re-adding it
+/// never makes a duplicate; different rows get different ids, whatever file they come from.
+pub fn content_id(enterprise: &str, date: &str, title: &str, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [enterprise, date, title, text] {
+        let squeezed: Vec<&str> = part.split_whitespace().collect();
+        let part = squeezed.join(" ");
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let hex: String = h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{CONTENT_ID_PREFIX}{hex}")
+}
+
+/// How ids made from content begin.
+pub const CONTENT_ID_PREFIX: &str = "无编号-";
 
 /// One row of labelled history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,11 +249,41 @@ mod tests {
     }
 
     #[test]
-    fn missing_ids_are_made_from_file_and_row() {
-        let table = csv_reader::read("dir/visits.csv", "企业,内容\n甲公司,贷款难\n").unwrap();
-        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
-        let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
-        assert_eq!(batch.items[0].id, "visits-2");
+    fn missing_ids_are_made_from_content() {
+        let read = |file: &str, text: &str| {
+            let table = csv_reader::read(file, text).unwrap();
+            let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+            let mut batch = Batch::default();
+            validate_rows(&table, &map, &mut batch);
+            batch
+        };
+        let week1 = read(
+            "dir/走访[第1周].csv",
+            "企业,内容,时间\n甲公司,贷款难,2025-03-01\n乙公司,用地紧,2025-03-01\n",
+        );
+        let week2 = read(
+            "dir/走访[第1周].csv",
+            "企业,内容,时间\n丙公司,招工难,2025-03-08\n甲公司, 贷款难 ,2025-03-01\n",
+        );
+        let ids = |b: &Batch| b.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        let (a, b) = (ids(&week1), ids(&week2));
+        assert!(
+            a[0].starts_with(CONTENT_ID_PREFIX) && a[0].len() > 16,
+            "{a:?}"
+        );
+        assert_ne!(a[0], a[1], "different rows, different ids");
+        assert_ne!(
+            a[0], b[0],
+            "the same file name and row, another row: another id"
+        );
+        assert_eq!(a[0], b[1], "the same row again (spaces aside): the same id");
+        // Two identical rows without ids in one file: the second is the first again.
+        let twice = read("x.csv", "企业,内容\n甲公司,贷款难\n甲公司,贷款难\n");
+        assert_eq!((twice.items.len(), twice.rejects.len()), (1, 1));
+        assert!(
+            twice.rejects[0].reason.contains("与第2行内容相同"),
+            "{:?}",
+            twice.rejects
+        );
     }
 }
