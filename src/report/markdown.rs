@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Counts, Lists, Summary};
+use super::{page, Counts, Lists, Summary};
 use crate::record::Reject;
 
 /// Renders the whole report.
@@ -57,7 +57,7 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
             "| 序号 | 问题（代表性表述） | 主题 | 企业数 | 次数 | 渠道 | 共同关键词 |"
         );
         let _ = writeln!(w, "|---:|---|---|---:|---:|---|---|");
-        for c in &lists.common {
+        for c in lists.common.iter().take(page::COMMON_SHOWN) {
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} | {} | {} | {} |",
@@ -71,10 +71,20 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
             );
         }
         let _ = writeln!(w);
+        let shown = lists.common.len().min(page::COMMON_SHOWN);
+        if let Some(note) = page::cut_note(lists.common.len(), shown, "个", "common_problems.csv")
+        {
+            let _ = writeln!(w, "{note}\n");
+        }
     }
 
     let _ = writeln!(w, "## 三、一企一清单\n");
-    for e in &lists.enterprises {
+    let shown = lists.enterprises.len().min(page::ENTERPRISES_SHOWN);
+    if let Some(note) = page::cut_note(lists.enterprises.len(), shown, "家企业", "enterprises.csv")
+    {
+        let _ = writeln!(w, "{note}\n");
+    }
+    for e in lists.enterprises.iter().take(shown) {
         let region = if e.regions.is_empty() {
             String::new()
         } else {
@@ -88,7 +98,7 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
             e.problems.len(),
             region
         );
-        for (n, p) in e.problems.iter().enumerate() {
+        for (n, p) in e.problems.iter().enumerate().take(page::PROBLEMS_SHOWN) {
             let mut notes = vec![p.topic.clone()];
             if p.count > 1 {
                 notes.push(format!("反映{}次", p.count));
@@ -101,6 +111,11 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
             }
             let _ = writeln!(w, "{}. {}（{}）", n + 1, p.problem, notes.join("；"));
         }
+        let listed = e.problems.len().min(page::PROBLEMS_SHOWN);
+        if let Some(note) = page::cut_note(e.problems.len(), listed, "个问题", "enterprises.csv")
+        {
+            let _ = writeln!(w, "\n{note}");
+        }
         let _ = writeln!(w);
     }
 
@@ -108,7 +123,7 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
         let _ = writeln!(w, "## 附：退回的行\n");
         let _ = writeln!(w, "| 文件 | 行号 | 字段 | 原因 |");
         let _ = writeln!(w, "|---|---:|---|---|");
-        for r in rejects {
+        for r in rejects.iter().take(page::REJECTS_SHOWN) {
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {} |",
@@ -119,6 +134,10 @@ pub fn render_markdown(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
             );
         }
         let _ = writeln!(w);
+        let shown = rejects.len().min(page::REJECTS_SHOWN);
+        if let Some(note) = page::cut_note(rejects.len(), shown, "行", "rejects.csv") {
+            let _ = writeln!(w, "{note}\n");
+        }
     }
     md
 }

@@ -10,6 +10,7 @@ mod html;
 mod lists;
 mod markdown;
 mod meeting;
+pub mod page;
 mod summary;
 mod tables;
 mod xlsx;

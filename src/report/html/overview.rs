@@ -7,7 +7,7 @@ use super::Th::{Num, Text};
 use super::{bar_chart, column_chart, page, Html};
 use crate::date::Date;
 use crate::record::Reject;
-use crate::report::{CommonProblem, Counts, EnterpriseList, Lists, Summary};
+use crate::report::{page, CommonProblem, Counts, EnterpriseList, Lists, Summary};
 
 /// The page's title and first heading.
 pub const OVERVIEW_TITLE: &str = "企业意见建议汇总报告";
@@ -70,15 +70,19 @@ pub fn render_overview(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
                         ("autocomplete", "off"),
                     ],
                 );
-                let all = format!(
-                    "共性问题{}个，企业{}家",
-                    lists.common.len(),
-                    lists.enterprises.len()
+                let (n_common, n_ents) = (
+                    lists.common.len().min(page::COMMON_SHOWN),
+                    lists.enterprises.len().min(page::ENTERPRISES_SHOWN),
                 );
-                let (common, ents) = (
-                    lists.common.len().to_string(),
-                    lists.enterprises.len().to_string(),
-                );
+                let mut all = format!("共性问题{n_common}个，企业{n_ents}家");
+                if n_common < lists.common.len() || n_ents < lists.enterprises.len() {
+                    all.push_str(&format!(
+                        "（本页列出前{n_common}个、前{n_ents}家；全部共性问题{}个，企业{}家）",
+                        lists.common.len(),
+                        lists.enterprises.len()
+                    ));
+                }
+                let (common, ents) = (n_common.to_string(), n_ents.to_string());
                 h.leaf(
                     "span",
                     &[
@@ -101,7 +105,7 @@ pub fn render_overview(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
                     .el("section", &[("id", "rejects")], |h| rejected(h, rejects));
             }
             h.nl().el("footer", &[], |h| {
-                h.text("由 qingdan 生成。本页数字与同目录 summary.json 一致；完整表格见 common_problems.csv、enterprises.csv、items.csv。");
+                h.text("由 qingdan 生成。本页数字与同目录 summary.json 一致；完整清单见 common_problems.csv、enterprises.csv、items.csv。");
             });
         });
     })
@@ -188,7 +192,16 @@ fn common(h: &mut Html, common: &[CommonProblem]) {
         &[("class", "note")],
         "两家及以上企业反映的问题，按反映企业数排序，其次按反映次数；问题取代表性表述。",
     );
-    common_table(h, common, true);
+    let shown = common.len().min(page::COMMON_SHOWN);
+    common_table(h, &common[..shown], true);
+    cut_note(h, common.len(), shown, "个", "common_problems.csv");
+}
+
+/// Says how much of a list the page shows, when it is cut.
+fn cut_note(h: &mut Html, total: usize, shown: usize, unit: &str, file: &str) {
+    if let Some(note) = page::cut_note(total, shown, unit, file) {
+        h.leaf("p", &[("class", "note cut")], &note);
+    }
 }
 
 /// The common problems as a table. The meeting pack's, all of one topic, has no topic column
@@ -239,7 +252,7 @@ fn table(h: &mut Html, common: &[CommonProblem], with_topic: bool) {
                     }
                     h.leaf("td", &[("class", "n")], &c.enterprise_count.to_string());
                     h.leaf("td", &[("class", "n")], &c.count.to_string());
-                    h.leaf("td", &[("class", "small")], &c.enterprises.join("、"));
+                    h.leaf("td", &[("class", "small")], &page::names(&c.enterprises));
                     h.el("td", &[("class", "small nowrap")], |h| {
                         for ch in &c.channels {
                             h.leaf("div", &[], ch);
@@ -264,6 +277,8 @@ fn enterprises(h: &mut Html, list: &[EnterpriseList]) {
             list.len()
         ),
     );
+    let shown = list.len().min(page::ENTERPRISES_SHOWN);
+    cut_note(h, list.len(), shown, "家企业", "enterprises.csv");
     h.el("div", &[("class", "tools")], |h| {
         h.leaf(
             "button",
@@ -276,7 +291,7 @@ fn enterprises(h: &mut Html, list: &[EnterpriseList]) {
             "全部收起",
         );
     });
-    for e in list {
+    for e in &list[..shown] {
         h.nl()
             .el("details", &[("data-enterprise", &e.enterprise)], |h| {
                 h.el("summary", &[], |h| {
@@ -288,7 +303,7 @@ fn enterprises(h: &mut Html, list: &[EnterpriseList]) {
                     h.leaf("span", &[("class", "tally")], &tally);
                 });
                 h.el("ol", &[], |h| {
-                    for (n, p) in e.problems.iter().enumerate() {
+                    for (n, p) in e.problems.iter().enumerate().take(page::PROBLEMS_SHOWN) {
                         let value = (n + 1).to_string();
                         h.el("li", &[("value", &value)], |h| {
                             h.leaf("div", &[], &p.problem);
@@ -313,6 +328,8 @@ fn enterprises(h: &mut Html, list: &[EnterpriseList]) {
                         });
                     }
                 });
+                let listed = e.problems.len().min(page::PROBLEMS_SHOWN);
+                cut_note(h, e.problems.len(), listed, "个问题", "enterprises.csv");
             });
     }
 }
@@ -327,7 +344,7 @@ fn rejected(h: &mut Html, rejects: &[Reject]) {
     h.el("table", &[], |h| {
         h.thead(&[Text("文件"), Num("行号"), Text("字段"), Text("原因")]);
         h.el("tbody", &[], |h| {
-            for r in rejects {
+            for r in rejects.iter().take(page::REJECTS_SHOWN) {
                 h.el("tr", &[], |h| {
                     h.leaf("td", &[], &r.source.file);
                     h.leaf("td", &[("class", "n")], &r.source.row.to_string());
@@ -337,4 +354,6 @@ fn rejected(h: &mut Html, rejects: &[Reject]) {
             }
         });
     });
+    let shown = rejects.len().min(page::REJECTS_SHOWN);
+    cut_note(h, rejects.len(), shown, "行", "rejects.csv");
 }

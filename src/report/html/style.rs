@@ -105,6 +105,7 @@ pub const SCRIPT: &str = r#"
   var q = document.getElementById('q');
   var count = document.getElementById('q-count');
   if (!q || !count) return;
+  var initial = count.textContent;
   var norm = function (s) { return s.toLowerCase().replace(/\s+/g, ''); };
   var rows = all('#common tbody tr');
   rows.forEach(function (r) { r.qText = norm(r.textContent); });
@@ -143,7 +144,7 @@ pub const SCRIPT: &str = r#"
     count.setAttribute('data-enterprises', String(shownEnts));
     count.textContent = words.length
       ? '筛选结果：共性问题' + shownRows + '/' + rows.length + '个，企业' + shownEnts + '/' + ents.length + '家'
-      : '共性问题' + rows.length + '个，企业' + ents.length + '家';
+      : initial;
   };
   var fromHash = function () {
     var m = /^#q=(.*)$/.exec(location.hash);
