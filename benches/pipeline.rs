@@ -211,6 +211,7 @@ fn main() {
         ws.run(&batch, Requested::default(), &Progress::hidden())
             .unwrap()
             .summary
+            .expect("run writes the exports")
     });
     assert!(summary.rows_add_up && summary.items == batch.items.len());
 

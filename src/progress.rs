@@ -51,3 +51,30 @@ impl Progress {
         bar
     }
 }
+
+/// `QINGDAN_TIMINGS=1` prints each timed step's seconds to stderr (benchmarks read them).
+pub const TIMINGS_ENV: &str = "QINGDAN_TIMINGS";
+
+/// Times a step when [`TIMINGS_ENV`] is set: prints `耗时 name seconds` when dropped.
+pub struct Timing {
+    name: &'static str,
+    start: Option<std::time::Instant>,
+}
+
+impl Timing {
+    pub fn start(name: &'static str) -> Self {
+        let on = std::env::var_os(TIMINGS_ENV).is_some_and(|v| v != "0");
+        Timing {
+            name,
+            start: on.then(std::time::Instant::now),
+        }
+    }
+}
+
+impl Drop for Timing {
+    fn drop(&mut self) {
+        if let Some(start) = self.start {
+            eprintln!("耗时 {} {:.3}", self.name, start.elapsed().as_secs_f64());
+        }
+    }
+}

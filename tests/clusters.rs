@@ -238,7 +238,7 @@ fn library_calls_give_what_the_commands_print_and_write() {
     let ws = Workspace::new(&ws_dir);
     let (report, pack) = ws
         .read_indexed(|r: &ReadIndexed| {
-            let analysis = r.view.analysis(true)?;
+            let analysis = r.view.analysis(qingdan::store::Detail::Full)?;
             let report =
                 cluster_with_past(&analysis, r.index, Some("金融信贷"), KChoice::Auto, 42)?;
             let pack = meeting_pack(

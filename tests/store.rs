@@ -694,3 +694,23 @@ fn a_workspace_of_the_earlier_format_is_taken_over_as_it_was() {
     let qd40 = items.iter().find(|r| r["编号"] == "QD0040").unwrap();
     assert_eq!(qd40["组内条数"], "1", "the split holds after the add");
 }
+
+#[test]
+fn without_exports_the_files_wait_for_report() {
+    let (dir, ws) = template();
+    let path = dir.path().join("quiet.csv");
+    batch(&path, "NX-", 25, 9);
+    let before = std::fs::read(ws.join("items.csv")).unwrap();
+    let out = stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--no-export", "--workspace"])
+            .arg(&ws)
+            .arg(&path),
+    );
+    assert!(out.contains("未写出导出文件"), "{out}");
+    assert_eq!(std::fs::read(ws.join("items.csv")).unwrap(), before);
+    // The store and the index have the batch; searching finds it before any export.
+    assert_eq!(check(&ws)["items"], 460);
+    stdout_of(qingdan().args(["report", "--workspace"]).arg(&ws));
+    assert_eq!(read_csv(&ws.join("items.csv")).len(), 460);
+}

@@ -22,6 +22,10 @@ pub struct Constraints {
     pub isolated: HashSet<String>,
     /// Sets of items that must end in one group.
     pub forced: Vec<Vec<String>>,
+    /// Sets of items joined before any linking, each standing for an existing group: linking
+    /// may add to them but never joins two of them (see [`super::Groups::freeze`]). Not from
+    /// corrections: set by a caller merging part of a workspace.
+    pub frozen: Vec<Vec<String>>,
 }
 
 impl Constraints {
@@ -45,7 +49,7 @@ impl Constraints {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.isolated.is_empty() && self.forced.is_empty()
+        self.isolated.is_empty() && self.forced.is_empty() && self.frozen.is_empty()
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Groups<'a> {
     chars: &'a PackedVectors,
     /// By root, for groups of two or more.
     sums: Vec<Option<Box<Sums>>>,
+    /// By root: the group holds a frozen unit (see [`Groups::freeze`]).
+    frozen: Vec<bool>,
     /// Word and character dimensions (largest id + 1).
     dims: (usize, usize),
     dense_min_len: usize,
@@ -76,6 +78,7 @@ impl<'a> Groups<'a> {
             words: space.words,
             chars: space.chars,
             sums: (0..n).map(|_| None).collect(),
+            frozen: vec![false; n],
             dims,
             dense_min_len: DENSE_MIN_LEN.max((dims.0 + dims.1) / DENSE_SPARSITY),
             dense_bytes: 0,
@@ -142,7 +145,7 @@ impl<'a> Groups<'a> {
         let mut rejected: FxMap<(u32, u32), (u32, u32)> = FxMap::default();
         for e in order {
             let (ra, rb) = (self.find(e.a), self.find(e.b));
-            if ra == rb {
+            if ra == rb || (self.frozen[ra as usize] && self.frozen[rb as usize]) {
                 continue;
             }
             let pair = (ra.min(rb), ra.max(rb));
@@ -155,6 +158,19 @@ impl<'a> Groups<'a> {
                 continue;
             }
             self.union(ra, rb);
+        }
+    }
+
+    /// Joins `members` into one unit before any linking, and freezes it: linking may add items
+    /// and unfrozen groups to it, but never joins two frozen units (an existing large group,
+    /// stood for by some of its members, when an added batch is merged in).
+    pub fn freeze(&mut self, members: &[u32]) {
+        for pair in members.windows(2) {
+            self.join(pair[0], pair[1]);
+        }
+        if let Some(&first) = members.first() {
+            let root = self.find(first);
+            self.frozen[root as usize] = true;
         }
     }
 
@@ -176,6 +192,7 @@ impl<'a> Groups<'a> {
         let (k, g) = (keep as usize, gone as usize);
         self.parent[g] = keep;
         self.size[k] += self.size[g];
+        self.frozen[k] |= self.frozen[g];
         let (mut kept, mut went) = (self.sums[k].take(), self.sums[g].take());
         let kept_dense = kept.as_mut().and_then(|s| s.dense.take());
         let went_dense = went.as_mut().and_then(|s| s.dense.take());
@@ -398,6 +415,36 @@ mod tests {
         assert!(
             (avg - expected).abs() <= expected * 1e-6,
             "{avg} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn frozen_units_take_items_but_never_join_each_other() {
+        // Items 0,1 and 2,3 are two frozen units; 4 is like both; all pairs are edges.
+        let words = fit(&[vec![0], vec![0], vec![0], vec![0], vec![0]]);
+        let space = Space {
+            words: &words,
+            chars: &words,
+            word_weight: 1.0,
+        };
+        let mut edges = Vec::new();
+        for a in 0..5u32 {
+            for b in a + 1..5 {
+                edges.push(Edge { a, b, sim: 1.0 });
+            }
+        }
+        sort_edges(&mut edges);
+        let mut g = Groups::new(&space);
+        g.freeze(&[0, 1]);
+        g.freeze(&[2, 3]);
+        g.link(&edges, 0.5, 1.0, |_| true);
+        let r = g.roots();
+        assert_eq!(r[0], r[1]);
+        assert_eq!(r[2], r[3]);
+        assert_ne!(r[0], r[2], "two frozen units stay apart");
+        assert!(
+            r[4] == r[0] || r[4] == r[2],
+            "the free item joins one of them"
         );
     }
 

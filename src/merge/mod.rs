@@ -241,6 +241,20 @@ fn merge_fitted(
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
     let mut groups = Groups::new(&space);
+    if !constraints.frozen.is_empty() {
+        let index: HashMap<&str, u32> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id, i as u32))
+            .collect();
+        for unit in &constraints.frozen {
+            let members: Vec<u32> = unit
+                .iter()
+                .filter_map(|id| index.get(id.as_str()).copied())
+                .collect();
+            groups.freeze(&members);
+        }
+    }
     groups.link(
         &edges,
         config.same_enterprise_threshold,

@@ -1,6 +1,7 @@
-//! `groups.json`: every merge group with the evidence for it — each member's similarity to the
-//! representative and the terms it shares with it — for `qingdan groups --explain` and for keeping
-//! group ids stable when the workspace is rebuilt.
+//! `groups.json` and `qingdan groups --explain`: every merge group with the evidence for it —
+//! each member's similarity to the representative and the terms it shares with it.
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,64 +37,92 @@ pub struct GroupRecord {
 
 const SHARED_SHOWN: usize = 8;
 
+/// What a group's record needs of one member.
+#[derive(Debug, Clone)]
+pub struct MemberInput<'a> {
+    pub id: &'a str,
+    pub enterprise: &'a str,
+    pub date: String,
+    pub channel: &'a str,
+    pub text: &'a str,
+    /// Its terms (canonical, in text order).
+    pub terms: Vec<&'a str>,
+    /// Its main topic.
+    pub topic: &'a str,
+    /// Its similarity to the group's representative.
+    pub similarity: f32,
+}
+
+impl<'a> MemberInput<'a> {
+    pub fn of(a: &'a AnalyzedItem, similarity: f32) -> Self {
+        MemberInput {
+            id: &a.item.id,
+            enterprise: &a.enterprise,
+            date: a.item.date.map(|d| d.to_string()).unwrap_or_default(),
+            channel: &a.channel,
+            text: &a.text,
+            terms: a.terms.iter().map(String::as_str).collect(),
+            topic: a.main_topic(),
+            similarity,
+        }
+    }
+}
+
 /// The records of every group, in group-id order.
 pub fn group_records(analysis: &Analysis) -> Vec<GroupRecord> {
     analysis
         .groups
         .iter()
         .map(|g| {
-            let members: Vec<&AnalyzedItem> =
-                g.members.iter().map(|&m| &analysis.items[m]).collect();
+            let members: Vec<MemberInput> = g
+                .members
+                .iter()
+                .zip(&g.similarity)
+                .map(|(&m, &s)| MemberInput::of(&analysis.items[m], s))
+                .collect();
             let representative = &analysis.items[g.representative].item.id;
-            group_record(
-                &g.id,
-                g.score(),
-                &g.shared_terms,
-                representative,
-                &members,
-                &g.similarity,
-            )
+            group_record(&g.id, g.score(), &g.shared_terms, representative, &members)
         })
         .collect()
 }
 
-/// One group's record: `members` in id order with their similarity to the representative
-/// (`similarity`, same order), the representative named by its item id.
+/// One group's record: `members` in id order, the representative named by its item id.
 pub fn group_record(
     id: &str,
     score: f32,
     shared_terms: &[String],
     representative: &str,
-    members: &[&AnalyzedItem],
-    similarity: &[f32],
+    members: &[MemberInput],
 ) -> GroupRecord {
     let rep = members
         .iter()
-        .find(|a| a.item.id == representative)
-        .copied()
-        .unwrap_or(members[0]);
-    let mut enterprises: Vec<&str> = members.iter().map(|a| a.enterprise.as_str()).collect();
+        .find(|m| m.id == representative)
+        .unwrap_or(&members[0]);
+    let rep_terms: HashSet<&str> = rep.terms.iter().copied().collect();
+    let mut enterprises: Vec<&str> = members.iter().map(|m| m.enterprise).collect();
     enterprises.sort_unstable();
     enterprises.dedup();
     let records = members
         .iter()
-        .zip(similarity)
-        .map(|(a, &similarity)| {
+        .map(|m| {
             let mut shared: Vec<String> = Vec::new();
-            for t in &a.terms {
-                if t.chars().count() >= 2 && rep.terms.contains(t) && !shared.contains(t) {
-                    shared.push(t.clone());
+            for &t in &m.terms {
+                if shared.len() == SHARED_SHOWN {
+                    break;
+                }
+                if t.chars().count() >= 2 && rep_terms.contains(t) && !shared.iter().any(|s| s == t)
+                {
+                    shared.push(t.to_string());
                 }
             }
-            shared.truncate(SHARED_SHOWN);
             GroupMember {
-                id: a.item.id.clone(),
-                enterprise: a.enterprise.clone(),
-                date: a.item.date.map(|d| d.to_string()).unwrap_or_default(),
-                channel: a.channel.clone(),
-                similarity,
+                id: m.id.to_string(),
+                enterprise: m.enterprise.to_string(),
+                date: m.date.clone(),
+                channel: m.channel.to_string(),
+                similarity: m.similarity,
                 shared_with_representative: shared,
-                text: a.text.clone(),
+                text: m.text.to_string(),
             }
         })
         .collect();
@@ -101,8 +130,8 @@ pub fn group_record(
         id: id.to_string(),
         size: members.len(),
         enterprises: enterprises.len(),
-        topic: rep.main_topic().to_string(),
-        representative: rep.item.id.clone(),
+        topic: rep.topic.to_string(),
+        representative: rep.id.to_string(),
         score,
         shared_terms: shared_terms.to_vec(),
         members: records,

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{render_markdown, render_overview, spreadsheet_safe, Lists, Summary};
@@ -18,10 +19,19 @@ pub const REPORT_HTML: &str = "report.html";
 /// Writes a CSV file with a header row. Every cell goes through [`spreadsheet_safe`]: the cells
 /// hold users' text, which must not run as a formula when the file is opened in Excel.
 pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
-    let mut out = Vec::with_capacity(rows.len() * 128 + 64);
-    out.extend_from_slice(b"\xEF\xBB\xBF");
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+    write_csv_rows(path, headers, rows.iter().cloned())
+}
+
+/// [`write_csv`] with the rows made one at a time and streamed to the file.
+pub fn write_csv_rows(
+    path: &Path,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<()> {
+    write_atomically(path, |out| {
+        out.write_all(b"\xEF\xBB\xBF")
+            .map_err(|e| Error::io(path, e))?;
+        let mut w = csv::Writer::from_writer(out);
         let mut write_row = |cells: &mut dyn Iterator<Item = &str>| -> Result<()> {
             for cell in cells {
                 w.write_field(spreadsheet_safe(cell).as_bytes())
@@ -35,16 +45,16 @@ pub fn write_csv(path: &Path, headers: &[&str], rows: &[Vec<String>]) -> Result<
         for row in rows {
             write_row(&mut row.iter().map(String::as_str))?;
         }
-        w.flush().map_err(|e| Error::io(path, e))?;
-    }
-    write_bytes(path, &out)
+        w.flush().map_err(|e| Error::io(path, e))
+    })
 }
 
-/// Writes pretty JSON.
+/// Writes pretty JSON, streamed to the file.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::output(path, e))?;
-    bytes.push(b'\n');
-    write_bytes(path, &bytes)
+    write_atomically(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, value).map_err(|e| Error::output(path, e))?;
+        out.write_all(b"\n").map_err(|e| Error::io(path, e))
+    })
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -83,7 +93,8 @@ fn date(d: Option<Date>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-/// Writes every list, table and the report into `dir`.
+/// Writes every list, table and the report into `dir`, the files side by side on the thread
+/// pool, each streamed row by row.
 pub fn write_outputs(
     dir: &Path,
     analysis: &Analysis,
@@ -91,52 +102,82 @@ pub fn write_outputs(
     summary: &Summary,
     rejects: &[Reject],
 ) -> Result<()> {
+    type Job<'a> = Box<dyn FnOnce() -> Result<()> + Send + 'a>;
+    let jobs: Vec<Job> = vec![
+        Box::new(|| items_csv(dir, analysis)),
+        Box::new(|| enterprises_csv(dir, lists)),
+        Box::new(|| write_json(&dir.join("enterprises.json"), &lists.enterprises)),
+        Box::new(|| common_csv(dir, lists)),
+        Box::new(|| write_json(&dir.join("common_problems.json"), &lists.common)),
+        Box::new(|| {
+            write_csv_rows(
+                &dir.join("rejects.csv"),
+                &["文件", "行号", "字段", "原因", "原始内容"],
+                rejects.iter().map(|r| {
+                    vec![
+                        r.source.file.clone(),
+                        r.source.row.to_string(),
+                        r.field.clone(),
+                        r.reason.clone(),
+                        r.content.clone(),
+                    ]
+                }),
+            )
+        }),
+        Box::new(|| write_json(&dir.join("summary.json"), summary)),
+        Box::new(|| {
+            write_bytes(
+                &dir.join("report.md"),
+                render_markdown(summary, lists, rejects).as_bytes(),
+            )
+        }),
+        Box::new(|| write_report_html(dir, summary, lists, rejects)),
+    ];
+    jobs.into_par_iter().map(|job| job()).collect()
+}
+
+fn items_csv(dir: &Path, analysis: &Analysis) -> Result<()> {
     let group_of = analysis.group_of_item();
-    let items: Vec<Vec<String>> = analysis
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let g = &analysis.groups[group_of[i]];
-            vec![
-                a.item.id.clone(),
-                a.enterprise.clone(),
-                a.title.clone(),
-                a.text.clone(),
-                date(a.item.date),
-                a.channel.clone(),
-                a.region.clone(),
-                a.topics
-                    .iter()
-                    .map(|t| t.topic.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                a.topics
-                    .iter()
-                    .map(|t| format!("{:.2}", t.confidence))
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                a.topics
-                    .iter()
-                    .map(|t| {
-                        format!(
-                            "{}({} {:.2}):{}",
-                            t.topic,
-                            t.method.label(),
-                            t.score,
-                            t.terms.join("/")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                g.id.clone(),
-                g.members.len().to_string(),
-                a.item.source.file.clone(),
-                a.item.source.row.to_string(),
-            ]
-        })
-        .collect();
-    write_csv(
+    let rows = analysis.items.iter().enumerate().map(|(i, a)| {
+        let g = &analysis.groups[group_of[i]];
+        vec![
+            a.item.id.clone(),
+            a.enterprise.clone(),
+            a.title.clone(),
+            a.text.clone(),
+            date(a.item.date),
+            a.channel.clone(),
+            a.region.clone(),
+            a.topics
+                .iter()
+                .map(|t| t.topic.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            a.topics
+                .iter()
+                .map(|t| format!("{:.2}", t.confidence))
+                .collect::<Vec<_>>()
+                .join("、"),
+            a.topics
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}({} {:.2}):{}",
+                        t.topic,
+                        t.method.label(),
+                        t.score,
+                        t.terms.join("/")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            g.id.clone(),
+            g.members.len().to_string(),
+            a.item.source.file.clone(),
+            a.item.source.row.to_string(),
+        ]
+    });
+    write_csv_rows(
         &dir.join("items.csv"),
         &[
             "编号",
@@ -154,13 +195,14 @@ pub fn write_outputs(
             "来源文件",
             "来源行",
         ],
-        &items,
-    )?;
+        rows,
+    )
+}
 
-    let mut ent_rows = Vec::new();
-    for e in &lists.enterprises {
-        for (n, p) in e.problems.iter().enumerate() {
-            ent_rows.push(vec![
+fn enterprises_csv(dir: &Path, lists: &Lists) -> Result<()> {
+    let rows = lists.enterprises.iter().flat_map(|e| {
+        e.problems.iter().enumerate().map(move |(n, p)| {
+            vec![
                 e.enterprise.clone(),
                 e.regions.join("、"),
                 (n + 1).to_string(),
@@ -173,10 +215,10 @@ pub fn write_outputs(
                 p.other_enterprises.to_string(),
                 p.group.clone(),
                 p.items.join("、"),
-            ]);
-        }
-    }
-    write_csv(
+            ]
+        })
+    });
+    write_csv_rows(
         &dir.join("enterprises.csv"),
         &[
             "企业名称",
@@ -192,32 +234,29 @@ pub fn write_outputs(
             "合并组",
             "编号",
         ],
-        &ent_rows,
-    )?;
-    write_json(&dir.join("enterprises.json"), &lists.enterprises)?;
+        rows,
+    )
+}
 
-    let common: Vec<Vec<String>> = lists
-        .common
-        .iter()
-        .map(|c| {
-            vec![
-                c.rank.to_string(),
-                c.problem.clone(),
-                c.topic.clone(),
-                c.enterprise_count.to_string(),
-                c.count.to_string(),
-                c.enterprises.join("、"),
-                c.channels.join("、"),
-                date(c.first),
-                date(c.last),
-                c.shared_terms.join("、"),
-                format!("{:.2}", c.score),
-                c.group.clone(),
-                c.items.join("、"),
-            ]
-        })
-        .collect();
-    write_csv(
+fn common_csv(dir: &Path, lists: &Lists) -> Result<()> {
+    let rows = lists.common.iter().map(|c| {
+        vec![
+            c.rank.to_string(),
+            c.problem.clone(),
+            c.topic.clone(),
+            c.enterprise_count.to_string(),
+            c.count.to_string(),
+            c.enterprises.join("、"),
+            c.channels.join("、"),
+            date(c.first),
+            date(c.last),
+            c.shared_terms.join("、"),
+            format!("{:.2}", c.score),
+            c.group.clone(),
+            c.items.join("、"),
+        ]
+    });
+    write_csv_rows(
         &dir.join("common_problems.csv"),
         &[
             "排名",
@@ -234,33 +273,8 @@ pub fn write_outputs(
             "合并组",
             "编号",
         ],
-        &common,
-    )?;
-    write_json(&dir.join("common_problems.json"), &lists.common)?;
-
-    let reject_rows: Vec<Vec<String>> = rejects
-        .iter()
-        .map(|r| {
-            vec![
-                r.source.file.clone(),
-                r.source.row.to_string(),
-                r.field.clone(),
-                r.reason.clone(),
-                r.content.clone(),
-            ]
-        })
-        .collect();
-    write_csv(
-        &dir.join("rejects.csv"),
-        &["文件", "行号", "字段", "原因", "原始内容"],
-        &reject_rows,
-    )?;
-    write_json(&dir.join("summary.json"), summary)?;
-    write_bytes(
-        &dir.join("report.md"),
-        render_markdown(summary, lists, rejects).as_bytes(),
-    )?;
-    write_report_html(dir, summary, lists, rejects)
+        rows,
+    )
 }
 
 /// Writes `report.html`; `qingdan report` calls it alone to rewrite the page from a workspace.

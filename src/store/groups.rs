@@ -5,8 +5,21 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Change, View};
 use crate::merge::Correction;
-use crate::pipeline::AnalyzedItem;
 use crate::{Error, Result};
+
+/// What a group's record shows of one member, as stored (terms one per line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    pub group: String,
+    pub id: String,
+    pub enterprise: String,
+    pub date: String,
+    pub channel: String,
+    pub text: String,
+    pub terms: String,
+    pub topic: String,
+    pub similarity: f32,
+}
 
 /// One merge group as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,50 +103,54 @@ impl View<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Calls `f` on each group (by id) with its members in id order and their similarity to
-    /// the representative, reading the items once, a group at a time.
+    /// Calls `f` on each group (by id) with its members in id order, reading the items once, a
+    /// group at a time, and only the fields a group's record shows.
     pub fn for_each_group(
         &self,
-        mut f: impl FnMut(GroupRow, Vec<AnalyzedItem>, Vec<f32>) -> Result<()>,
+        mut f: impl FnMut(GroupRow, Vec<MemberRow>) -> Result<()>,
     ) -> Result<()> {
         let groups = self.groups()?;
         let mut stmt = self
             .conn
-            .prepare(&format!(
-                "SELECT {} FROM items ORDER BY group_id, id",
-                super::items::ITEM_COLUMNS
-            ))
+            .prepare(
+                "SELECT group_id, id, enterprise, date, channel, text, terms, main_topic, similarity
+                 FROM items ORDER BY group_id, id",
+            )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
-        let mut next = rows
-            .next()
-            .map_err(|e| self.err(e))?
-            .map(super::items::item_row);
+        let mut rows = stmt
+            .query_map([], |r| {
+                Ok(MemberRow {
+                    group: r.get(0)?,
+                    id: r.get(1)?,
+                    enterprise: r.get(2)?,
+                    date: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    channel: r.get(4)?,
+                    text: r.get(5)?,
+                    terms: r.get(6)?,
+                    topic: r.get(7)?,
+                    similarity: r.get::<_, f64>(8)? as f32,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut next = rows.next();
         for g in groups {
-            let (mut members, mut sims) = (Vec::new(), Vec::new());
+            let mut members = Vec::new();
             while let Some(row) = next.take() {
                 let row = row.map_err(|e| self.err(e))?;
                 if row.group < g.id {
                     return Err(crate::Error::Workspace {
                         path: self.path.to_path_buf(),
-                        reason: format!(
-                            "条目“{}”所属合并组“{}”不存在",
-                            row.analyzed.item.id, row.group
-                        ),
+                        reason: format!("条目“{}”所属合并组“{}”不存在", row.id, row.group),
                     });
                 }
                 if row.group != g.id {
                     next = Some(Ok(row));
                     break;
                 }
-                sims.push(row.similarity);
-                members.push(row.analyzed);
-                next = rows
-                    .next()
-                    .map_err(|e| self.err(e))?
-                    .map(super::items::item_row);
+                members.push(row);
+                next = rows.next();
             }
-            f(g, members, sims)?;
+            f(g, members)?;
         }
         Ok(())
     }
@@ -185,6 +202,23 @@ impl Change<'_> {
                     serde_json::to_string(&g.shared_terms).unwrap_or_default(),
                 ])
             })
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Recounts a group's size, enterprises and score from its members (after members joined
+    /// it); its representative and shared terms stay.
+    pub fn refresh_group(&self, id: &str) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE groups SET
+                     size = (SELECT count(*) FROM items WHERE group_id = ?1),
+                     enterprises = (SELECT count(DISTINCT enterprise) FROM items WHERE group_id = ?1),
+                     score = coalesce((SELECT avg(similarity) FROM items
+                                       WHERE group_id = ?1 AND id <> groups.representative), 1.0)
+                 WHERE id = ?1",
+            )
+            .and_then(|mut s| s.execute([id]))
             .map(drop)
             .map_err(|e| self.err(e))
     }

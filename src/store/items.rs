@@ -28,6 +28,18 @@ pub struct ItemRow {
     pub similarity: f32,
 }
 
+/// How much of each item a read brings back. Terms are most of an item's size, and raw title
+/// and text (what the user wrote, before normalization) are only needed to analyse it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every field.
+    Full,
+    /// Terms left out (self-training reads the raw text again, not the terms).
+    NoTerms,
+    /// Terms and the raw title and text left out: what the lists, counts and exports use.
+    Lists,
+}
+
 /// A hash of what the user wrote (not where it was read from): an item read again unchanged
 /// has the same hash and is left alone.
 pub fn content_hash(item: &Item) -> String {
@@ -114,12 +126,11 @@ fn parse_topics(json: &str) -> rusqlite::Result<Vec<TopicAssignment>> {
 
 impl View<'_> {
     /// Every item and group as the pipeline's [`Analysis`]: items in workspace order, each
-    /// group's members in id order (as the merge gives them). `terms` false leaves every
-    /// item's terms out (the lists and counts do not need them; they are most of an item).
-    pub fn analysis(&self, terms: bool) -> Result<Analysis> {
+    /// group's members in id order (as the merge gives them), with the fields `detail` asks for.
+    pub fn analysis(&self, detail: Detail) -> Result<Analysis> {
         let mut items: Vec<AnalyzedItem> = Vec::new();
         let mut places: Vec<(String, f32)> = Vec::new();
-        self.for_each_item_with(terms, |r| {
+        self.for_each_item_with(detail, |r| {
             places.push((r.group, r.similarity));
             items.push(r.analyzed);
             Ok(())
@@ -182,36 +193,42 @@ impl View<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Every item's id and topics, in workspace order.
-    pub fn topics_in_order(&self) -> Result<Vec<(String, Vec<TopicAssignment>)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, topics FROM items ORDER BY seq")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, parse_topics(&r.get::<_, String>(1)?)?))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<_>>()
+    /// How many items have a keyword topic other than `fallback` first, with at least
+    /// `min_confidence` (the self-training's teachers). The threshold is compared as the
+    /// shortest decimal of the f32, which is how the topics' JSON stores confidences, so the
+    /// count is the one a comparison of the f32 values gives.
+    pub fn count_confident(&self, fallback: &str, min_confidence: f32) -> Result<usize> {
+        let threshold: f64 = min_confidence.to_string().parse().unwrap_or(f64::INFINITY);
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM items
+                 WHERE main_topic <> ?1
+                   AND json_extract(topics, '$[0].method') = 'Keyword'
+                   AND json_extract(topics, '$[0].confidence') >= ?2",
+                rusqlite::params![fallback, threshold],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
             .map_err(|e| self.err(e))
     }
 
     /// Calls `f` on every item in workspace order, one row at a time.
     pub fn for_each_item(&self, f: impl FnMut(ItemRow) -> Result<()>) -> Result<()> {
-        self.for_each_item_with(true, f)
+        self.for_each_item_with(Detail::Full, f)
     }
 
-    /// [`View::for_each_item`], the terms left out (empty) unless `terms`.
+    /// [`View::for_each_item`] with the fields `detail` asks for (the others empty).
     pub fn for_each_item_with(
         &self,
-        terms: bool,
+        detail: Detail,
         mut f: impl FnMut(ItemRow) -> Result<()>,
     ) -> Result<()> {
-        let columns = if terms {
-            ITEM_COLUMNS.to_string()
-        } else {
-            ITEM_COLUMNS.replace("terms,", "'' AS terms,")
+        let columns = match detail {
+            Detail::Full => ITEM_COLUMNS.to_string(),
+            Detail::NoTerms => ITEM_COLUMNS.replace("terms,", "'' AS terms,"),
+            Detail::Lists => ITEM_COLUMNS
+                .replace("terms,", "'' AS terms,")
+                .replace("raw_title, raw_text,", "'' AS raw_title, '' AS raw_text,"),
         };
         let mut stmt = self
             .conn

@@ -17,8 +17,8 @@ mod lock;
 mod schema;
 mod settings;
 
-pub use groups::GroupRow;
-pub use items::{content_hash, text_key, ItemRow};
+pub use groups::{GroupRow, MemberRow};
+pub use items::{content_hash, text_key, Detail, ItemRow};
 pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_ENV};
 pub use schema::current_version as schema_version;
 pub use settings::Setting;

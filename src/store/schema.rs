@@ -77,7 +77,7 @@ pub const MIGRATIONS: &[&str] = &[
         group_id       TEXT NOT NULL,
         similarity     REAL NOT NULL
     );
-    CREATE INDEX items_by_group ON items(group_id);
+    CREATE INDEX items_by_group ON items(group_id, id);
     CREATE INDEX items_by_text_key ON items(text_key);
 
     CREATE TABLE groups (

@@ -9,22 +9,22 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::build::{last_batch, merge_keeping_ids, put_groups};
+use super::build::{last_batch, put_groups};
 use super::correct::close_over_corrections;
 use super::self_training::{self, SelfModel, StoredTopics};
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::{IndexUpdate, SearchIndex};
 use crate::ingest::Batch;
-use crate::merge::text_key;
-use crate::pipeline::{AnalyzedItem, Pipeline};
-use crate::progress::Progress;
+use crate::merge::{keep_previous_ids, text_key, Constraints, Group};
+use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
+use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord, Item};
-use crate::store::{content_hash, now_utc, ItemRow, Setting, View};
+use crate::store::{content_hash, now_utc, Detail, GroupRow, ItemRow, Setting, View};
 use crate::vectors::DocumentFrequencies;
 use crate::{Error, Result};
 
 /// Index hits asked for per analysed item, before the similarity check.
-const CANDIDATES: usize = 30;
+const CANDIDATES: usize = 12;
 /// The heaviest terms of an item that make its candidate query.
 const QUERY_TERMS: usize = 12;
 
@@ -180,59 +180,53 @@ impl Writer {
             .filter(|i| changed_ids.contains(&i.id) || new_ids.contains(i.id.as_str()))
             .cloned()
             .collect();
+        let t = Timing::start("add.analyse");
         let mut analysed = pipeline.analyze_each(to_analyse, progress);
+        drop(t);
+        let t = Timing::start("add.topics");
 
         // Topics: the stored self-trained model, or a new fit over the workspace when due.
         let own = SelfModel::load(&view)?;
-        let stored_topics = view.topics_in_order()?;
-        let kept_topics: Vec<Vec<_>> = stored_topics
-            .iter()
-            .filter(|(id, _)| !changed_ids.contains(id))
-            .map(|(_, t)| t.clone())
-            .collect();
-        let eligible_stored = self_training::eligible_among(pipeline, &kept_topics);
-        drop(kept_topics);
+        let changed_rows =
+            view.items_by_ids(&sorted.changed.iter().map(|i| &i.id).collect::<Vec<_>>())?;
+        let eligible_stored = self_training::eligible_stored(&view, pipeline, &changed_rows)?;
         let batch_topics = self_training::label_batch(
             pipeline,
             &own,
             || {
-                Ok(view
-                    .items()?
-                    .into_iter()
-                    .filter(|r| !changed_ids.contains(&r.analyzed.item.id))
-                    .map(|r| StoredTopics {
-                        item: r.analyzed.item,
-                        topics: r.analyzed.topics,
-                    })
-                    .collect())
+                let mut stored = Vec::new();
+                view.for_each_item_with(Detail::NoTerms, |r| {
+                    if !changed_ids.contains(&r.analyzed.item.id) {
+                        stored.push(StoredTopics {
+                            item: r.analyzed.item,
+                            topics: r.analyzed.topics,
+                        });
+                    }
+                    Ok(())
+                })?;
+                Ok(stored)
             },
             eligible_stored,
             &mut analysed,
         )?;
-        let kept_ids: Vec<&String> = stored_topics
-            .iter()
-            .map(|(id, _)| id)
-            .filter(|id| !changed_ids.contains(*id))
-            .collect();
-        let retopiced: Vec<(String, Vec<_>)> = batch_topics
-            .retopiced
-            .into_iter()
-            .map(|(i, t)| (kept_ids[i].clone(), t))
-            .collect();
-        drop(stored_topics);
+        let retopiced = batch_topics.retopiced;
 
+        drop(t);
+        let t = Timing::start("add.frequencies");
         // Document frequencies of the workspace as it will be.
         let mut frequencies = view.document_frequencies()?;
-        for old in view.items_by_ids(&sorted.changed.iter().map(|i| &i.id).collect::<Vec<_>>())? {
+        for old in &changed_rows {
             frequencies.count_item(&old.analyzed.terms, &old.analyzed.text, false);
         }
         for a in &analysed {
             frequencies.count_item(&a.terms, &a.text, true);
         }
 
+        drop(t);
         let spinner = progress.spinner("合并同类项");
+        let t = Timing::start("add.neighbourhood");
         let index = SearchIndex::open(&self.ws.index_dir(), pipeline.analyzer.clone())?;
-        let (local, touched) = neighbourhood(
+        let hood = neighbourhood(
             &view,
             &index,
             pipeline,
@@ -241,10 +235,23 @@ impl Writer {
             &changed_ids,
         )?;
         drop(index);
-        let groups = merge_keeping_ids(&pipeline.merge_config, &view, &local, Some(&frequencies))?;
+        drop(t);
+        let t = Timing::start("add.merge");
+        let merged = merge_neighbourhood(pipeline, &view, &hood, &frequencies)?;
         spinner.finish_and_clear();
         drop(snapshot);
+        drop(t);
+        if std::env::var_os(crate::progress::TIMINGS_ENV).is_some() {
+            eprintln!(
+                "规模 合并条目{} 整组重合并{} 大组{} 新组{}",
+                hood.items.len(),
+                hood.small.len(),
+                hood.large.len(),
+                merged.free.len()
+            );
+        }
 
+        let t = Timing::start("add.store");
         let spinner = progress.spinner("写入数据库");
         let change = self.store.change()?;
         let mut record = record(batch, &sorted, started);
@@ -268,10 +275,16 @@ impl Writer {
         for (id, topics) in &retopiced {
             change.set_topics(id, topics)?;
         }
-        for g in &touched {
+        for g in &hood.small {
             change.delete_group(g)?;
         }
-        put_groups(&change, &local, &groups)?;
+        put_groups(&change, &hood.items, &merged.free)?;
+        for (id, group, similarity) in &merged.joined {
+            change.set_group(id, group, *similarity)?;
+        }
+        for l in &hood.large {
+            change.refresh_group(&l.row.id)?;
+        }
         if let Some(model) = &batch_topics.refitted {
             model.save(&change)?;
         }
@@ -283,6 +296,8 @@ impl Writer {
             .items_by_ids(&retopiced.iter().map(|(id, _)| id).collect::<Vec<_>>())?;
         spinner.finish_and_clear();
 
+        drop(t);
+        let t = Timing::start("add.index");
         let spinner = progress.spinner("更新索引");
         let update = IndexUpdate::open(&self.ws.index_dir(), pipeline.analyzer.clone())?;
         for id in changed_ids.iter().chain(retopiced.iter().map(|(id, _)| id)) {
@@ -296,16 +311,41 @@ impl Writer {
         }
         update.commit_with(generation, || change.commit())?;
         spinner.finish_and_clear();
-        let rebuilt = groups.len();
+        drop(t);
+        let rebuilt = merged.free.len() + hood.large.len();
         self.finish(Some(record), rebuilt, retopiced.len())
     }
 }
 
-/// The part of the workspace an added batch can change: the analysed items and every member
-/// of the groups holding an item similar enough to one of them (or holding a replaced item's
-/// earlier version), closed over corrections that tie groups together. Returns those items in
-/// workspace order, analysed items in place of the versions they replace, and the ids of the
-/// groups they come from.
+/// The part of the workspace an added batch can change, as [`neighbourhood`] finds it.
+struct Neighbourhood {
+    /// The analysed items and the stored items merged with them, in workspace order.
+    items: Vec<AnalyzedItem>,
+    /// Groups merged again whole (their ids are free for the new groups).
+    small: Vec<String>,
+    /// Groups too large to merge again: each stands in the merge for a sample of its members,
+    /// frozen together, which may take in new items but is never split.
+    large: Vec<LargeGroup>,
+}
+
+/// A large group an added batch reaches.
+struct LargeGroup {
+    row: GroupRow,
+    /// The members standing for it: the representative, the members the batch came close to,
+    /// then the first others.
+    sample: Vec<String>,
+}
+
+/// Groups with more members than this are not merged again when a batch reaches them.
+const LARGE_GROUP: usize = 8;
+/// How many members stand for a large group.
+const SAMPLE: usize = 8;
+
+/// Finds the neighbourhood of an added batch: the analysed items, and the groups holding an
+/// item similar enough to one of them (or a replaced item's earlier version), closed over
+/// corrections that tie groups together. Small groups come whole; a large group comes as a
+/// sample of its members (see [`LargeGroup`]), so the work per added item stays bounded
+/// however large the groups grow.
 fn neighbourhood(
     view: &View,
     index: &SearchIndex,
@@ -313,10 +353,11 @@ fn neighbourhood(
     frequencies: &DocumentFrequencies,
     analysed: &[AnalyzedItem],
     changed: &HashSet<String>,
-) -> Result<(Vec<AnalyzedItem>, Vec<String>)> {
+) -> Result<Neighbourhood> {
     let own: HashSet<&str> = analysed.iter().map(|a| a.item.id.as_str()).collect();
+    let t = Timing::start("add.n.candidates");
     // Candidates of each analysed item: index hits on its heaviest terms, and identical texts.
-    let per_item: Vec<Vec<String>> = analysed
+    let mut per_item: Vec<Vec<String>> = analysed
         .par_iter()
         .map(|a| -> Result<Vec<String>> {
             let terms = heaviest_terms(&a.terms, frequencies, QUERY_TERMS);
@@ -329,7 +370,6 @@ fn neighbourhood(
             Ok(ids)
         })
         .collect::<Result<_>>()?;
-    let mut per_item = per_item;
     for (a, ids) in analysed.iter().zip(per_item.iter_mut()) {
         for (id, _) in view.ids_with_text_key(text_key(&a.text))? {
             if !own.contains(id.as_str()) && !ids.contains(&id) {
@@ -337,6 +377,8 @@ fn neighbourhood(
             }
         }
     }
+    drop(t);
+    let t = Timing::start("add.n.similar");
     let wanted: BTreeSet<&String> = per_item.iter().flatten().collect();
     let wanted: Vec<&String> = wanted.into_iter().collect();
     let rows = view.items_by_ids(&wanted)?;
@@ -355,28 +397,84 @@ fn neighbourhood(
         );
     }
     let sims = pipeline.similarities(&pool, frequencies, &pairs);
+    drop(pool);
     let floor = pipeline
         .merge_config
         .same_enterprise_threshold
         .min(pipeline.merge_config.cross_enterprise_threshold);
+    // Each reached group, with its members the batch came close to (closest first).
+    let mut close: Vec<(f32, usize)> = pairs
+        .iter()
+        .zip(&sims)
+        .filter(|(_, &sim)| sim >= floor)
+        .map(|(&(_, j), &sim)| (sim, j - analysed.len()))
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut touched: BTreeSet<String> = BTreeSet::new();
-    for (&(_, j), &sim) in pairs.iter().zip(&sims) {
-        if sim >= floor {
-            touched.insert(rows[j - analysed.len()].group.clone());
+    let mut near: HashMap<&str, Vec<&str>> = HashMap::new();
+    for &(_, r) in &close {
+        let row = &rows[r];
+        touched.insert(row.group.clone());
+        let list = near.entry(row.group.as_str()).or_default();
+        if !list.contains(&row.analyzed.item.id.as_str()) {
+            list.push(&row.analyzed.item.id);
         }
     }
     let changed_ids: Vec<&String> = changed.iter().collect();
-    touched.extend(view.groups_of(&changed_ids)?.into_iter().map(|(_, g)| g));
+    let old_groups: HashMap<String, String> = view.groups_of(&changed_ids)?.into_iter().collect();
+    touched.extend(old_groups.values().cloned());
     close_over_corrections(view, &mut touched, &own)?;
-    let touched: Vec<String> = touched.into_iter().collect();
+    drop(t);
+
+    let _t = Timing::start("add.n.members");
+    let constraints = Constraints::from_corrections(&view.corrections()?);
+    let corrected: HashSet<&str> = constraints
+        .forced
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    for id in touched {
+        let Some(row) = view.group(&id)? else {
+            continue;
+        };
+        // A group whose representative is being replaced is merged again whole.
+        let loses_representative = old_groups.get(&row.representative) == Some(&row.id);
+        if row.size <= LARGE_GROUP || loses_representative {
+            small.push(id);
+            continue;
+        }
+        let mut sample: Vec<String> = vec![row.representative.clone()];
+        let members = view.members_of(&id)?;
+        // Members named in corrections must be in the merge for the corrections to hold.
+        let named = members.iter().filter(|m| corrected.contains(m.as_str()));
+        let close = near
+            .get(id.as_str())
+            .into_iter()
+            .flatten()
+            .map(|m| m.to_string());
+        for m in named.cloned().chain(close).chain(members.iter().cloned()) {
+            if sample.len() >= SAMPLE && !corrected.contains(m.as_str()) {
+                continue;
+            }
+            if !sample.contains(&m) && !changed.contains(&m) {
+                sample.push(m);
+            }
+        }
+        large.push(LargeGroup { row, sample });
+    }
+    let sampled: Vec<&String> = large.iter().flat_map(|l| &l.sample).collect();
     let mut members: Vec<ItemRow> = view
-        .items_in_groups(&touched)?
+        .items_in_groups(&small)?
         .into_iter()
+        .chain(view.items_by_ids(&sampled)?)
         .filter(|r| !changed.contains(&r.analyzed.item.id))
         .collect();
     // Workspace order: stored items by place, a replaced item at its old place, new ones last.
     let places: HashMap<String, i64> = view
-        .items_by_ids(&changed.iter().collect::<Vec<_>>())?
+        .items_by_ids(&changed_ids)?
         .into_iter()
         .map(|r| (r.analyzed.item.id, r.seq))
         .collect();
@@ -387,7 +485,91 @@ fn neighbourhood(
         ordered.push((seq, i, a.clone()));
     }
     ordered.sort_by_key(|(seq, i, _)| (*seq, *i));
-    Ok((ordered.into_iter().map(|(_, _, a)| a).collect(), touched))
+    Ok(Neighbourhood {
+        items: ordered.into_iter().map(|(_, _, a)| a).collect(),
+        small,
+        large,
+    })
+}
+
+/// What the merge of a neighbourhood gives.
+struct Merged {
+    /// Groups of the neighbourhood's items besides the large groups, with their ids.
+    free: Vec<Group>,
+    /// Items that joined a large group: (item, group, similarity to its representative).
+    joined: Vec<(String, String, f32)>,
+}
+
+/// Merges a neighbourhood under the corrections, each large group frozen as its sample. A
+/// group holding a sample is that large group (same id, same representative); the rest keep
+/// the ids most of their members had, new ones avoiding every id in use elsewhere.
+fn merge_neighbourhood(
+    pipeline: &Pipeline,
+    view: &View,
+    hood: &Neighbourhood,
+    frequencies: &DocumentFrequencies,
+) -> Result<Merged> {
+    let mut constraints = Constraints::from_corrections(&view.corrections()?);
+    constraints.frozen = hood.large.iter().map(|l| l.sample.clone()).collect();
+    let groups = merge_items(
+        &pipeline.merge_config,
+        &hood.items,
+        &constraints,
+        Some(frequencies),
+    );
+    let unit_of: HashMap<&str, usize> = hood
+        .large
+        .iter()
+        .enumerate()
+        .flat_map(|(k, l)| l.sample.iter().map(move |m| (m.as_str(), k)))
+        .collect();
+    let position: HashMap<&str, usize> = hood
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.item.id.as_str(), i))
+        .collect();
+    let mut free = Vec::new();
+    let mut joining: Vec<(usize, usize)> = Vec::new();
+    for g in groups {
+        let unit = g
+            .members
+            .iter()
+            .find_map(|&m| unit_of.get(hood.items[m].item.id.as_str()).copied());
+        match unit {
+            Some(k) => joining.extend(
+                g.members
+                    .iter()
+                    .filter(|&&m| !unit_of.contains_key(hood.items[m].item.id.as_str()))
+                    .map(|&m| (k, m)),
+            ),
+            None => free.push(g),
+        }
+    }
+    // Joined items are measured against the large group's own representative.
+    let pairs: Vec<(usize, usize)> = joining
+        .iter()
+        .map(|&(k, m)| (position[hood.large[k].row.representative.as_str()], m))
+        .collect();
+    let sims = pipeline.similarities(&hood.items, frequencies, &pairs);
+    let joined = joining
+        .iter()
+        .zip(sims)
+        .map(|(&(k, m), sim)| {
+            let id = hood.items[m].item.id.clone();
+            (id, hood.large[k].row.id.clone(), sim)
+        })
+        .collect();
+    let ids: Vec<&str> = hood.items.iter().map(|a| a.item.id.as_str()).collect();
+    let previous: HashMap<String, String> = view.groups_of(&ids)?.into_iter().collect();
+    let small: HashSet<&String> = hood.small.iter().collect();
+    let reserved: HashSet<String> = view
+        .group_ids()?
+        .into_iter()
+        .filter(|g| !small.contains(g))
+        .collect();
+    keep_previous_ids(&mut free, &ids, &previous, &reserved);
+    Ok(Merged { free, joined })
 }
 
 /// An item's distinct terms with the highest TF-IDF weight in the workspace, heaviest first.

@@ -6,10 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, Workspace, Writer};
-use crate::pipeline::AnalyzedItem;
+use crate::progress::Timing;
 use crate::record::BatchRecord;
-use crate::report::{build_lists, group_record, write_atomically, write_outputs, Summary};
-use crate::store::{GroupRow, Store, View};
+use crate::report::{
+    build_lists, group_record, write_atomically, write_outputs, MemberInput, Summary,
+};
+use crate::store::{Detail, GroupRow, MemberRow, Store, View};
 use crate::{Error, Result};
 
 /// The files every change writes into the workspace, besides the index.
@@ -28,15 +30,10 @@ pub const EXPORT_FILES: [&str; 10] = [
 
 impl Workspace {
     /// Writes every export again from the store (`qingdan report`); returns the counts.
+    /// Taken under the writer lock, so the files are never written from two states at once.
     pub fn export(&self) -> Result<Summary> {
-        let mut store = self.open_for_export()?;
-        Ok(write_all(&self.dir, &mut store)?.0)
-    }
-
-    fn open_for_export(&self) -> Result<Store> {
-        // A reader's snapshot is enough: two exports at once each rename whole files.
-        self.read(|_| Ok(()))?;
-        Store::open(&self.dir, false)
+        let mut w = self.writer(false)?;
+        Ok(write_all(&self.dir, &mut w.store)?.0)
     }
 }
 
@@ -48,9 +45,21 @@ impl Writer {
         groups_rebuilt: usize,
         items_retopiced: usize,
     ) -> Result<Outcome> {
-        let (summary, exports) = write_all(&self.ws.dir, &mut self.store)?;
+        let (summary, exports) = if self.ws.write_exports {
+            let (summary, exports) = write_all(&self.ws.dir, &mut self.store)?;
+            (Some(summary), exports)
+        } else {
+            (None, Vec::new())
+        };
+        let (items, groups) = {
+            let snapshot = self.store.snapshot()?;
+            let view = snapshot.view();
+            (view.item_count()?, view.group_count()?)
+        };
         Ok(Outcome {
             summary,
+            items,
+            groups,
             batch,
             groups_rebuilt,
             items_retopiced,
@@ -61,6 +70,7 @@ impl Writer {
 
 /// Writes every export from one snapshot; returns the summary and the files written.
 pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
+    let _t = Timing::start("exports");
     let snapshot = store.snapshot()?;
     let view = snapshot.view();
     let batches = view.batches()?;
@@ -69,12 +79,19 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
         warnings.extend(view.warnings(b.id)?);
     }
     let rejects: Vec<_> = view.rejects()?.into_iter().map(|(_, r)| r).collect();
-    let analysis = view.analysis(false)?;
+    let t = Timing::start("exports.load");
+    let analysis = view.analysis(Detail::Lists)?;
+    drop(t);
+    let t = Timing::start("exports.lists");
     let lists = build_lists(&analysis);
     let summary = Summary::new(&batches, warnings, &analysis, &lists);
+    drop(t);
+    let t = Timing::start("exports.write");
     write_outputs(dir, &analysis, &lists, &summary, &rejects)?;
+    drop(t);
     crate::failpoint::hit("exports-written");
     drop(analysis);
+    let _t = Timing::start("exports.groups");
     write_groups_json(&dir.join("groups.json"), &view)?;
     Ok((summary, EXPORT_FILES.iter().map(|f| dir.join(f)).collect()))
 }
@@ -86,24 +103,33 @@ fn write_groups_json(path: &Path, view: &View) -> Result<()> {
     write_atomically(path, |out| {
         out.write_all(b"[").map_err(io)?;
         let mut first = true;
-        view.for_each_group(
-            |group: GroupRow, members: Vec<AnalyzedItem>, sims: Vec<f32>| {
-                let refs: Vec<&AnalyzedItem> = members.iter().collect();
-                let record = group_record(
-                    &group.id,
-                    group.score,
-                    &group.shared_terms,
-                    &group.representative,
-                    &refs,
-                    &sims,
-                );
-                let json = serde_json::to_string(&record).map_err(|e| Error::output(path, e))?;
-                out.write_all(if first { b"\n" } else { b",\n" })
-                    .map_err(io)?;
-                first = false;
-                out.write_all(json.as_bytes()).map_err(io)
-            },
-        )?;
+        view.for_each_group(|group: GroupRow, rows: Vec<MemberRow>| {
+            let members: Vec<MemberInput> = rows
+                .iter()
+                .map(|r| MemberInput {
+                    id: &r.id,
+                    enterprise: &r.enterprise,
+                    date: r.date.clone(),
+                    channel: &r.channel,
+                    text: &r.text,
+                    terms: r.terms.split('\n').filter(|t| !t.is_empty()).collect(),
+                    topic: &r.topic,
+                    similarity: r.similarity,
+                })
+                .collect();
+            let record = group_record(
+                &group.id,
+                group.score,
+                &group.shared_terms,
+                &group.representative,
+                &members,
+            );
+            let json = serde_json::to_string(&record).map_err(|e| Error::output(path, e))?;
+            out.write_all(if first { b"\n" } else { b",\n" })
+                .map_err(io)?;
+            first = false;
+            out.write_all(json.as_bytes()).map_err(io)
+        })?;
         out.write_all(b"\n]\n").map_err(io)
     })
 }

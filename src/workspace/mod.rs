@@ -39,13 +39,20 @@ pub const DEFAULT_WORKSPACE: &str = "qingdan-out";
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub dir: PathBuf,
+    /// Whether changing commands write the exports after each change (the default); without,
+    /// `qingdan report` writes them when wanted (loading many batches in a row).
+    pub write_exports: bool,
 }
 
 /// What a changing command did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The workspace's counts after the command (what `summary.json` says).
-    pub summary: Summary,
+    /// The workspace's counts after the command (what `summary.json` says); `None` when the
+    /// exports were not written.
+    pub summary: Option<Summary>,
+    /// Items and groups in the workspace after the command.
+    pub items: usize,
+    pub groups: usize,
     /// The batch the command read, if it read one.
     pub batch: Option<BatchRecord>,
     /// Groups the command rebuilt (all of them for `run` and `regroup`).
@@ -58,7 +65,16 @@ pub struct Outcome {
 
 impl Workspace {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Workspace { dir: dir.into() }
+        Workspace {
+            dir: dir.into(),
+            write_exports: true,
+        }
+    }
+
+    /// The same workspace, its changing commands writing no exports.
+    pub fn without_exports(mut self) -> Self {
+        self.write_exports = false;
+        self
     }
 
     pub fn index_dir(&self) -> PathBuf {

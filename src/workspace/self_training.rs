@@ -7,7 +7,7 @@
 
 use crate::pipeline::{AnalyzedItem, Pipeline};
 use crate::record::Item;
-use crate::store::{Change, Setting, View};
+use crate::store::{Change, ItemRow, Setting, View};
 use crate::topics::{
     eligible_teachers, fit_self_model, is_unseeded, relabel_with, SelfTraining, TopicAssignment,
     TopicMethod, TopicModel,
@@ -99,8 +99,8 @@ pub(super) struct StoredTopics {
 
 /// What an added batch does to topics.
 pub(super) struct BatchTopics {
-    /// Stored items whose topics a new fit changed: (position in `stored`, new topics).
-    pub retopiced: Vec<(usize, Vec<TopicAssignment>)>,
+    /// Stored items whose topics a new fit changed: (id, new topics).
+    pub retopiced: Vec<(String, Vec<TopicAssignment>)>,
     /// The model to store, when it was fitted again.
     pub refitted: Option<SelfModel>,
 }
@@ -190,7 +190,7 @@ pub(super) fn label_batch(
         };
         if i < n_stored {
             if topics != stored[i].topics {
-                retopiced.push((i, topics));
+                retopiced.push((stored[i].item.id.clone(), topics));
             }
         } else {
             new_topics.push((i - n_stored, topics));
@@ -208,20 +208,28 @@ pub(super) fn label_batch(
     })
 }
 
-/// How many of these stored items are eligible teachers (self-trained ones never are).
-pub(super) fn eligible_among(pipeline: &Pipeline, topics: &[Vec<TopicAssignment>]) -> usize {
+/// How many stored items are eligible teachers, those about to be replaced (`changed`) left
+/// out: counted in the store, so an add need not read every item's topics.
+pub(super) fn eligible_stored(
+    view: &View,
+    pipeline: &Pipeline,
+    changed: &[ItemRow],
+) -> Result<usize> {
     let Some((fallback, config)) = config(pipeline) else {
-        return 0;
+        return Ok(0);
     };
-    let keyword: Vec<Vec<TopicAssignment>> = topics
+    let all = view.count_confident(fallback, config.min_teacher_confidence)?;
+    let topics: Vec<Vec<TopicAssignment>> = changed
         .iter()
-        .map(|t| {
-            if t.first().map(|a| a.method) == Some(TopicMethod::SelfTrained) {
-                Vec::new()
-            } else {
+        .map(|r| {
+            let t = &r.analyzed.topics;
+            let keyword = t.first().map(|a| a.method) == Some(TopicMethod::Keyword);
+            if keyword {
                 t.clone()
+            } else {
+                Vec::new()
             }
         })
         .collect();
-    eligible_teachers(&keyword, fallback, config)
+    Ok(all - eligible_teachers(&topics, fallback, config))
 }

@@ -64,6 +64,10 @@ pub struct CheckArgs {
 pub struct RegroupArgs {
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
+    /// 不写出导出文件（报告、清单、CSV），连续加入多批时更快；之后用 qingdan report 写出
+    #[arg(long)]
+    pub no_export: bool,
+
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -90,6 +94,10 @@ pub struct CorrectArgs {
     pub ids: Vec<String>,
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
+    /// 不写出导出文件（报告、清单、CSV），连续加入多批时更快；之后用 qingdan report 写出
+    #[arg(long)]
+    pub no_export: bool,
+
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -280,6 +288,10 @@ pub struct AddArgs {
     /// 用 --model/--dicts 给出的新设置重新分析工作目录的全部条目（不加时，设置与工作目录不同即拒绝）
     #[arg(long)]
     pub reanalyse: bool,
+    /// 不写出导出文件（报告、清单、CSV），连续加入多批时更快；之后用 qingdan report 写出
+    #[arg(long)]
+    pub no_export: bool,
+
     #[command(flatten)]
     pub input: InputArgs,
 }

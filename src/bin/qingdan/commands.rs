@@ -14,8 +14,7 @@ use qingdan::ingest::{read_labelled, ColumnOverrides, IngestOptions, LabelledBat
 use qingdan::pipeline::Pipeline;
 use qingdan::progress::Progress;
 use qingdan::record::{BatchRecord, Warning};
-use qingdan::report::Summary;
-use qingdan::store::View;
+use qingdan::store::{Detail, View};
 use qingdan::topics::{SvmConfig, TopicModel};
 use qingdan::training;
 use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
@@ -79,7 +78,7 @@ fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn add_batch(a: AddArgs) -> anyhow::Result<ExitCode> {
-    let ws = Workspace::new(&a.workspace);
+    let ws = exporting(Workspace::new(&a.workspace), a.no_export);
     let cfg = config(a.inputs, &a.input)?;
     let batch = cfg.read_batch()?;
     let options = AddOptions {
@@ -112,7 +111,21 @@ fn print_warnings(warnings: &[Warning]) {
 
 /// The workspace's figures after a change; the row line is the batch's when there was one.
 fn print_summary(outcome: &Outcome, dir: &Path) {
-    let s: &Summary = &outcome.summary;
+    let Some(s) = &outcome.summary else {
+        if let Some(b) = &outcome.batch {
+            println!(
+                "读取{}行：接收{}行，退回{}行",
+                b.rows_read, b.rows_accepted, b.rows_rejected
+            );
+        }
+        println!(
+            "工作目录共{}条，{}个合并组；未写出导出文件（--no-export），需要时运行 qingdan report --workspace {}",
+            outcome.items,
+            outcome.groups,
+            dir.display()
+        );
+        return;
+    };
     println!("{}，涉及企业{}家", s.headline(), s.enterprises);
     let rows = |b: &BatchRecord| (b.rows_read, b.rows_accepted, b.rows_rejected);
     let (read, accepted, rejected) = match &outcome.batch {
@@ -153,6 +166,15 @@ fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
         );
     }
     Ok(ws)
+}
+
+/// The workspace, writing its exports after each change unless `--no-export`.
+fn exporting(ws: Workspace, no_export: bool) -> Workspace {
+    if no_export {
+        ws.without_exports()
+    } else {
+        ws
+    }
 }
 
 /// Fills each hit's merge group from the store.
@@ -432,7 +454,7 @@ fn eval_pairs(a: EvalPairsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
-    use qingdan::report::{group_record, GroupRecord};
+    use qingdan::report::{group_record, GroupRecord, MemberInput};
     let ws = built_workspace(&a.workspace)?;
     if let Some(id) = &a.explain {
         let record = ws.read(|view| {
@@ -441,15 +463,16 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
             };
             let mut members = view.items_in_groups(&[id])?;
             members.sort_by(|x, y| x.analyzed.item.id.cmp(&y.analyzed.item.id));
-            let sims: Vec<f32> = members.iter().map(|m| m.similarity).collect();
-            let refs: Vec<_> = members.iter().map(|m| &m.analyzed).collect();
+            let inputs: Vec<MemberInput> = members
+                .iter()
+                .map(|m| MemberInput::of(&m.analyzed, m.similarity))
+                .collect();
             Ok(Some(group_record(
                 &row.id,
                 row.score,
                 &row.shared_terms,
                 &row.representative,
-                &refs,
-                &sims,
+                &inputs,
             )))
         })?;
         let Some(g) = &record else {
@@ -500,15 +523,9 @@ fn groups(a: GroupsArgs) -> anyhow::Result<ExitCode> {
         Ok(rows
             .iter()
             .map(|g| {
-                let rep = by_id[g.representative.as_str()];
-                let mut record = group_record(
-                    &g.id,
-                    g.score,
-                    &g.shared_terms,
-                    &g.representative,
-                    &[rep],
-                    &[1.0],
-                );
+                let rep = MemberInput::of(by_id[g.representative.as_str()], 1.0);
+                let mut record =
+                    group_record(&g.id, g.score, &g.shared_terms, &g.representative, &[rep]);
                 record.size = g.size;
                 record.enterprises = g.enterprises;
                 record
@@ -552,7 +569,7 @@ fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
     // Similar items come from an earlier workspace's index when --past names one.
     let past = built_workspace(a.past.as_deref().unwrap_or(&a.workspace))?;
     let report = ws.read(|view| {
-        let analysis = view.analysis(true)?;
+        let analysis = view.analysis(Detail::Full)?;
         past.read_indexed(|p: &ReadIndexed| {
             let topic = a.topic.as_deref().map(|t| p.pipeline.normalizer.name(t));
             cluster_with_past(&analysis, p.index, topic.as_deref(), a.k, a.seed)
@@ -568,7 +585,7 @@ fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
 
 fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
     use qingdan::clusters::{evaluate_clusters, read_gold_groups, MAIN_TOPICS};
-    let analysis = built_workspace(&a.workspace)?.read(|view| view.analysis(true))?;
+    let analysis = built_workspace(&a.workspace)?.read(|view| view.analysis(Detail::Full))?;
     let gold = read_gold_groups(&a.gold)?;
     let topics: Vec<&str> = if a.topics.is_empty() {
         MAIN_TOPICS.to_vec()
@@ -586,7 +603,7 @@ fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
 
 fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
     use qingdan::merge::Correction;
-    let ws = built_workspace(&a.workspace)?;
+    let ws = exporting(built_workspace(&a.workspace)?, a.no_export);
     let items = ws.resolve_ids(&a.ids)?;
     if merge && items.len() < 2 {
         bail!(
@@ -606,14 +623,19 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let outcome = ws.correct(correction)?;
-    let s = &outcome.summary;
     println!(
         "已记录更正：{what} {}（以后每次 add、regroup 都遵守）",
         items.join("、")
     );
     println!(
-        "重新合并了涉及的{}个合并组：{}条归并为{}个问题，其中共性问题{}个",
-        outcome.groups_rebuilt, s.items, s.groups, s.common_problems
+        "重新合并了涉及的{}个合并组：{}条归并为{}个问题{}",
+        outcome.groups_rebuilt,
+        outcome.items,
+        outcome.groups,
+        match &outcome.summary {
+            Some(s) => format!("，其中共性问题{}个", s.common_problems),
+            None => "（未写出导出文件）".to_string(),
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -646,7 +668,7 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let k = a.k.unwrap_or(KChoice::Auto);
     let seed = a.seed.unwrap_or(DEFAULT_SEED);
     let pack = ws.read_indexed(|r: &ReadIndexed| {
-        let analysis = r.view.analysis(true)?;
+        let analysis = r.view.analysis(Detail::Full)?;
         meeting_pack(&analysis, r.index, &topic, k, seed)
     })?;
     let files = write_meeting_pack(&ws.dir, &pack)?;
@@ -657,18 +679,10 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn regroup(a: RegroupArgs) -> anyhow::Result<ExitCode> {
-    let ws = built_workspace(&a.workspace)?;
+    let ws = exporting(built_workspace(&a.workspace)?, a.no_export);
     let outcome = ws.regroup(&Progress::new(a.quiet))?;
-    let s = &outcome.summary;
-    println!(
-        "已重新合并全部条目（不重新分析）：{}条归并为{}个问题，其中共性问题{}个",
-        s.items, s.groups, s.common_problems
-    );
-    println!(
-        "已写入 {}：{} index/",
-        ws.dir.display(),
-        EXPORT_FILES.join(" ")
-    );
+    println!("已重新合并全部条目（不重新分析）");
+    print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
 }
 
