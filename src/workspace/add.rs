@@ -381,7 +381,7 @@ fn neighbourhood(
     let t = Timing::start("add.n.similar");
     let wanted: BTreeSet<&String> = per_item.iter().flatten().collect();
     let wanted: Vec<&String> = wanted.into_iter().collect();
-    let rows = view.items_by_ids(&wanted)?;
+    let rows = view.merge_rows_by_ids(&wanted)?;
     let at: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
@@ -467,9 +467,9 @@ fn neighbourhood(
     }
     let sampled: Vec<&String> = large.iter().flat_map(|l| &l.sample).collect();
     let mut members: Vec<ItemRow> = view
-        .items_in_groups(&small)?
+        .merge_rows_in_groups(&small)?
         .into_iter()
-        .chain(view.items_by_ids(&sampled)?)
+        .chain(view.merge_rows_by_ids(&sampled)?)
         .filter(|r| !changed.contains(&r.analyzed.item.id))
         .collect();
     // Workspace order: stored items by place, a replaced item at its old place, new ones last.

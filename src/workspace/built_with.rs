@@ -69,7 +69,7 @@ impl BuiltWith {
             None => Dicts::embedded()?,
         };
         let model = match view.setting(Setting::Model)? {
-            Some(bytes) => Some(TopicModel::from_json(&bytes, "工作目录的主题模型")?),
+            Some(bytes) => Some(TopicModel::from_bytes(&bytes, "工作目录的主题模型")?),
             None => None,
         };
         let merge = match view.setting(Setting::MergeConfig)? {
@@ -91,9 +91,8 @@ impl BuiltWith {
         change.set_setting(Setting::DictsHash, self.dicts.content_hash().as_bytes())?;
         match &self.model {
             Some(m) => {
-                let json = m.to_json();
-                change.set_setting(Setting::ModelHash, sha256(&json).as_bytes())?;
-                change.set_setting(Setting::Model, &json)?;
+                change.set_setting(Setting::ModelHash, sha256(&m.to_json()).as_bytes())?;
+                change.set_setting(Setting::Model, &m.to_bytes())?;
             }
             None => {
                 change.remove_setting(Setting::Model)?;

@@ -52,7 +52,7 @@ impl Workspace {
         close_over_corrections(&view, &mut touched, &named_ids)?;
         let touched: Vec<String> = touched.into_iter().collect();
         let local: Vec<AnalyzedItem> = view
-            .items_in_groups(&touched)?
+            .merge_rows_in_groups(&touched)?
             .into_iter()
             .map(|r| r.analyzed)
             .collect();

@@ -26,7 +26,7 @@ pub(super) struct SelfModel {
 impl SelfModel {
     pub fn load(view: &View) -> Result<Self> {
         let model = match view.setting(Setting::SelfModel)? {
-            Some(bytes) => Some(TopicModel::from_json(&bytes, "工作目录的自训练模型")?),
+            Some(bytes) => Some(TopicModel::from_bytes(&bytes, "工作目录的自训练模型")?),
             None => None,
         };
         Ok(SelfModel {
@@ -37,7 +37,7 @@ impl SelfModel {
 
     pub fn save(&self, change: &Change) -> Result<()> {
         match &self.model {
-            Some(m) => change.set_setting(Setting::SelfModel, &m.to_json())?,
+            Some(m) => change.set_setting(Setting::SelfModel, &m.to_bytes())?,
             None => change.remove_setting(Setting::SelfModel)?,
         }
         change.set_setting(Setting::SelfTeachers, self.teachers.to_string().as_bytes())

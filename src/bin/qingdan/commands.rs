@@ -168,6 +168,16 @@ fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
     Ok(ws)
 }
 
+/// Item ids for a message: all of them up to 20, else the first 20 and how many in all.
+fn id_list(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if ids.len() <= SHOWN {
+        ids.join("、")
+    } else {
+        format!("{}等{}条", ids[..SHOWN].join("、"), ids.len())
+    }
+}
+
 /// The workspace, writing its exports after each change unless `--no-export`.
 fn exporting(ws: Workspace, no_export: bool) -> Workspace {
     if no_export {
@@ -625,7 +635,7 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
     let outcome = ws.correct(correction)?;
     println!(
         "已记录更正：{what} {}（以后每次 add、regroup 都遵守）",
-        items.join("、")
+        id_list(&items)
     );
     println!(
         "重新合并了涉及的{}个合并组：{}条归并为{}个问题{}",
@@ -648,8 +658,8 @@ fn corrections(a: CorrectionsArgs) -> anyhow::Result<ExitCode> {
     }
     for (i, c) in list.iter().enumerate() {
         match c {
-            Correction::Merge { items } => println!("{}. 合并 {}", i + 1, items.join("、")),
-            Correction::Split { items } => println!("{}. 拆开 {}", i + 1, items.join("、")),
+            Correction::Merge { items } => println!("{}. 合并 {}", i + 1, id_list(items)),
+            Correction::Split { items } => println!("{}. 拆开 {}", i + 1, id_list(items)),
         }
     }
     Ok(ExitCode::SUCCESS)

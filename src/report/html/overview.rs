@@ -74,14 +74,15 @@ pub fn render_overview(summary: &Summary, lists: &Lists, rejects: &[Reject]) -> 
                     lists.common.len().min(page::COMMON_SHOWN),
                     lists.enterprises.len().min(page::ENTERPRISES_SHOWN),
                 );
-                let mut all = format!("共性问题{n_common}个，企业{n_ents}家");
-                if n_common < lists.common.len() || n_ents < lists.enterprises.len() {
-                    all.push_str(&format!(
-                        "（本页列出前{n_common}个、前{n_ents}家；全部共性问题{}个，企业{}家）",
+                let all = if n_common < lists.common.len() || n_ents < lists.enterprises.len() {
+                    format!(
+                        "本页列出共性问题{n_common}个（共{}个）、企业{n_ents}家（共{}家）",
                         lists.common.len(),
                         lists.enterprises.len()
-                    ));
-                }
+                    )
+                } else {
+                    format!("共性问题{n_common}个，企业{n_ents}家")
+                };
                 let (common, ents) = (n_common.to_string(), n_ents.to_string());
                 h.leaf(
                     "span",
