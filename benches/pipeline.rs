@@ -17,7 +17,7 @@ use qingdan::index::rebuild_index;
 use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestOptions};
 use qingdan::pipeline::{Analysis, Pipeline};
 use qingdan::progress::Progress;
-use qingdan::record::{BatchKind, BatchRecord};
+use qingdan::record::BatchKind;
 use qingdan::report::{build_lists, write_outputs, Summary};
 use qingdan::topics::FeatureInput;
 use qingdan::workspace::{Requested, Workspace};
@@ -188,19 +188,7 @@ fn main() {
     });
     timed(&mut rows, "report (lists + files)", || {
         let lists = build_lists(&analysis);
-        let record = BatchRecord {
-            id: 1,
-            kind: BatchKind::Run,
-            started: String::new(),
-            finished: String::new(),
-            files: batch.files.clone(),
-            rows_read: batch.rows_read,
-            rows_accepted: batch.items.len(),
-            rows_rejected: batch.rejects.len(),
-            items_added: batch.items.len(),
-            items_updated: 0,
-            items_unchanged: 0,
-        };
+        let record = batch.record(BatchKind::Run, String::new());
         let summary = Summary::new(&[record], Vec::new(), &analysis, &lists);
         write_outputs(tmp.path(), &analysis, &lists, &summary, &batch.rejects).unwrap();
     });

@@ -177,12 +177,7 @@ fn interrupt_everywhere(victim: &Victim, kills: usize) -> usize {
             );
         }
         // The workspace takes the next command.
-        stdout_of(
-            qingdan()
-                .args(["add", "--quiet", "--workspace"])
-                .arg(ws)
-                .arg(&next_batch),
-        );
+        add(ws, &next_batch);
         let next = State::of(&check(ws));
         assert_eq!(next.items, state.items + 20, "{} {how}", victim.name);
     };
@@ -275,6 +270,16 @@ fn merge_killed_anywhere_leaves_a_whole_workspace() {
     assert!(interrupted >= 5, "too few interruptions: {interrupted}");
 }
 
+/// `qingdan add --quiet` of one file; its standard output.
+fn add(ws: &Path, batch: &Path) -> String {
+    stdout_of(
+        qingdan()
+            .args(["add", "--quiet", "--workspace"])
+            .arg(ws)
+            .arg(batch),
+    )
+}
+
 fn spawn_add(ws: &Path, batch: &Path, wait: &str) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
         .args(["add", "--quiet", "--workspace"])
@@ -342,12 +347,7 @@ fn a_second_writer_waits_then_names_the_busy_workspace() {
     assert!(!search_ids(&ws, "贷款").is_empty());
     lock.unlock().unwrap();
     assert_eq!(check(&ws), before, "the refused add changed nothing");
-    stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&path),
-    );
+    add(&ws, &path);
     assert_eq!(check(&ws)["items"], 445);
 }
 
@@ -387,30 +387,15 @@ fn the_same_batch_twice_changes_nothing() {
     let (dir, ws) = template();
     let path = dir.path().join("again.csv");
     batch(&path, "AG-", 40, 5);
-    stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&path),
-    );
+    add(&ws, &path);
     let items = read_csv(&ws.join("items.csv"));
     let groups = std::fs::read(ws.join("groups.json")).unwrap();
-    let again = stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&path),
-    );
+    let again = add(&ws, &path);
     assert!(again.contains("新增0条，更新0条，内容未变40条"), "{again}");
     assert_eq!(read_csv(&ws.join("items.csv")), items);
     assert_eq!(std::fs::read(ws.join("groups.json")).unwrap(), groups);
     // Also the shipped corpus read again: nothing new.
-    let corpus_again = stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(corpus()),
-    );
+    let corpus_again = add(&ws, &corpus());
     assert!(
         corpus_again.contains("新增0条，更新0条，内容未变435条"),
         "{corpus_again}"
@@ -425,24 +410,14 @@ fn the_same_batch_twice_changes_nothing() {
         "企业名称,意见建议,时间\n甲测试有限公司,园区夜间公交太少,2025-10-01\n乙测试有限公司,厂房屋顶光伏并网慢,2025-10-02\n",
     )
     .unwrap();
-    let first = stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&week),
-    );
+    let first = add(&ws, &week);
     assert!(first.contains("新增2条"), "{first}");
     std::fs::write(
         &week,
         "企业名称,意见建议,时间\n丙测试有限公司,食堂晚上不开门,2025-10-08\n甲测试有限公司,园区夜间公交太少,2025-10-01\n",
     )
     .unwrap();
-    let second = stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&week),
-    );
+    let second = add(&ws, &week);
     assert!(second.contains("新增1条，更新0条，内容未变1条"), "{second}");
     assert_eq!(read_csv(&ws.join("items.csv")).len(), items.len() + 3);
 }
@@ -494,12 +469,7 @@ fn four_batches_added_equal_one_run() {
     let inc = dir.path().join("inc");
     run_into(&inc, &[&files[0]]);
     for f in &files[1..] {
-        stdout_of(
-            qingdan()
-                .args(["add", "--quiet", "--workspace"])
-                .arg(&inc)
-                .arg(f),
-        );
+        add(&inc, f);
     }
     let read = |ws: &Path| -> HashMap<String, (String, String, String)> {
         read_csv(&ws.join("items.csv"))
@@ -594,12 +564,7 @@ fn other_settings_are_refused_unless_reanalysed() {
     assert!(by_model(&ws));
     let later = dir.path().join("later.csv");
     batch(&later, "L-", 5, 50);
-    stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&later),
-    );
+    add(&ws, &later);
     assert!(
         by_model(&ws),
         "a later add without --model uses the workspace's model"
@@ -684,12 +649,7 @@ fn a_workspace_of_the_earlier_format_is_taken_over_as_it_was() {
     // And it takes the next batch; the old split holds.
     let path = dir.path().join("next.csv");
     batch(&path, "CV-", 30, 20);
-    stdout_of(
-        qingdan()
-            .args(["add", "--quiet", "--workspace"])
-            .arg(&ws)
-            .arg(&path),
-    );
+    add(&ws, &path);
     let items = read_csv(&ws.join("items.csv"));
     let qd40 = items.iter().find(|r| r["编号"] == "QD0040").unwrap();
     assert_eq!(qd40["组内条数"], "1", "the split holds after the add");

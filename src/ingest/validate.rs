@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::columns::{ColumnMap, Field};
 use super::table::Table;
 use crate::date::Date;
-use crate::record::{Item, Reject, SourceRef, Warning};
+use crate::record::{BatchKind, BatchRecord, Item, Reject, SourceRef, Warning};
 
 /// What a set of input files yielded.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +15,26 @@ pub struct Batch {
     pub rejects: Vec<Reject>,
     pub warnings: Vec<Warning>,
     pub files: Vec<String>,
+}
+
+impl Batch {
+    /// This batch's record for the store (numbered there), every accepted item counted as
+    /// added; a command that finds some already there moves them to updated or unchanged.
+    pub fn record(&self, kind: BatchKind, started: String) -> BatchRecord {
+        BatchRecord {
+            id: 0,
+            kind,
+            started,
+            finished: String::new(),
+            files: self.files.clone(),
+            rows_read: self.rows_read,
+            rows_accepted: self.items.len(),
+            rows_rejected: self.rejects.len(),
+            items_added: self.items.len(),
+            items_updated: 0,
+            items_unchanged: 0,
+        }
+    }
 }
 
 /// Validates every row of a table into `batch`: the row count grows by exactly the number of

@@ -240,20 +240,20 @@ fn merge_fitted(
     sort_edges(&mut edges);
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
+    // Constraints name items by id; the merge works on positions.
+    let index: HashMap<&str, u32> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id, i as u32))
+        .collect();
+    let positions = |ids: &[String]| -> Vec<u32> {
+        ids.iter()
+            .filter_map(|id| index.get(id.as_str()).copied())
+            .collect()
+    };
     let mut groups = Groups::new(&space);
-    if !constraints.frozen.is_empty() {
-        let index: HashMap<&str, u32> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.id, i as u32))
-            .collect();
-        for unit in &constraints.frozen {
-            let members: Vec<u32> = unit
-                .iter()
-                .filter_map(|id| index.get(id.as_str()).copied())
-                .collect();
-            groups.freeze(&members);
-        }
+    for unit in &constraints.frozen {
+        groups.freeze(&positions(unit));
     }
     groups.link(
         &edges,
@@ -268,17 +268,8 @@ fn merge_fitted(
         |e| !same(e),
     );
     drop(edges);
-    let index: HashMap<&str, u32> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.id, i as u32))
-        .collect();
     for set in &constraints.forced {
-        let members: Vec<u32> = set
-            .iter()
-            .filter_map(|id| index.get(id.as_str()).copied())
-            .collect();
-        for pair in members.windows(2) {
+        for pair in positions(set).windows(2) {
             groups.join(pair[0], pair[1]);
         }
     }

@@ -50,8 +50,8 @@ mod pages {
     use super::*;
     use crate::record::{Reject, SourceRef};
     use crate::report::{
-        render_markdown, render_overview, CommonProblem, Counts, EnterpriseList, Lists,
-        ProblemLine, Summary,
+        render_markdown, render_overview, CommonProblem, EnterpriseList, Lists, ProblemLine,
+        Summary,
     };
 
     fn big_lists() -> Lists {
@@ -101,26 +101,14 @@ mod pages {
 
     fn summary() -> Summary {
         Summary {
-            files: vec![],
-            rows_read: 0,
-            rows_accepted: 0,
-            rows_rejected: 0,
             rows_add_up: true,
             items: 13_800,
-            items_updated: 0,
             enterprises: 230,
             groups: 250,
             merged_groups: 250,
             items_in_merged_groups: 13_800,
             common_problems: 250,
-            by_topic: Counts::new(),
-            by_any_topic: Counts::new(),
-            by_channel: Counts::new(),
-            by_region_level: Counts::new(),
-            by_region: Counts::new(),
-            by_month: Counts::new(),
-            warnings: vec![],
-            batches: vec![],
+            ..Summary::default()
         }
     }
 

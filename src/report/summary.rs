@@ -14,7 +14,7 @@ use crate::report::Lists;
 pub type Counts = BTreeMap<String, usize>;
 
 /// Everything counted in a workspace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// The files of every current batch, in the order read.
     pub files: Vec<String>,
@@ -148,26 +148,9 @@ mod tests {
 
     fn summary(levels: &[(&str, usize)], items: usize) -> Summary {
         Summary {
-            files: vec![],
-            rows_read: items,
-            rows_accepted: items,
-            rows_rejected: 0,
-            rows_add_up: true,
             items,
-            items_updated: 0,
-            enterprises: 0,
-            groups: 0,
-            merged_groups: 0,
-            items_in_merged_groups: 0,
-            common_problems: 0,
-            by_topic: Counts::new(),
-            by_any_topic: Counts::new(),
-            by_channel: Counts::new(),
             by_region_level: levels.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            by_region: Counts::new(),
-            by_month: Counts::new(),
-            warnings: vec![],
-            batches: vec![],
+            ..Summary::default()
         }
     }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::build::{last_batch, put_groups};
+use super::build::{last_batch, put_analysed, put_groups};
 use super::correct::close_over_corrections;
 use super::self_training::{self, SelfModel, StoredTopics};
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
@@ -105,17 +105,11 @@ fn sort_batch(view: &View, batch: &Batch) -> Result<Sorted> {
 
 fn record(batch: &Batch, sorted: &Sorted, started: String) -> BatchRecord {
     BatchRecord {
-        id: 0,
-        kind: BatchKind::Add,
-        started,
         finished: now_utc(),
-        files: batch.files.clone(),
-        rows_read: batch.rows_read,
-        rows_accepted: batch.items.len(),
-        rows_rejected: batch.rejects.len(),
         items_added: sorted.new.len(),
         items_updated: sorted.changed.len(),
         items_unchanged: sorted.unchanged,
+        ..batch.record(BatchKind::Add, started)
     }
 }
 
@@ -261,16 +255,7 @@ impl Writer {
         } else {
             last_batch(&change.view())?
         };
-        for a in &analysed {
-            change.put_item(&ItemRow {
-                seq: 0,
-                batch: batch_id,
-                analyzed: a.clone(),
-                text_key: text_key(&a.text),
-                group: String::new(),
-                similarity: 1.0,
-            })?;
-        }
+        put_analysed(&change, &analysed, batch_id)?;
         crate::failpoint::hit("items-written");
         for (id, topics) in &retopiced {
             change.set_topics(id, topics)?;

@@ -26,19 +26,7 @@ impl Workspace {
         let pipeline = built.pipeline()?;
         let started = now_utc();
         let items = pipeline.analyze_each(batch.items.clone(), progress);
-        let record = BatchRecord {
-            id: 0,
-            kind: BatchKind::Run,
-            started,
-            finished: String::new(),
-            files: batch.files.clone(),
-            rows_read: batch.rows_read,
-            rows_accepted: batch.items.len(),
-            rows_rejected: batch.rejects.len(),
-            items_added: batch.items.len(),
-            items_updated: 0,
-            items_unchanged: 0,
-        };
+        let record = batch.record(BatchKind::Run, started);
         w.rebuild(
             &built,
             &pipeline,
@@ -112,16 +100,7 @@ impl Writer {
         for a in &items {
             frequencies.count_item(&a.terms, &a.text, true);
         }
-        for a in &items {
-            change.put_item(&ItemRow {
-                seq: 0,
-                batch: batch_id,
-                analyzed: a.clone(),
-                text_key: text_key(&a.text),
-                group: String::new(),
-                similarity: 1.0,
-            })?;
-        }
+        put_analysed(&change, &items, batch_id)?;
         put_groups(&change, &items, &groups)?;
         built.save(&change)?;
         self_model.save(&change)?;
@@ -170,6 +149,22 @@ pub(super) fn merge_keeping_ids(
     };
     keep_previous_ids(&mut groups, &ids, &previous, &reserved);
     Ok(groups)
+}
+
+/// Writes analysed items (new ones appended, others in place of the same ids), credited to
+/// `batch`; [`put_groups`] then places them.
+pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) -> Result<()> {
+    for a in items {
+        change.put_item(&ItemRow {
+            seq: 0,
+            batch,
+            analyzed: a.clone(),
+            text_key: text_key(&a.text),
+            group: String::new(),
+            similarity: 1.0,
+        })?;
+    }
+    Ok(())
 }
 
 /// Writes groups and each member's place in them; `items` are the groups' members by index.

@@ -62,12 +62,18 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct RegroupArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+/// What every command that changes a workspace takes.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
     /// 不写出导出文件（报告、清单、CSV），连续加入多批时更快；之后用 qingdan report 写出
     #[arg(long)]
     pub no_export: bool,
-
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -92,14 +98,8 @@ pub struct CorrectArgs {
     /// 条目编号或合并组号（如 QD0001 G-QD0026）
     #[arg(required = true)]
     pub ids: Vec<String>,
-    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
-    pub workspace: PathBuf,
-    /// 不写出导出文件（报告、清单、CSV），连续加入多批时更快；之后用 qingdan report 写出
-    #[arg(long)]
-    pub no_export: bool,
-
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
 #[derive(Debug, Args)]

@@ -20,9 +20,10 @@ use qingdan::training;
 use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
 
 use crate::args::{
-    AddArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs, CorrectionsArgs,
-    EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg,
-    RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs, TrainArgs,
+    AddArgs, ChangeArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs,
+    CorrectionsArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs,
+    InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs,
+    TrainArgs,
 };
 
 /// Runs the parsed command.
@@ -176,6 +177,11 @@ fn id_list(ids: &[String]) -> String {
     } else {
         format!("{}等{}条", ids[..SHOWN].join("、"), ids.len())
     }
+}
+
+/// The workspace a changing command names, as [`exporting`] sets it.
+fn changing(a: &ChangeArgs) -> anyhow::Result<Workspace> {
+    Ok(exporting(built_workspace(&a.workspace)?, a.no_export))
 }
 
 /// The workspace, writing its exports after each change unless `--no-export`.
@@ -613,7 +619,7 @@ fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
 
 fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
     use qingdan::merge::Correction;
-    let ws = exporting(built_workspace(&a.workspace)?, a.no_export);
+    let ws = changing(&a.change)?;
     let items = ws.resolve_ids(&a.ids)?;
     if merge && items.len() < 2 {
         bail!(
@@ -689,8 +695,8 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn regroup(a: RegroupArgs) -> anyhow::Result<ExitCode> {
-    let ws = exporting(built_workspace(&a.workspace)?, a.no_export);
-    let outcome = ws.regroup(&Progress::new(a.quiet))?;
+    let ws = changing(&a.change)?;
+    let outcome = ws.regroup(&Progress::new(a.change.quiet))?;
     println!("已重新合并全部条目（不重新分析）");
     print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
