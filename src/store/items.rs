@@ -351,11 +351,21 @@ impl Change<'_> {
     /// Writes an item: a new id is appended at the end of the workspace's order, a known id
     /// is replaced in place.
     pub fn put_item(&self, row: &ItemRow) -> Result<()> {
-        let a = &row.analyzed;
-        let topics = serde_json::to_string(&a.topics).map_err(|e| Error::Workspace {
-            path: self.view().path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        self.put_items(std::slice::from_ref(row))
+    }
+
+    /// Writes items as [`Change::put_item`] does, in order; what each row stores (its hash, its
+    /// topics as JSON, its terms) is made on all threads first.
+    pub fn put_items(&self, rows: &[ItemRow]) -> Result<()> {
+        use rayon::prelude::*;
+        let made: Vec<(String, String, String)> = rows
+            .par_iter()
+            .map(|row| {
+                let a = &row.analyzed;
+                let topics = serde_json::to_string(&a.topics).expect("topics serialize");
+                (content_hash(&a.item), topics, join_terms(&a.terms))
+            })
+            .collect();
         let mut stmt = self
             .conn()
             .prepare_cached(
@@ -378,32 +388,35 @@ impl Change<'_> {
                      group_id = excluded.group_id, similarity = excluded.similarity",
             )
             .map_err(|e| self.err(e))?;
-        stmt.execute(params![
-            row.batch,
-            a.item.id,
-            content_hash(&a.item),
-            a.item.enterprise,
-            a.item.title,
-            a.item.text,
-            a.item.date.map(|d| d.to_string()),
-            a.item.channel,
-            a.item.region,
-            a.item.source.file,
-            a.item.source.row as i64,
-            a.enterprise,
-            a.channel,
-            a.region,
-            a.title,
-            a.text,
-            text_key(row.text_key),
-            join_terms(&a.terms),
-            topics,
-            a.main_topic(),
-            row.group,
-            row.similarity as f64,
-        ])
-        .map(drop)
-        .map_err(|e| self.err(e))
+        for (row, (hash, topics, terms)) in rows.iter().zip(made) {
+            let a = &row.analyzed;
+            stmt.execute(params![
+                row.batch,
+                a.item.id,
+                hash,
+                a.item.enterprise,
+                a.item.title,
+                a.item.text,
+                a.item.date.map(|d| d.to_string()),
+                a.item.channel,
+                a.item.region,
+                a.item.source.file,
+                a.item.source.row as i64,
+                a.enterprise,
+                a.channel,
+                a.region,
+                a.title,
+                a.text,
+                text_key(row.text_key),
+                terms,
+                topics,
+                a.main_topic(),
+                row.group,
+                row.similarity as f64,
+            ])
+            .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// New topics for a stored item (self-training relabelled it).

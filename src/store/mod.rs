@@ -83,8 +83,12 @@ impl Store {
                 reason: format!("数据库无法切换到 WAL 模式（{mode}）"),
             });
         }
+        // A page cache of up to 256 MiB: a large batch's index pages stay in memory instead of
+        // being written out and read back during the transaction.
         self.conn
-            .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .execute_batch(
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;",
+            )
             .map_err(|e| sql(&p, e))
     }
 

@@ -34,7 +34,13 @@ impl DocumentFrequencies {
         if add {
             self.docs += 1;
             for w in seen_words {
-                *self.words.entry(w.to_string()).or_default() += 1;
+                // Most words are known already: no new string for them.
+                match self.words.get_mut(w) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.words.insert(w.to_string(), 1);
+                    }
+                }
             }
             for c in seen_chars {
                 *self.chars.entry(c).or_default() += 1;

@@ -4,13 +4,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use super::self_training;
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::rebuild_index;
 use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
 use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
-use crate::progress::Progress;
+use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord, Item};
 use crate::store::{now_utc, Change, GroupRow, ItemRow, Setting, View};
 use crate::vectors::DocumentFrequencies;
@@ -25,7 +27,9 @@ impl Workspace {
         let built = BuiltWith::from_request(requested)?;
         let pipeline = built.pipeline()?;
         let started = now_utc();
+        let t = Timing::start("build.analyse");
         let items = pipeline.analyze_each(batch.items.clone(), progress);
+        drop(t);
         let record = batch.record(BatchKind::Run, started);
         w.rebuild(
             &built,
@@ -76,11 +80,16 @@ impl Writer {
         retire: bool,
         progress: &Progress,
     ) -> Result<Outcome> {
+        let t = Timing::start("build.self_training");
         let self_model = self_training::train_all(pipeline, &mut items);
+        drop(t);
         let change = self.store.change()?;
         let spinner = progress.spinner("合并同类项");
+        let t = Timing::start("build.merge");
         let groups = merge_keeping_ids(&built.merge, &change.view(), &items, None)?;
+        drop(t);
         spinner.finish_and_clear();
+        let t = Timing::start("build.store");
         if retire {
             change.retire_batches()?;
         }
@@ -100,13 +109,35 @@ impl Writer {
         for a in &items {
             frequencies.count_item(&a.terms, &a.text, true);
         }
-        put_analysed(&change, &items, batch_id)?;
-        put_groups(&change, &items, &groups)?;
+        // Items are written with their groups: one write each, no update after.
+        let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];
+        for g in &groups {
+            for (&m, &sim) in g.members.iter().zip(&g.similarity) {
+                place[m] = (&g.id, sim);
+            }
+        }
+        let rows: Vec<ItemRow> = items
+            .par_iter()
+            .zip(place)
+            .map(|(a, (group, similarity))| ItemRow {
+                seq: 0,
+                batch: batch_id,
+                analyzed: a.clone(),
+                text_key: text_key(&a.text),
+                group: group.to_string(),
+                similarity,
+            })
+            .collect();
+        change.put_items(&rows)?;
+        drop(rows);
+        put_group_rows(&change, &items, &groups)?;
         built.save(&change)?;
         self_model.save(&change)?;
         change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
         spinner.finish_and_clear();
         let generation = change.next_index_generation()?;
+        drop(t);
+        let t = Timing::start("build.index");
         let spinner = progress.spinner("建立索引");
         rebuild_index(
             &self.ws.index_dir(),
@@ -116,6 +147,7 @@ impl Writer {
             || change.commit(),
         )?;
         spinner.finish_and_clear();
+        drop(t);
         self.finish(record, groups.len(), 0)
     }
 }
@@ -154,21 +186,33 @@ pub(super) fn merge_keeping_ids(
 /// Writes analysed items (new ones appended, others in place of the same ids), credited to
 /// `batch`; [`put_groups`] then places them.
 pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) -> Result<()> {
-    for a in items {
-        change.put_item(&ItemRow {
+    let rows: Vec<ItemRow> = items
+        .iter()
+        .map(|a| ItemRow {
             seq: 0,
             batch,
             analyzed: a.clone(),
             text_key: text_key(&a.text),
             group: String::new(),
             similarity: 1.0,
-        })?;
-    }
-    Ok(())
+        })
+        .collect();
+    change.put_items(&rows)
 }
 
 /// Writes groups and each member's place in them; `items` are the groups' members by index.
 pub(super) fn put_groups(change: &Change, items: &[AnalyzedItem], groups: &[Group]) -> Result<()> {
+    put_group_rows(change, items, groups)?;
+    for g in groups {
+        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
+            change.set_group(&items[m].item.id, &g.id, sim)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the groups' own rows (their members' places are written apart).
+fn put_group_rows(change: &Change, items: &[AnalyzedItem], groups: &[Group]) -> Result<()> {
     for g in groups {
         let rep = &items[g.representative];
         let mut enterprises: Vec<&str> = g
@@ -186,9 +230,6 @@ pub(super) fn put_groups(change: &Change, items: &[AnalyzedItem], groups: &[Grou
             score: g.score(),
             shared_terms: g.shared_terms.clone(),
         })?;
-        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
-            change.set_group(&items[m].item.id, &g.id, sim)?;
-        }
     }
     Ok(())
 }
