@@ -644,7 +644,7 @@ fn correct(a: CorrectArgs, merge: bool) -> anyhow::Result<ExitCode> {
         id_list(&items)
     );
     println!(
-        "重新合并了涉及的{}个合并组：{}条归并为{}个问题{}",
+        "涉及的合并组已重新合并为{}个；全部{}条归并为{}个问题{}",
         outcome.groups_rebuilt,
         outcome.items,
         outcome.groups,
