@@ -1,21 +1,22 @@
 //! `add`: a batch joins a workspace without analysing it again. Only new items and items whose
 //! content changed are analysed; an unchanged item read again is left alone. The merge looks
 //! for each analysed item's candidates in the index (its heaviest terms) and by exact text,
-//! keeps those similar enough to matter, and merges again just the groups they belong to —
-//! with the whole workspace's document frequencies, so the result is what a merge of
-//! everything would make of those groups. Other groups, and their ids, stay as they are.
+//! keeps those similar enough to matter, and merges the new items with just the groups those
+//! belong to, weighing terms by the whole workspace's document frequencies. A small group is
+//! merged again whole; a large one stands for itself with a few members, frozen together, so
+//! it takes new items but is never split. Other groups, and their ids, stay as they are.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::build::{last_batch, put_analysed, put_groups};
+use super::build::{analysed_items, keep_ids, last_batch, put_analysed, put_groups};
 use super::correct::close_over_corrections;
 use super::self_training::{self, SelfModel, StoredTopics};
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::{IndexUpdate, SearchIndex};
 use crate::ingest::Batch;
-use crate::merge::{keep_previous_ids, text_key, Constraints, Group};
+use crate::merge::{text_key, Constraints, Group};
 use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord, Item};
@@ -39,8 +40,11 @@ pub struct AddOptions {
 
 /// The batch's items sorted by what the workspace already holds.
 struct Sorted {
-    new: Vec<Item>,
-    changed: Vec<Item>,
+    /// New items and items whose content changed, in the batch's order: what is analysed.
+    analyse: Vec<Item>,
+    /// The ids among them the workspace already has.
+    changed: HashSet<String>,
+    added: usize,
     unchanged: usize,
 }
 
@@ -50,11 +54,10 @@ impl Workspace {
     /// `options` that differ from the workspace's are refused unless `reanalyse` is set.
     pub fn add(&self, batch: &Batch, options: AddOptions, progress: &Progress) -> Result<Outcome> {
         let mut w = self.writer(false)?;
-        let built = {
+        let mut built = {
             let snapshot = w.store.snapshot()?;
             BuiltWith::load(&snapshot.view())?
         };
-        let mut built = built;
         if built.model_missing && !options.reanalyse {
             // An earlier-format workspace built with a model it did not keep: it is named now.
             if options.requested.model.is_none() {
@@ -68,10 +71,10 @@ impl Workspace {
                 model: options.requested.model.clone(),
             });
         }
-        let differences = built.differences(&options.requested);
         if options.reanalyse {
             return w.reanalyse(&built.replaced_by(options.requested), batch, progress);
         }
+        let differences = built.differences(&options.requested);
         if !differences.is_empty() {
             return Err(Error::Workspace {
                 path: self.dir.clone(),
@@ -89,16 +92,23 @@ impl Workspace {
 
 fn sort_batch(view: &View, batch: &Batch) -> Result<Sorted> {
     let mut sorted = Sorted {
-        new: Vec::new(),
-        changed: Vec::new(),
+        analyse: Vec::new(),
+        changed: HashSet::new(),
+        added: 0,
         unchanged: 0,
     };
     for item in &batch.items {
         match view.content_hash_of(&item.id)? {
-            None => sorted.new.push(item.clone()),
-            Some(h) if h == content_hash(item) => sorted.unchanged += 1,
-            Some(_) => sorted.changed.push(item.clone()),
+            None => sorted.added += 1,
+            Some(h) if h == content_hash(item) => {
+                sorted.unchanged += 1;
+                continue;
+            }
+            Some(_) => {
+                sorted.changed.insert(item.id.clone());
+            }
         }
+        sorted.analyse.push(item.clone());
     }
     Ok(sorted)
 }
@@ -106,7 +116,7 @@ fn sort_batch(view: &View, batch: &Batch) -> Result<Sorted> {
 fn record(batch: &Batch, sorted: &Sorted, started: String) -> BatchRecord {
     BatchRecord {
         finished: now_utc(),
-        items_added: sorted.new.len(),
+        items_added: sorted.added,
         items_updated: sorted.changed.len(),
         items_unchanged: sorted.unchanged,
         ..batch.record(BatchKind::Add, started)
@@ -125,8 +135,9 @@ impl Writer {
         let (mut items, sorted) = {
             let snapshot = self.store.snapshot()?;
             let view = snapshot.view();
+            let stored = analysed_items(&view, Detail::NoTerms)?;
             (
-                super::build::stored_items(&view)?,
+                stored.into_iter().map(|a| a.item).collect::<Vec<Item>>(),
                 sort_batch(&view, batch)?,
             )
         };
@@ -164,25 +175,16 @@ impl Writer {
         let started = now_utc();
         let snapshot = self.store.snapshot()?;
         let view = snapshot.view();
-        let sorted = sort_batch(&view, batch)?;
-        let changed_ids: HashSet<String> = sorted.changed.iter().map(|i| i.id.clone()).collect();
-        let new_ids: HashSet<&str> = sorted.new.iter().map(|i| i.id.as_str()).collect();
-        // In the batch's order.
-        let to_analyse: Vec<Item> = batch
-            .items
-            .iter()
-            .filter(|i| changed_ids.contains(&i.id) || new_ids.contains(i.id.as_str()))
-            .cloned()
-            .collect();
+        let mut sorted = sort_batch(&view, batch)?;
+        let changed_ids = &sorted.changed;
         let t = Timing::start("add.analyse");
-        let mut analysed = pipeline.analyze_each(to_analyse, progress);
+        let mut analysed = pipeline.analyze_each(std::mem::take(&mut sorted.analyse), progress);
         drop(t);
         let t = Timing::start("add.topics");
 
         // Topics: the stored self-trained model, or a new fit over the workspace when due.
         let own = SelfModel::load(&view)?;
-        let changed_rows =
-            view.items_by_ids(&sorted.changed.iter().map(|i| &i.id).collect::<Vec<_>>())?;
+        let changed_rows = view.items_by_ids(&changed_ids.iter().collect::<Vec<_>>())?;
         let eligible_stored = self_training::eligible_stored(&view, pipeline, &changed_rows)?;
         let batch_topics = self_training::label_batch(
             pipeline,
@@ -220,30 +222,23 @@ impl Writer {
         let spinner = progress.spinner("合并同类项");
         let t = Timing::start("add.neighbourhood");
         let index = SearchIndex::open(&self.ws.index_dir(), pipeline.analyzer.clone())?;
+        let constraints = Constraints::from_corrections(&view.corrections()?);
         let hood = neighbourhood(
             &view,
             &index,
             pipeline,
             &frequencies,
+            &constraints,
             &analysed,
-            &changed_ids,
+            &changed_rows,
         )?;
         drop(index);
         drop(t);
         let t = Timing::start("add.merge");
-        let merged = merge_neighbourhood(pipeline, &view, &hood, &frequencies)?;
+        let merged = merge_neighbourhood(pipeline, &view, constraints, &hood, &frequencies)?;
         spinner.finish_and_clear();
         drop(snapshot);
         drop(t);
-        if std::env::var_os(crate::progress::TIMINGS_ENV).is_some() {
-            eprintln!(
-                "规模 合并条目{} 整组重合并{} 大组{} 新组{}",
-                hood.items.len(),
-                hood.small.len(),
-                hood.large.len(),
-                merged.free.len()
-            );
-        }
 
         let t = Timing::start("add.store");
         let spinner = progress.spinner("写入数据库");
@@ -336,10 +331,15 @@ fn neighbourhood(
     index: &SearchIndex,
     pipeline: &Pipeline,
     frequencies: &DocumentFrequencies,
+    constraints: &Constraints,
     analysed: &[AnalyzedItem],
-    changed: &HashSet<String>,
+    changed_rows: &[ItemRow],
 ) -> Result<Neighbourhood> {
     let own: HashSet<&str> = analysed.iter().map(|a| a.item.id.as_str()).collect();
+    let changed: HashSet<&str> = changed_rows
+        .iter()
+        .map(|r| r.analyzed.item.id.as_str())
+        .collect();
     let t = Timing::start("add.n.candidates");
     // Candidates of each analysed item: index hits on its heaviest terms, and identical texts.
     let mut per_item: Vec<Vec<String>> = analysed
@@ -405,14 +405,16 @@ fn neighbourhood(
             list.push(&row.analyzed.item.id);
         }
     }
-    let changed_ids: Vec<&String> = changed.iter().collect();
-    let old_groups: HashMap<String, String> = view.groups_of(&changed_ids)?.into_iter().collect();
-    touched.extend(old_groups.values().cloned());
-    close_over_corrections(view, &mut touched, &own)?;
+    // A replaced item's earlier version leaves its group.
+    let old_groups: HashMap<&str, &str> = changed_rows
+        .iter()
+        .map(|r| (r.analyzed.item.id.as_str(), r.group.as_str()))
+        .collect();
+    touched.extend(old_groups.values().map(|g| g.to_string()));
+    close_over_corrections(view, constraints, &mut touched, &own)?;
     drop(t);
 
     let _t = Timing::start("add.n.members");
-    let constraints = Constraints::from_corrections(&view.corrections()?);
     let corrected: HashSet<&str> = constraints
         .forced
         .iter()
@@ -426,7 +428,8 @@ fn neighbourhood(
             continue;
         };
         // A group whose representative is being replaced is merged again whole.
-        let loses_representative = old_groups.get(&row.representative) == Some(&row.id);
+        let loses_representative =
+            old_groups.get(row.representative.as_str()) == Some(&row.id.as_str());
         if row.size <= LARGE_GROUP || loses_representative {
             small.push(id);
             continue;
@@ -444,7 +447,7 @@ fn neighbourhood(
             if sample.len() >= SAMPLE && !corrected.contains(m.as_str()) {
                 continue;
             }
-            if !sample.contains(&m) && !changed.contains(&m) {
+            if !sample.contains(&m) && !changed.contains(m.as_str()) {
                 sample.push(m);
             }
         }
@@ -455,18 +458,17 @@ fn neighbourhood(
         .merge_rows_in_groups(&small)?
         .into_iter()
         .chain(view.merge_rows_by_ids(&sampled)?)
-        .filter(|r| !changed.contains(&r.analyzed.item.id))
+        .filter(|r| !changed.contains(r.analyzed.item.id.as_str()))
         .collect();
     // Workspace order: stored items by place, a replaced item at its old place, new ones last.
-    let places: HashMap<String, i64> = view
-        .items_by_ids(&changed_ids)?
-        .into_iter()
-        .map(|r| (r.analyzed.item.id, r.seq))
+    let places: HashMap<&str, i64> = changed_rows
+        .iter()
+        .map(|r| (r.analyzed.item.id.as_str(), r.seq))
         .collect();
     let mut ordered: Vec<(i64, usize, AnalyzedItem)> =
         members.drain(..).map(|r| (r.seq, 0, r.analyzed)).collect();
     for (i, a) in analysed.iter().enumerate() {
-        let seq = places.get(&a.item.id).copied().unwrap_or(i64::MAX);
+        let seq = places.get(a.item.id.as_str()).copied().unwrap_or(i64::MAX);
         ordered.push((seq, i, a.clone()));
     }
     ordered.sort_by_key(|(seq, i, _)| (*seq, *i));
@@ -491,10 +493,10 @@ struct Merged {
 fn merge_neighbourhood(
     pipeline: &Pipeline,
     view: &View,
+    mut constraints: Constraints,
     hood: &Neighbourhood,
     frequencies: &DocumentFrequencies,
 ) -> Result<Merged> {
-    let mut constraints = Constraints::from_corrections(&view.corrections()?);
     constraints.frozen = hood.large.iter().map(|l| l.sample.clone()).collect();
     let groups = merge_items(
         &pipeline.merge_config,
@@ -545,15 +547,9 @@ fn merge_neighbourhood(
             (id, hood.large[k].row.id.clone(), sim)
         })
         .collect();
-    let ids: Vec<&str> = hood.items.iter().map(|a| a.item.id.as_str()).collect();
-    let previous: HashMap<String, String> = view.groups_of(&ids)?.into_iter().collect();
-    let small: HashSet<&String> = hood.small.iter().collect();
-    let reserved: HashSet<String> = view
-        .group_ids()?
-        .into_iter()
-        .filter(|g| !small.contains(g))
-        .collect();
-    keep_previous_ids(&mut free, &ids, &previous, &reserved);
+    // Only the small groups were merged again: the large ones keep their ids.
+    let freed: HashSet<String> = hood.small.iter().cloned().collect();
+    keep_ids(view, &mut free, &hood.items, Some(&freed))?;
     Ok(Merged { free, joined })
 }
 

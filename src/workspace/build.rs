@@ -13,8 +13,8 @@ use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
 use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
-use crate::record::{BatchKind, BatchRecord, Item};
-use crate::store::{now_utc, Change, GroupRow, ItemRow, Setting, View};
+use crate::record::{BatchKind, BatchRecord};
+use crate::store::{now_utc, Change, Detail, GroupRow, ItemRow, Setting, View};
 use crate::vectors::DocumentFrequencies;
 use crate::Result;
 
@@ -52,10 +52,10 @@ impl Workspace {
         let pipeline = built.pipeline()?;
         w.sync_index(&pipeline)?;
         let change = w.store.change()?;
-        let rows = change.view().items()?;
-        let items: Vec<AnalyzedItem> = rows.into_iter().map(|r| r.analyzed).collect();
+        let items = analysed_items(&change.view(), Detail::Merge)?;
+        let constraints = Constraints::from_corrections(&change.view().corrections()?);
         let spinner = progress.spinner("合并同类项");
-        let groups = merge_keeping_ids(&built.merge, &change.view(), &items, None)?;
+        let groups = merge_keeping_ids(&built.merge, &change.view(), &constraints, &items, None)?;
         spinner.finish_and_clear();
         for id in change.view().group_ids()? {
             change.delete_group(&id)?;
@@ -86,7 +86,8 @@ impl Writer {
         let change = self.store.change()?;
         let spinner = progress.spinner("合并同类项");
         let t = Timing::start("build.merge");
-        let groups = merge_keeping_ids(&built.merge, &change.view(), &items, None)?;
+        let constraints = Constraints::from_corrections(&change.view().corrections()?);
+        let groups = merge_keeping_ids(&built.merge, &change.view(), &constraints, &items, None)?;
         drop(t);
         spinner.finish_and_clear();
         let t = Timing::start("build.store");
@@ -158,29 +159,48 @@ pub(super) fn last_batch(view: &View) -> Result<i64> {
 }
 
 /// Merges `items` (all of the workspace, or with `frequencies` the part being regrouped)
-/// under the stored corrections; each group keeps the id most of its members had, and new
-/// ones avoid every id still in use outside `items`.
+/// under `constraints`, then [`keep_ids`]: the groups the items came from are merged again
+/// here, so their ids are free.
 pub(super) fn merge_keeping_ids(
     config: &MergeConfig,
     view: &View,
+    constraints: &Constraints,
     items: &[AnalyzedItem],
     frequencies: Option<&DocumentFrequencies>,
 ) -> Result<Vec<Group>> {
-    let constraints = Constraints::from_corrections(&view.corrections()?);
-    let mut groups = merge_items(config, items, &constraints, frequencies);
+    let mut groups = merge_items(config, items, constraints, frequencies);
+    let freed = match frequencies {
+        None => None,
+        Some(_) => {
+            let ids: Vec<&str> = items.iter().map(|a| a.item.id.as_str()).collect();
+            Some(view.groups_of(&ids)?.into_iter().map(|(_, g)| g).collect())
+        }
+    };
+    keep_ids(view, &mut groups, items, freed.as_ref())?;
+    Ok(groups)
+}
+
+/// Gives newly merged `groups` of `items` the ids most of their members had. `freed` are the
+/// ids of the groups merged again here, free to take; every other id in use stays out of
+/// reach, so no id is ever given twice. `None`: the whole workspace was merged, every id free.
+pub(super) fn keep_ids(
+    view: &View,
+    groups: &mut [Group],
+    items: &[AnalyzedItem],
+    freed: Option<&HashSet<String>>,
+) -> Result<()> {
     let ids: Vec<&str> = items.iter().map(|a| a.item.id.as_str()).collect();
     let previous: HashMap<String, String> = view.groups_of(&ids)?.into_iter().collect();
-    let mine: HashSet<&String> = previous.values().collect();
-    let reserved: HashSet<String> = match frequencies {
+    let reserved: HashSet<String> = match freed {
         None => HashSet::new(),
-        Some(_) => view
+        Some(freed) => view
             .group_ids()?
             .into_iter()
-            .filter(|g| !mine.contains(g))
+            .filter(|g| !freed.contains(g))
             .collect(),
     };
-    keep_previous_ids(&mut groups, &ids, &previous, &reserved);
-    Ok(groups)
+    keep_previous_ids(groups, &ids, &previous, &reserved);
+    Ok(())
 }
 
 /// Writes analysed items (new ones appended, others in place of the same ids), credited to
@@ -234,7 +254,12 @@ fn put_group_rows(change: &Change, items: &[AnalyzedItem], groups: &[Group]) -> 
     Ok(())
 }
 
-/// The stored items' raw fields, in workspace order (what a re-analysis starts from).
-pub(super) fn stored_items(view: &View) -> Result<Vec<Item>> {
-    Ok(view.items()?.into_iter().map(|r| r.analyzed.item).collect())
+/// Every stored item's analysis, in workspace order, with the fields `detail` asks for.
+pub(super) fn analysed_items(view: &View, detail: Detail) -> Result<Vec<AnalyzedItem>> {
+    let mut items = Vec::new();
+    view.for_each_item_with(detail, |r| {
+        items.push(r.analyzed);
+        Ok(())
+    })?;
+    Ok(items)
 }

@@ -47,9 +47,10 @@ impl Workspace {
         }
         change.add_correction(&correction, &now_utc())?;
         let built = BuiltWith::load(&view)?;
+        let constraints = Constraints::from_corrections(&view.corrections()?);
         let mut touched: BTreeSet<String> = present.into_iter().map(|(_, g)| g).collect();
         let named_ids: HashSet<&str> = named.iter().map(String::as_str).collect();
-        close_over_corrections(&view, &mut touched, &named_ids)?;
+        close_over_corrections(&view, &constraints, &mut touched, &named_ids)?;
         let touched: Vec<String> = touched.into_iter().collect();
         let local: Vec<AnalyzedItem> = view
             .merge_rows_in_groups(&touched)?
@@ -57,7 +58,13 @@ impl Workspace {
             .map(|r| r.analyzed)
             .collect();
         let frequencies = view.document_frequencies()?;
-        let groups = merge_keeping_ids(&built.merge, &view, &local, Some(&frequencies))?;
+        let groups = merge_keeping_ids(
+            &built.merge,
+            &view,
+            &constraints,
+            &local,
+            Some(&frequencies),
+        )?;
         for g in &touched {
             change.delete_group(g)?;
         }
@@ -96,10 +103,10 @@ fn resolve(view: &View, dir: &std::path::Path, ids: &[String]) -> Result<Vec<Str
 /// in `own` or in a touched group brings the groups of all its items, until nothing joins.
 pub(super) fn close_over_corrections(
     view: &View,
+    constraints: &Constraints,
     touched: &mut BTreeSet<String>,
     own: &HashSet<&str>,
 ) -> Result<()> {
-    let constraints = Constraints::from_corrections(&view.corrections()?);
     loop {
         let mut more: Vec<String> = Vec::new();
         for set in &constraints.forced {

@@ -26,10 +26,10 @@ pub use reading::ReadIndexed;
 use std::path::{Path, PathBuf};
 
 use crate::index::{clean_leftovers, index_generation, rebuild_index};
-use crate::pipeline::{AnalyzedItem, Pipeline};
+use crate::pipeline::Pipeline;
 use crate::record::BatchRecord;
 use crate::report::Summary;
-use crate::store::{Store, WriterLock, DB_FILE, LOCK_FILE};
+use crate::store::{Detail, Store, WriterLock, DB_FILE, LOCK_FILE};
 use crate::{Error, Result};
 
 /// The default workspace folder, used when `run` gets no `--out`.
@@ -168,12 +168,8 @@ impl Writer {
         if want == 0 || index_generation(&dir)? == Some(want) {
             return Ok(());
         }
-        let items: Vec<AnalyzedItem> = snapshot
-            .view()
-            .items()?
-            .into_iter()
-            .map(|r| r.analyzed)
-            .collect();
+        // The index keeps no terms: it cuts the text itself.
+        let items = build::analysed_items(&snapshot.view(), Detail::NoTerms)?;
         drop(snapshot);
         rebuild_index(&dir, items.iter(), pipeline.analyzer.clone(), want, || {
             Ok(())

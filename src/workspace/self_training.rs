@@ -138,17 +138,8 @@ pub(super) fn label_batch(
     }
     // A fit over the whole workspace: stored self-trained items count as unseeded again.
     let stored = stored()?;
-    let mut assigned: Vec<Vec<TopicAssignment>> = stored
-        .iter()
-        .map(|s| {
-            let self_trained = s.topics.first().map(|t| t.method) == Some(TopicMethod::SelfTrained);
-            if self_trained {
-                Vec::new()
-            } else {
-                s.topics.clone()
-            }
-        })
-        .collect();
+    let mut assigned: Vec<Vec<TopicAssignment>> =
+        stored.iter().map(|s| keyword_view(&s.topics)).collect();
     assigned.extend(new_assigned);
     let n_stored = stored.len();
     let item_of = |i: usize| -> &Item {
@@ -221,15 +212,16 @@ pub(super) fn eligible_stored(
     let all = view.count_confident(fallback, config.min_teacher_confidence)?;
     let topics: Vec<Vec<TopicAssignment>> = changed
         .iter()
-        .map(|r| {
-            let t = &r.analyzed.topics;
-            let keyword = t.first().map(|a| a.method) == Some(TopicMethod::Keyword);
-            if keyword {
-                t.clone()
-            } else {
-                Vec::new()
-            }
-        })
+        .map(|r| keyword_view(&r.analyzed.topics))
         .collect();
     Ok(all - eligible_teachers(&topics, fallback, config))
+}
+
+/// A stored item's topics as the keywords gave them: a self-trained item had none of its own
+/// (it is unseeded, an empty list), every other keeps its topics.
+fn keyword_view(topics: &[TopicAssignment]) -> Vec<TopicAssignment> {
+    match topics.first() {
+        Some(t) if t.method == TopicMethod::SelfTrained => Vec::new(),
+        _ => topics.to_vec(),
+    }
 }

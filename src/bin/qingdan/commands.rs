@@ -194,7 +194,7 @@ fn exporting(ws: Workspace, no_export: bool) -> Workspace {
 }
 
 /// Fills each hit's merge group from the store.
-fn with_groups(view: &View, mut hits: Vec<Hit>) -> anyhow::Result<Vec<Hit>> {
+fn with_groups(view: &View, mut hits: Vec<Hit>) -> qingdan::Result<Vec<Hit>> {
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
     let groups: std::collections::HashMap<String, String> =
         view.groups_of(&ids)?.into_iter().collect();
@@ -236,7 +236,7 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             to,
         };
         let hits = r.index.search(&n.text(&a.query), &filters, a.limit)?;
-        with_groups(&r.view, hits).map_err(|e| qingdan::Error::Query(e.to_string()))
+        with_groups(&r.view, hits)
     })?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
     Ok(found(&hits))
@@ -270,7 +270,7 @@ fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
             }
             (None, None) => unreachable!("clap requires an id or --text"),
         };
-        with_groups(&r.view, hits).map_err(|e| qingdan::Error::Query(e.to_string()))
+        with_groups(&r.view, hits)
     })?;
     print_hits(&hits, a.json, |h| format!("相似度 {:.2}", h.score))?;
     Ok(found(&hits))
