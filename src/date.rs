@@ -67,6 +67,52 @@ impl Date {
     pub fn month_key(&self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
     }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn day_number(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day)
+    }
+
+    /// The date `n` days after this one (before, when negative); `None` outside 1900–2200.
+    pub fn add_days(&self, n: i64) -> Option<Date> {
+        let (y, m, d) = civil_from_days(self.day_number() + n);
+        Date::new(y, m, d)
+    }
+
+    /// Calendar days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(&self, later: Date) -> i64 {
+        later.day_number() - self.day_number()
+    }
+
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    pub fn weekday(&self) -> u32 {
+        // 1970-01-01 was a Thursday.
+        ((self.day_number() + 3).rem_euclid(7) + 1) as u32
+    }
+
+    /// The first day of this date's month.
+    pub fn month_start(&self) -> Date {
+        Date { day: 1, ..*self }
+    }
+
+    /// The last day of this date's month.
+    pub fn month_end(&self) -> Date {
+        Date {
+            day: days_in_month(self.year, self.month),
+            ..*self
+        }
+    }
+}
+
+/// Howard Hinnant's civil-to-days algorithm, the inverse of [`civil_from_days`].
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -129,6 +175,28 @@ mod tests {
             "2025-03-14T09:30:00",
         ] {
             assert_eq!(Date::parse(s), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn day_arithmetic() {
+        let d = Date::new(2024, 2, 28).unwrap();
+        assert_eq!(d.add_days(1), Date::new(2024, 2, 29));
+        assert_eq!(d.add_days(2), Date::new(2024, 3, 1));
+        assert_eq!(
+            Date::new(2025, 1, 1).unwrap().add_days(-1),
+            Date::new(2024, 12, 31)
+        );
+        assert_eq!(d.days_until(Date::new(2025, 2, 28).unwrap()), 366);
+        // 2026-12-01 is a Tuesday, 2024-10-06 a Sunday.
+        assert_eq!(Date::new(2026, 12, 1).unwrap().weekday(), 2);
+        assert_eq!(Date::new(2024, 10, 6).unwrap().weekday(), 7);
+        assert_eq!(Date::new(1970, 1, 1).unwrap().day_number(), 0);
+        assert_eq!(d.month_end(), Date::new(2024, 2, 29).unwrap());
+        assert_eq!(d.month_start(), Date::new(2024, 2, 1).unwrap());
+        for n in [-800_000i64, -1, 0, 59, 20_000, 60_000] {
+            let (y, m, dd) = civil_from_days(n);
+            assert_eq!(days_from_civil(y, m, dd), n);
         }
     }
 

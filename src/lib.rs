@@ -18,6 +18,7 @@
 //! that change or read a workspace on it (keeping the search index in step) and writes the
 //! exports people read.
 
+pub mod closed_loop;
 pub mod clusters;
 pub mod config;
 pub mod corpus;

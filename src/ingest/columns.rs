@@ -16,10 +16,33 @@ pub enum Field {
     Region,
     /// The topic label of labelled history (for `train` and `eval`).
     Label,
+    /// 答复意见: the answer a past proposal or a reply sheet carries.
+    Reply,
+    /// 答复时间
+    ReplyDate,
+    /// 承办单位: the unit that answered.
+    Unit,
+    /// 办理结果 (已解决, 部分解决 …).
+    Result,
+    /// 合并组号: a reply sheet row may answer a whole common problem.
+    Group,
+    /// 满意度: a rating sheet's 满意 / 基本满意 / 不满意.
+    Rating,
+    /// 评价时间
+    RatingDate,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    /// In the order columns are claimed: the loop's fields first, so that 答复意见, 答复时间 and
+    /// 承办单位 are not taken for the text, date and enterprise by their contained words.
+    pub const ALL: [Field; 15] = [
+        Field::Reply,
+        Field::ReplyDate,
+        Field::Unit,
+        Field::Result,
+        Field::Group,
+        Field::Rating,
+        Field::RatingDate,
         Field::Text,
         Field::Label,
         Field::Enterprise,
@@ -41,6 +64,13 @@ impl Field {
             Field::Channel => "channel",
             Field::Region => "region",
             Field::Label => "label",
+            Field::Reply => "reply",
+            Field::ReplyDate => "reply_date",
+            Field::Unit => "unit",
+            Field::Result => "result",
+            Field::Group => "group",
+            Field::Rating => "rating",
+            Field::RatingDate => "rating_date",
         }
     }
 
@@ -55,6 +85,13 @@ impl Field {
             Field::Channel => "渠道",
             Field::Region => "地区",
             Field::Label => "标签",
+            Field::Reply => "答复意见",
+            Field::ReplyDate => "答复时间",
+            Field::Unit => "承办单位",
+            Field::Result => "办理结果",
+            Field::Group => "合并组号",
+            Field::Rating => "满意度",
+            Field::RatingDate => "评价时间",
         }
     }
 
@@ -172,6 +209,47 @@ impl Field {
                 "label",
                 "category",
             ],
+            Field::Reply => &[
+                "答复意见",
+                "答复内容",
+                "回复意见",
+                "回复内容",
+                "办理答复",
+                "办理情况",
+                "答复",
+                "回复",
+                "reply",
+                "answer",
+            ],
+            Field::ReplyDate => &[
+                "答复时间",
+                "答复日期",
+                "回复时间",
+                "回复日期",
+                "办结时间",
+                "reply_date",
+            ],
+            Field::Unit => &[
+                "承办单位",
+                "答复单位",
+                "回复单位",
+                "办理单位",
+                "责任单位",
+                "主办单位",
+                "unit",
+                "department",
+            ],
+            Field::Result => &["办理结果", "处理结果", "办理结论", "result", "outcome"],
+            Field::Group => &["合并组号", "合并组", "共性问题编号", "组号", "group"],
+            Field::Rating => &[
+                "满意度",
+                "评价结果",
+                "满意度评价",
+                "评价",
+                "满意情况",
+                "rating",
+            ],
+            Field::RatingDate => &["评价时间", "评价日期", "回访时间", "rating_date"],
         }
     }
 }
@@ -223,8 +301,8 @@ impl ColumnMap {
     }
 
     /// Resolves the table's headers: overrides first, then exact alias matches, then headers that
-    /// contain an alias (such as “意见建议（必填）”).
-    fn resolve_requiring(
+    /// contain an alias (such as “意见建议（必填）”). `required` fields must be found.
+    pub fn resolve_requiring(
         table: &Table,
         overrides: &ColumnOverrides,
         required: &[Field],

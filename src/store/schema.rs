@@ -96,6 +96,61 @@ pub const MIGRATIONS: &[&str] = &[
         made  TEXT NOT NULL
     );
     "#,
+    // 2: the closed loop — past answers read with items, the event log, reply and rating imports.
+    r#"
+    ALTER TABLE items ADD COLUMN answer_text   TEXT NOT NULL DEFAULT '';
+    ALTER TABLE items ADD COLUMN answer_date   TEXT;
+    ALTER TABLE items ADD COLUMN answer_unit   TEXT NOT NULL DEFAULT '';
+    ALTER TABLE items ADD COLUMN answer_result TEXT NOT NULL DEFAULT '';
+
+    -- Append-only: a mistake is undone by a later event, never by an edit (the triggers refuse).
+    -- `item` is not a foreign key: a matter's history outlives a later `run` that drops its item.
+    CREATE TABLE events (
+        seq      INTEGER PRIMARY KEY,
+        item     TEXT NOT NULL,
+        grp      TEXT,
+        kind     TEXT NOT NULL,
+        day      TEXT NOT NULL,
+        recorded TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        data     TEXT NOT NULL,
+        note     TEXT NOT NULL,
+        source   TEXT
+    );
+    CREATE INDEX events_by_item ON events(item, seq);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+    -- One row per imported reply or rating sheet, with its counts; rows that did not apply are kept.
+    CREATE TABLE imports (
+        id            INTEGER PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('replies', 'ratings')),
+        started       TEXT NOT NULL,
+        finished      TEXT NOT NULL,
+        file          TEXT NOT NULL,
+        rows_read     INTEGER NOT NULL,
+        rows_accepted INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL,
+        rows_applied  INTEGER NOT NULL,
+        rows_unchanged INTEGER NOT NULL,
+        -- A reply to a merge group writes one event per member.
+        events_added  INTEGER NOT NULL,
+        CHECK (rows_read = rows_accepted + rows_rejected),
+        CHECK (rows_accepted = rows_applied + rows_unchanged)
+    );
+    CREATE TABLE import_rejects (
+        import  INTEGER NOT NULL REFERENCES imports(id),
+        seq     INTEGER NOT NULL,
+        file    TEXT NOT NULL,
+        row     INTEGER NOT NULL,
+        field   TEXT NOT NULL,
+        reason  TEXT NOT NULL,
+        content TEXT NOT NULL,
+        PRIMARY KEY (import, seq)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

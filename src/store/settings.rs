@@ -33,6 +33,12 @@ pub enum Setting {
     IndexGeneration,
     /// When the workspace was first built.
     Created,
+    /// The deadline profiles the loop uses (TOML), when the user gave their own.
+    LoopDeadlines,
+    /// Holidays and make-up workdays the user added to the shipped calendar (TOML).
+    LoopCalendar,
+    /// The responsibility list (职责清单) the user gave in place of the shipped one (TOML).
+    LoopDuties,
 }
 
 impl Setting {
@@ -49,6 +55,9 @@ impl Setting {
             Setting::DocumentFrequencies => "document_frequencies",
             Setting::IndexGeneration => "index_generation",
             Setting::Created => "created",
+            Setting::LoopDeadlines => "loop_deadlines",
+            Setting::LoopCalendar => "loop_calendar",
+            Setting::LoopDuties => "loop_duties",
         }
     }
 }
