@@ -66,6 +66,8 @@ pub enum Error {
     Busy { path: PathBuf, waited: f64 },
     #[error("工作目录数据库 {path}: {reason}")]
     Store { path: PathBuf, reason: String },
+    #[error("没有期限方案“{name}”；可用的方案: {known}")]
+    UnknownProfile { name: String, known: String },
 }
 
 impl Error {
