@@ -28,8 +28,8 @@ impl MonthlyReport {
             ),
             columns: vec![
                 ("指标", false),
-                ("本月", false),
-                ("上月", false),
+                ("本月", true),
+                ("上月", true),
                 ("变化", false),
             ],
             rows: comparison_rows(&self.figures, &self.previous_figures),
@@ -307,7 +307,13 @@ impl MonthlyReport {
                             return;
                         }
                         h.el("div", &[("class", "table-wrap")], |h| {
-                            h.el("table", &[], |h| {
+                            // The figure tables are wide: smaller type, and names kept on a line.
+                            let wide: &[(&str, &str)] = if t.columns.len() > 10 {
+                                &[("class", "small")]
+                            } else {
+                                &[]
+                            };
+                            h.el("table", wide, |h| {
                                 let heads: Vec<Th> = t
                                     .columns
                                     .iter()
@@ -325,9 +331,16 @@ impl MonthlyReport {
                                 h.el("tbody", &[], |h| {
                                     for row in &t.rows {
                                         h.nl().el("tr", &[], |h| {
-                                            for (cell, (_, num)) in row.iter().zip(&t.columns) {
-                                                let attrs: &[(&str, &str)] =
-                                                    if *num { &[("class", "n")] } else { &[] };
+                                            for (i, (cell, (_, num))) in
+                                                row.iter().zip(&t.columns).enumerate()
+                                            {
+                                                let attrs: &[(&str, &str)] = if *num {
+                                                    &[("class", "n")]
+                                                } else if i == 0 && t.columns.len() > 10 {
+                                                    &[("class", "nowrap")]
+                                                } else {
+                                                    &[]
+                                                };
                                                 h.leaf("td", attrs, &cell.to_string());
                                             }
                                         });
@@ -415,7 +428,7 @@ struct Table {
     sheet: &'static str,
     heading: String,
     note: Option<String>,
-    /// Name, and whether the column holds numbers (right-aligned).
+    /// Name, and whether the column holds figures (right-aligned; counts are numbers in XLSX).
     columns: Vec<(&'static str, bool)>,
     rows: Vec<Vec<Cell>>,
     /// What to say when there are no rows.
@@ -515,22 +528,26 @@ fn comparison_rows(now: &Figures, before: &Figures) -> Vec<Vec<Cell>> {
         ],
         ratio("重办率", now.reopen_rate, before.reopen_rate),
         ratio("退回率", now.return_rate, before.return_rate),
-        count("未办结（个）", now.ageing.open(), before.ageing.open()),
+        count(
+            "未办结（个，含待交办）",
+            now.ageing.open(),
+            before.ageing.open(),
+        ),
     ]
 }
 
 const FIGURE_COLUMNS: [(&str, bool); 13] = [
     ("交办", true),
-    ("交办及时率", false),
-    ("按时答复率", false),
-    ("答复率", false),
-    ("办结率", false),
-    ("解决率", false),
-    ("满意率", false),
-    ("评价覆盖率", false),
-    ("答复用时中位数", false),
-    ("重办率", false),
-    ("退回率", false),
+    ("交办及时率", true),
+    ("按时答复率", true),
+    ("答复率", true),
+    ("办结率", true),
+    ("解决率", true),
+    ("满意率", true),
+    ("评价覆盖率", true),
+    ("答复用时中位数", true),
+    ("重办率", true),
+    ("退回率", true),
     ("未办结", true),
     ("其中超8周", true),
 ];
