@@ -28,7 +28,8 @@
 //!   长期跟踪 with no reply yet) has one open cycle due on its current due date. A cycle counts
 //!   when its due date is in the period and either the due date has passed by the cutoff or the
 //!   reply came by the cutoff; it is on time when the reply came on or before its due date. A
-//!   cycle still unanswered after its due date counts as late.
+//!   cycle still unanswered after its due date counts as late. A matter returned (退回改派) and
+//!   not yet reassigned waits for the coordinator, not a department: it has no open cycle.
 //! - **答复率**: of the matters first assigned in the period, those with a reply by the cutoff.
 //! - **办结率**: of the matters first assigned in the period, those 已办结 by the cutoff.
 //! - **解决率**: of the matters replied in the period (at least one reply dated in it), those
