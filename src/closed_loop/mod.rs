@@ -9,14 +9,17 @@
 //! [`calendar`] (working days, official holidays and make-up workdays), [`deadlines`] (deadline
 //! profiles and how urgent an open matter is), [`routing`] (which department should handle an
 //! item), [`reply_check`] (whether a reply answers its item), [`sheets`] (reply and rating sheets
-//! read with the ingest rules), [`metrics`] (the figures of the analysis) and [`monthly`] (the
-//! monthly report and the 交办单, 督办单 and lifecycle exports).
+//! read with the ingest rules), [`metrics`] (the figures of the analysis), [`monthly`] (the
+//! monthly report) and [`exports`] (the 交办单, 督办单 and lifecycle exports).
 //!
 //! The loop comes after [`report`](crate::report) in the pipeline: it may use every stage, and
 //! none uses it.
 
+#[cfg(test)]
+mod analysis_tests;
 pub mod calendar;
 pub mod deadlines;
+pub mod exports;
 pub mod metrics;
 pub mod monthly;
 pub mod reply_check;

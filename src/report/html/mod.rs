@@ -10,5 +10,5 @@ mod svg;
 pub use escape::{escape, Attrs, Html, Th};
 pub use meeting::render_meeting_html;
 pub use overview::render_overview;
-use style::page;
+pub use style::page;
 use svg::{bar_chart, column_chart};
