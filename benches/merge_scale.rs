@@ -290,6 +290,7 @@ fn make_item(i: usize, n: usize, sources: &[Source]) -> (Item, Kind) {
             file: "merge_scale".to_string(),
             row: i + 1,
         },
+        answer: None,
     };
     (item, kind)
 }

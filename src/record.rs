@@ -25,6 +25,14 @@ pub struct RawFields {
     pub date: Option<String>,
     pub channel: Option<String>,
     pub region: Option<String>,
+    /// 答复意见: a past proposal's answer, when the file carries one.
+    pub answer: Option<String>,
+    /// 答复时间, as written.
+    pub answer_date: Option<String>,
+    /// 承办单位: the unit that answered.
+    pub answer_unit: Option<String>,
+    /// 办理结果.
+    pub answer_result: Option<String>,
 }
 
 /// One row read from an input file.
@@ -45,6 +53,91 @@ pub struct Item {
     pub channel: String,
     pub region: String,
     pub source: SourceRef,
+    /// The answer a past proposal already received (答复意见 and what goes with it); `None`
+    /// for a new suggestion. Left out of JSON when absent, so items without one read and write
+    /// as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<PastAnswer>,
+}
+
+/// The answer a past proposal received, as the file gave it (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastAnswer {
+    /// 答复意见: never empty (a row without it has no answer).
+    pub text: String,
+    /// 答复时间, when it could be read.
+    pub date: Option<Date>,
+    /// 承办单位, empty when not given.
+    pub unit: String,
+    /// 办理结果, empty when not given.
+    pub result: String,
+}
+
+impl PastAnswer {
+    /// How many characters of the answer a one-line mention shows.
+    pub const EXCERPT_CHARS: usize = 80;
+
+    /// The first `n` characters of the answer on one line (line breaks and runs of spaces
+    /// become one space), with “…” when it was cut.
+    pub fn excerpt(&self, n: usize) -> String {
+        let flat = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut chars = flat.chars();
+        let head: String = chars.by_ref().take(n).collect();
+        if chars.next().is_some() {
+            format!("{head}…")
+        } else {
+            head
+        }
+    }
+
+    /// “A市住房和城乡建设局 2019-05-09”: who answered and when, either may be missing.
+    fn who_when(&self) -> String {
+        let date = self.date.map(|d| d.to_string()).unwrap_or_default();
+        [self.unit.as_str(), date.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The line search and similar print: “曾答复：A市住房和城乡建设局 2019-05-09 答复：…”.
+    pub fn line(&self) -> String {
+        let who = self.who_when();
+        let result = if self.result.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", self.result)
+        };
+        let who = if who.is_empty() {
+            String::new()
+        } else {
+            format!("{who} ")
+        };
+        format!(
+            "曾答复：{who}答复{result}：{}",
+            self.excerpt(Self::EXCERPT_CHARS)
+        )
+    }
+
+    /// The meeting pack's sentence: “此前已提出，A市住房和城乡建设局 于 2019-05-09 答复：…”.
+    pub fn meeting_line(&self) -> String {
+        let unit = if self.unit.is_empty() {
+            "有关单位"
+        } else {
+            &self.unit
+        };
+        let when = self.date.map(|d| format!(" 于 {d}")).unwrap_or_default();
+        let result = if self.result.is_empty() {
+            String::new()
+        } else {
+            format!("（办理结果：{}）", self.result)
+        };
+        format!(
+            "此前已提出，{unit}{when} 答复{result}：{}",
+            self.excerpt(Self::EXCERPT_CHARS)
+        )
+    }
 }
 
 /// A row that could not be accepted, and why.
@@ -211,6 +304,40 @@ mod tests {
         let file = Warning::whole_file("b.xlsx", "只读取了工作表“Sheet1”");
         assert!(file.is_whole_file() && !row.is_whole_file());
         assert_eq!(file.to_string(), "b.xlsx: 只读取了工作表“Sheet1”");
+    }
+
+    #[test]
+    fn answers_read_as_one_line() {
+        let a = PastAnswer {
+            text: "您好！\n  经核实，该路段已纳入改造计划。".into(),
+            date: Date::new(2019, 5, 9),
+            unit: "A市住房和城乡建设局".into(),
+            result: String::new(),
+        };
+        assert_eq!(
+            a.line(),
+            "曾答复：A市住房和城乡建设局 2019-05-09 答复：您好！ 经核实，该路段已纳入改造计划。"
+        );
+        assert_eq!(
+            a.meeting_line(),
+            "此前已提出，A市住房和城乡建设局 于 2019-05-09 答复：您好！ 经核实，该路段已纳入改造计划。"
+        );
+        let bare = PastAnswer {
+            text: "好".repeat(100),
+            date: None,
+            unit: String::new(),
+            result: "已解决".into(),
+        };
+        assert_eq!(bare.excerpt(3), "好好好…");
+        assert!(
+            bare.line().starts_with("曾答复：答复（已解决）：好"),
+            "{}",
+            bare.line()
+        );
+        assert!(bare
+            .meeting_line()
+            .starts_with("此前已提出，有关单位 答复（办理结果：已解决）："));
+        assert_eq!(bare.excerpt(80).chars().count(), 81);
     }
 
     #[test]

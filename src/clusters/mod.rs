@@ -423,6 +423,7 @@ mod tests {
                     file: "t.csv".into(),
                     row: 2,
                 },
+                answer: None,
             },
             enterprise: enterprise.into(),
             channel: "走访".into(),

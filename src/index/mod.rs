@@ -35,6 +35,7 @@ mod tests {
                 file: "t.csv".into(),
                 row: 2,
             },
+            answer: None,
         }
     }
 

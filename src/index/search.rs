@@ -17,6 +17,7 @@ use super::build::{day_number, index_generation};
 use super::schema::IndexSchema;
 use super::tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
 use crate::date::Date;
+use crate::record::PastAnswer;
 use crate::segment::Analyzer;
 use crate::{Error, Result};
 
@@ -51,6 +52,10 @@ pub struct Hit {
     pub source: String,
     /// Terms the hit shares with the query.
     pub shared_terms: Vec<String>,
+    /// The answer a past proposal received (filled in from the store, which keeps answers;
+    /// the index does not). Left out of JSON when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<PastAnswer>,
 }
 
 /// An opened workspace index.
@@ -307,6 +312,7 @@ impl SearchIndex {
             group: String::new(),
             source: first(doc, s.source),
             shared_terms,
+            answer: None,
         }
     }
 }

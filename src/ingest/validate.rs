@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use super::columns::{ColumnMap, Field};
 use super::table::Table;
 use crate::date::Date;
-use crate::record::{BatchKind, BatchRecord, Item, Reject, SourceRef, Warning};
+use crate::record::{
+    BatchKind, BatchRecord, Item, PastAnswer, RawFields, Reject, SourceRef, Warning,
+};
 
 /// What a set of input files yielded.
 #[derive(Debug, Clone, Default)]
@@ -123,6 +125,14 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
                 message: format!("无法识别的日期“{date_text}”，已接收该条但不计入月份统计"),
             });
         }
+        let raw = RawFields {
+            answer: map.column(Field::Reply).map(|_| get(Field::Reply)),
+            answer_date: map.column(Field::ReplyDate).map(|_| get(Field::ReplyDate)),
+            answer_unit: map.column(Field::Unit).map(|_| get(Field::Unit)),
+            answer_result: map.column(Field::Result).map(|_| get(Field::Result)),
+            ..RawFields::default()
+        };
+        let answer = past_answer(&raw, map, &source, &mut batch.warnings);
         seen.insert(id.clone(), source.clone());
         batch.items.push(Item {
             id,
@@ -133,8 +143,63 @@ pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
             channel: get(Field::Channel),
             region: get(Field::Region),
             source,
+            answer,
         });
     }
+}
+
+/// A row's past answer, from its 答复意见, 答复时间, 承办单位 and 办理结果 (trimmed, empty when
+/// the file has no such column). The row is accepted either way: an answer whose date cannot be
+/// read keeps its text without a date, and a date, unit or result without an answer text is
+/// not an answer; both are said as warnings, never dropped in silence.
+fn past_answer(
+    raw: &RawFields,
+    map: &ColumnMap,
+    source: &SourceRef,
+    warnings: &mut Vec<Warning>,
+) -> Option<PastAnswer> {
+    let value = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+    let (text, date_text) = (value(&raw.answer), value(&raw.answer_date));
+    let (unit, result) = (value(&raw.answer_unit), value(&raw.answer_result));
+    let warn = |field: Field, message: String| Warning {
+        source: source.clone(),
+        field: map.header(field).to_string(),
+        message,
+    };
+    if text.is_empty() {
+        let given: Vec<&str> = [
+            (Field::ReplyDate, &date_text),
+            (Field::Unit, &unit),
+            (Field::Result, &result),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(f, _)| map.header(*f))
+        .collect();
+        if !given.is_empty() {
+            warnings.push(warn(
+                Field::Reply,
+                format!(
+                    "有{}但没有答复意见，已接收该条，但不记为已答复",
+                    given.join("、")
+                ),
+            ));
+        }
+        return None;
+    }
+    let date = Date::parse(&date_text);
+    if date.is_none() && !date_text.is_empty() {
+        warnings.push(warn(
+            Field::ReplyDate,
+            format!("无法识别的答复时间“{date_text}”，已记下答复意见但不含答复时间"),
+        ));
+    }
+    Some(PastAnswer {
+        text,
+        date,
+        unit,
+        result,
+    })
 }
 
 /// The id of a row without one, made from what it says: the enterprise, date, title and text
@@ -266,6 +331,47 @@ mod tests {
         assert_eq!(batch.warnings.len(), 1);
         assert_eq!(batch.warnings[0].source.row, 7);
         assert_eq!(batch.items[1].date, None);
+    }
+
+    #[test]
+    fn past_answers_are_read_with_their_warnings() {
+        let csv = "编号,企业名称,意见建议,答复意见,答复时间,承办单位,办理结果\n\
+                   1,恒通物流,贷款难, 已协调银行 ,2025-04-01,市金融局,已解决\n\
+                   2,绿源食品,用地紧,已纳入计划,下月,市自然资源局,\n\
+                   3,鑫达电子,电价高,,,市发改委,\n\
+                   4,金桥建材,招工难,,,,\n";
+        let table = csv_reader::read("in.csv", csv).unwrap();
+        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(&table, &map, &mut batch);
+        assert_eq!((batch.items.len(), batch.rejects.len()), (4, 0));
+        let a = batch.items[0].answer.as_ref().unwrap();
+        assert_eq!(
+            (a.text.as_str(), a.date, a.unit.as_str(), a.result.as_str()),
+            ("已协调银行", Date::new(2025, 4, 1), "市金融局", "已解决")
+        );
+        let b = batch.items[1].answer.as_ref().unwrap();
+        assert_eq!((b.text.as_str(), b.date), ("已纳入计划", None));
+        assert_eq!(batch.items[2].answer, None);
+        assert_eq!(batch.items[3].answer, None);
+        let warned: Vec<(usize, &str)> = batch
+            .warnings
+            .iter()
+            .map(|w| (w.source.row, w.field.as_str()))
+            .collect();
+        assert_eq!(warned, vec![(3, "答复时间"), (4, "答复意见")]);
+        assert!(
+            batch.warnings[1].message.contains("承办单位"),
+            "{:?}",
+            batch.warnings
+        );
+        // A file without the columns: no answers, no warnings.
+        let table = csv_reader::read("b.csv", "企业,内容\n甲公司,贷款难\n").unwrap();
+        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(&table, &map, &mut batch);
+        assert_eq!(batch.items[0].answer, None);
+        assert!(batch.warnings.is_empty());
     }
 
     #[test]

@@ -200,6 +200,7 @@ mod tests {
                     file: "t.csv".into(),
                     row: 2,
                 },
+                answer: None,
             },
             enterprise: enterprise.into(),
             channel: channel.into(),

@@ -10,6 +10,7 @@ use crate::clusters::{cluster_with_past, ClusterReport, KChoice};
 use crate::date::Date;
 use crate::index::SearchIndex;
 use crate::pipeline::Analysis;
+use crate::record::PastAnswer;
 use crate::report::{
     build_lists, render_meeting_html, write_meeting_xlsx, CommonProblem, Counts, Lists,
 };
@@ -27,6 +28,22 @@ pub struct MeetingItem {
     pub text: String,
     /// The cluster's id (1-based), 0 if none lists it.
     pub cluster: usize,
+    /// The answer it received when it was raised before.
+    pub answer: Option<PastAnswer>,
+}
+
+/// A matter of the topic raised before and answered: a common problem some of whose items
+/// carry answers, or an item on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnsweredMatter {
+    /// “共性问题（总排名3）” or “条目 编号”.
+    pub what: String,
+    /// The common problem's wording, or the item's enterprise and text.
+    pub problem: String,
+    /// The answered items (ids), sorted.
+    pub items: Vec<String>,
+    /// The latest answer among them (by date, then id).
+    pub answer: PastAnswer,
 }
 
 /// An enterprise that raised the topic, with its items and the sub-problems they fell in.
@@ -58,6 +75,12 @@ pub struct MeetingPack {
     pub enterprise_list: Vec<MeetingEnterprise>,
     /// The items, by sub-problem, then date, then id.
     pub item_list: Vec<MeetingItem>,
+    /// The answers of the items the pack shows (the topic's, its common problems' and the
+    /// similar past ones), by id.
+    pub answers: BTreeMap<String, PastAnswer>,
+    /// The topic's common problems and items raised before and answered: common problems in
+    /// rank order first, then items not in them in `item_list` order. Empty when none.
+    pub answered: Vec<AnsweredMatter>,
 }
 
 const UNKNOWN: &str = "未注明";
@@ -122,6 +145,7 @@ impl MeetingPack {
                 title: a.title.clone(),
                 text: a.text.clone(),
                 cluster,
+                answer: a.item.answer.clone(),
             });
         }
         item_list.sort_by(|a, b| (a.cluster, a.date, &a.id).cmp(&(b.cluster, b.date, &b.id)));
@@ -135,6 +159,34 @@ impl MeetingPack {
             .collect();
         enterprise_list.sort_by(|a, b| b.items.cmp(&a.items).then(a.enterprise.cmp(&b.enterprise)));
         let dates = item_list.iter().filter_map(|i| i.date);
+        let common: Vec<CommonProblem> = lists
+            .common
+            .iter()
+            .filter(|c| c.topic == topic)
+            .cloned()
+            .collect();
+        let shown: BTreeSet<&str> = item_list
+            .iter()
+            .map(|i| i.id.as_str())
+            .chain(clusters.clusters.iter().flat_map(|c| {
+                c.similar_past
+                    .iter()
+                    .chain(&c.representatives)
+                    .map(|i| i.id.as_str())
+            }))
+            .chain(
+                common
+                    .iter()
+                    .flat_map(|c| c.items.iter().map(String::as_str)),
+            )
+            .collect();
+        let answers: BTreeMap<String, PastAnswer> = analysis
+            .items
+            .iter()
+            .filter(|a| shown.contains(a.item.id.as_str()))
+            .filter_map(|a| Some((a.item.id.clone(), a.item.answer.clone()?)))
+            .collect();
+        let answered = answered_matters(&common, &item_list, &answers);
         MeetingPack {
             topic: topic.to_string(),
             items: item_list.len(),
@@ -145,16 +197,19 @@ impl MeetingPack {
             by_month,
             first: dates.clone().min(),
             last: dates.max(),
-            common: lists
-                .common
-                .iter()
-                .filter(|c| c.topic == topic)
-                .cloned()
-                .collect(),
+            common,
             clusters,
             enterprise_list,
             item_list,
+            answers,
+            answered,
         }
+    }
+
+    /// Whether any item of the topic was answered before (the Excel item sheet then has the
+    /// answer columns).
+    pub fn has_answers(&self) -> bool {
+        self.item_list.iter().any(|i| i.answer.is_some())
     }
 
     /// The page's title, e.g. “金融信贷专题会议材料”.
@@ -187,6 +242,57 @@ impl MeetingPack {
             self.common.len()
         )
     }
+}
+
+/// The common problems with answered members (one entry each, its latest answer), then the
+/// answered items that are in none of them.
+fn answered_matters(
+    common: &[CommonProblem],
+    items: &[MeetingItem],
+    answers: &BTreeMap<String, PastAnswer>,
+) -> Vec<AnsweredMatter> {
+    let mut covered: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in common {
+        let mut ids: Vec<String> = c
+            .items
+            .iter()
+            .filter(|id| answers.contains_key(id.as_str()))
+            .cloned()
+            .collect();
+        ids.sort();
+        let latest = ids
+            .iter()
+            .filter_map(|id| answers.get(id).map(|a| (a.date, id, a)))
+            .max_by_key(|(date, id, _)| (*date, *id))
+            .map(|(_, _, a)| a.clone());
+        let Some(answer) = latest else { continue };
+        covered.extend(c.items.iter().map(String::as_str));
+        let problem = if c.title.is_empty() {
+            c.problem.clone()
+        } else {
+            format!("{}：{}", c.title, c.problem)
+        };
+        out.push(AnsweredMatter {
+            what: format!("共性问题（总排名{}）", c.rank),
+            problem,
+            items: ids,
+            answer,
+        });
+    }
+    for i in items {
+        let Some(answer) = &i.answer else { continue };
+        if covered.contains(i.id.as_str()) {
+            continue;
+        }
+        out.push(AnsweredMatter {
+            what: format!("条目 {}", i.id),
+            problem: format!("{}：{}", i.enterprise, i.text),
+            items: vec![i.id.clone()],
+            answer: answer.clone(),
+        });
+    }
+    out
 }
 
 /// A topic as part of a file name: path separators and characters some file systems refuse
@@ -283,6 +389,21 @@ pub fn render_meeting_markdown(pack: &MeetingPack) -> String {
         );
     }
     let _ = writeln!(w);
+    // Only when there are answers, so a pack without any reads as it always did.
+    if !pack.answered.is_empty() {
+        let _ = writeln!(w, "## 五、此前已提出并答复\n");
+        for m in &pack.answered {
+            let _ = writeln!(
+                w,
+                "- **{}**（{}）{}  \n  {}",
+                m.what,
+                m.items.join("、"),
+                cell(&m.problem),
+                cell(&m.answer.meeting_line())
+            );
+        }
+        let _ = writeln!(w);
+    }
     md
 }
 

@@ -21,7 +21,7 @@ pub use html::{escape, page as html_page, render_meeting_html, render_overview, 
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
 pub use markdown::render_markdown;
 pub use meeting::{
-    meeting_file_stem, meeting_pack, render_meeting_markdown, write_meeting_pack,
+    meeting_file_stem, meeting_pack, render_meeting_markdown, write_meeting_pack, AnsweredMatter,
     MeetingEnterprise, MeetingItem, MeetingPack,
 };
 pub use summary::{Counts, Summary};

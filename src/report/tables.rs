@@ -138,9 +138,12 @@ pub fn write_outputs(
 
 fn items_csv(dir: &Path, analysis: &Analysis) -> Result<()> {
     let group_of = analysis.group_of_item();
-    let rows = analysis.items.iter().enumerate().map(|(i, a)| {
+    // The answer columns only when the workspace has answers, so the file of one without any
+    // stays as it was.
+    let answers = analysis.items.iter().any(|a| a.item.answer.is_some());
+    let rows = analysis.items.iter().enumerate().map(move |(i, a)| {
         let g = &analysis.groups[group_of[i]];
-        vec![
+        let mut row = vec![
             a.item.id.clone(),
             a.enterprise.clone(),
             a.title.clone(),
@@ -175,28 +178,38 @@ fn items_csv(dir: &Path, analysis: &Analysis) -> Result<()> {
             g.members.len().to_string(),
             a.item.source.file.clone(),
             a.item.source.row.to_string(),
-        ]
+        ];
+        if answers {
+            let x = a.item.answer.as_ref();
+            row.extend([
+                x.map(|x| x.unit.clone()).unwrap_or_default(),
+                date(x.and_then(|x| x.date)),
+                x.map(|x| x.text.clone()).unwrap_or_default(),
+                x.map(|x| x.result.clone()).unwrap_or_default(),
+            ]);
+        }
+        row
     });
-    write_csv_rows(
-        &dir.join("items.csv"),
-        &[
-            "编号",
-            "企业名称",
-            "标题",
-            "内容",
-            "时间",
-            "渠道",
-            "地区",
-            "主题",
-            "主题置信度",
-            "主题依据",
-            "合并组",
-            "组内条数",
-            "来源文件",
-            "来源行",
-        ],
-        rows,
-    )
+    let mut headers = vec![
+        "编号",
+        "企业名称",
+        "标题",
+        "内容",
+        "时间",
+        "渠道",
+        "地区",
+        "主题",
+        "主题置信度",
+        "主题依据",
+        "合并组",
+        "组内条数",
+        "来源文件",
+        "来源行",
+    ];
+    if answers {
+        headers.extend(["答复单位", "答复时间", "答复意见", "办理结果"]);
+    }
+    write_csv_rows(&dir.join("items.csv"), &headers, rows)
 }
 
 fn enterprises_csv(dir: &Path, lists: &Lists) -> Result<()> {

@@ -256,22 +256,33 @@ fn build(pack: &MeetingPack) -> std::result::Result<Workbook, XlsxError> {
             })
             .collect(),
     )?;
+    let mut columns = vec![
+        ("编号", 10.0),
+        ("子问题", 8.0),
+        ("企业名称", 26.0),
+        ("时间", 12.0),
+        ("渠道", 8.0),
+        ("地区", 10.0),
+        ("标题", 24.0),
+        ("内容", 80.0),
+    ];
+    // The answer columns only when some item has one: a pack without answers is as before.
+    let answers = pack.has_answers();
+    if answers {
+        columns.extend([
+            ("答复单位", 20.0),
+            ("答复时间", 12.0),
+            ("答复意见", 60.0),
+            ("办理结果", 10.0),
+        ]);
+    }
     table(
         book.add_worksheet().set_name("条目明细")?,
-        &[
-            ("编号", 10.0),
-            ("子问题", 8.0),
-            ("企业名称", 26.0),
-            ("时间", 12.0),
-            ("渠道", 8.0),
-            ("地区", 10.0),
-            ("标题", 24.0),
-            ("内容", 80.0),
-        ],
+        &columns,
         pack.item_list
             .iter()
             .map(|i| {
-                vec![
+                let mut row: Vec<Cell> = vec![
                     i.id.as_str().into(),
                     i.cluster.into(),
                     i.enterprise.as_str().into(),
@@ -280,7 +291,17 @@ fn build(pack: &MeetingPack) -> std::result::Result<Workbook, XlsxError> {
                     i.region.as_str().into(),
                     i.title.as_str().into(),
                     i.text.as_str().into(),
-                ]
+                ];
+                if answers {
+                    let a = i.answer.as_ref();
+                    row.extend([
+                        a.map_or("", |a| a.unit.as_str()).into(),
+                        date(a.and_then(|a| a.date)).into(),
+                        a.map_or("", |a| a.text.as_str()).into(),
+                        a.map_or("", |a| a.result.as_str()).into(),
+                    ]);
+                }
+                row
             })
             .collect(),
     )?;

@@ -10,7 +10,7 @@ use super::{Change, View};
 use crate::date::Date;
 use crate::merge::Group;
 use crate::pipeline::{Analysis, AnalyzedItem};
-use crate::record::{Item, SourceRef};
+use crate::record::{Item, PastAnswer, SourceRef};
 use crate::topics::TopicAssignment;
 use crate::{Error, Result};
 
@@ -47,20 +47,28 @@ impl Detail {
         let no_terms = |c: String| c.replace("terms,", "'' AS terms,");
         let no_raw =
             |c: String| c.replace("raw_title, raw_text,", "'' AS raw_title, '' AS raw_text,");
+        // The merge never writes an item back, and answers can be long.
+        let no_answer = |c: String| c.replace("answer_text,", "'' AS answer_text,");
         match self {
             Detail::Full => ITEM_COLUMNS.to_string(),
             Detail::NoTerms => no_terms(ITEM_COLUMNS.to_string()),
             Detail::Lists => no_raw(no_terms(ITEM_COLUMNS.to_string())),
-            Detail::Merge => no_raw(ITEM_COLUMNS.to_string()),
+            Detail::Merge => no_answer(no_raw(ITEM_COLUMNS.to_string())),
         }
     }
 }
 
 /// A hash of what the user wrote (not where it was read from): an item read again unchanged
-/// has the same hash and is left alone.
+/// has the same hash and is left alone. The past answer counts only when there is one, so an
+/// item without one hashes as it did before answers were read (a workspace built then finds
+/// its items unchanged when they are added again).
 pub fn content_hash(item: &Item) -> String {
     let mut h = Sha256::new();
-    for part in [
+    let mut part = |part: &str| {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    };
+    for p in [
         item.enterprise.as_str(),
         &item.title,
         &item.text,
@@ -68,8 +76,19 @@ pub fn content_hash(item: &Item) -> String {
         &item.channel,
         &item.region,
     ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
+        part(p);
+    }
+    if let Some(a) = &item.answer {
+        // A marker no six-part hash has, then the answer's own parts.
+        part("\u{0}answer");
+        for p in [
+            a.text.as_str(),
+            &a.date.map(|d| d.to_string()).unwrap_or_default(),
+            &a.unit,
+            &a.result,
+        ] {
+            part(p);
+        }
     }
     hex(&h.finalize()[..16])
 }
@@ -98,7 +117,23 @@ fn split_terms(s: &str) -> Vec<String> {
 
 pub(super) const ITEM_COLUMNS: &str = "seq, batch, id, raw_enterprise, raw_title, raw_text, date, \
      raw_channel, raw_region, source_file, source_row, enterprise, channel, region, title, text, \
-     text_key, terms, topics, group_id, similarity";
+     text_key, terms, topics, group_id, similarity, answer_text, answer_date, answer_unit, \
+     answer_result";
+
+/// The stored answer columns as an item's answer: none when the text is empty.
+fn past_answer(r: &Row, first: usize) -> rusqlite::Result<Option<PastAnswer>> {
+    let text: String = r.get(first)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date: Option<String> = r.get(first + 1)?;
+    Ok(Some(PastAnswer {
+        text,
+        date: date.as_deref().and_then(Date::parse),
+        unit: r.get(first + 2)?,
+        result: r.get(first + 3)?,
+    }))
+}
 
 pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
     let date: Option<String> = r.get(6)?;
@@ -119,6 +154,7 @@ pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
                     file: r.get(9)?,
                     row: r.get::<_, i64>(10)? as usize,
                 },
+                answer: past_answer(r, 21)?,
             },
             enterprise: r.get(11)?,
             channel: r.get(12)?,
@@ -326,6 +362,42 @@ impl View<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether any item carries a past answer (the exports add answer columns only then).
+    pub fn has_answers(&self) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE answer_text <> '')",
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The past answer of each of these ids that has one (others are left out), in the order
+    /// asked.
+    pub fn answers_of<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<(String, PastAnswer)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT answer_text, answer_date, answer_unit, answer_result FROM items
+                 WHERE id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for id in ids {
+            use rusqlite::OptionalExtension;
+            let answer = stmt
+                .query_row([id.as_ref()], |r| past_answer(r, 0))
+                .optional()
+                .map_err(|e| self.err(e))?
+                .flatten();
+            if let Some(a) = answer {
+                out.push((id.as_ref().to_string(), a));
+            }
+        }
+        Ok(out)
+    }
+
     /// The group of each of these ids (ids not in the workspace are left out).
     pub fn groups_of<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<(String, String)>> {
         let mut stmt = self
@@ -372,9 +444,9 @@ impl Change<'_> {
                 "INSERT INTO items (batch, id, content_hash, raw_enterprise, raw_title, raw_text,
                      date, raw_channel, raw_region, source_file, source_row, enterprise, channel,
                      region, title, text, text_key, terms, topics, main_topic, group_id,
-                     similarity)
+                     similarity, answer_text, answer_date, answer_unit, answer_result)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22)
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
                  ON CONFLICT (id) DO UPDATE SET
                      batch = excluded.batch, content_hash = excluded.content_hash,
                      raw_enterprise = excluded.raw_enterprise, raw_title = excluded.raw_title,
@@ -385,11 +457,14 @@ impl Change<'_> {
                      region = excluded.region, title = excluded.title, text = excluded.text,
                      text_key = excluded.text_key, terms = excluded.terms,
                      topics = excluded.topics, main_topic = excluded.main_topic,
-                     group_id = excluded.group_id, similarity = excluded.similarity",
+                     group_id = excluded.group_id, similarity = excluded.similarity,
+                     answer_text = excluded.answer_text, answer_date = excluded.answer_date,
+                     answer_unit = excluded.answer_unit, answer_result = excluded.answer_result",
             )
             .map_err(|e| self.err(e))?;
         for (row, (hash, topics, terms)) in rows.iter().zip(made) {
             let a = &row.analyzed;
+            let answer = a.item.answer.as_ref();
             stmt.execute(params![
                 row.batch,
                 a.item.id,
@@ -413,6 +488,10 @@ impl Change<'_> {
                 a.main_topic(),
                 row.group,
                 row.similarity as f64,
+                answer.map_or("", |x| x.text.as_str()),
+                answer.and_then(|x| x.date).map(|d| d.to_string()),
+                answer.map_or("", |x| x.unit.as_str()),
+                answer.map_or("", |x| x.result.as_str()),
             ])
             .map_err(|e| self.err(e))?;
         }
@@ -447,5 +526,41 @@ impl Change<'_> {
         self.conn()
             .execute_batch("DELETE FROM items; DELETE FROM groups;")
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_counts_an_answer_only_when_there_is_one() {
+        let mut item = Item {
+            id: "1".into(),
+            enterprise: "恒通物流".into(),
+            title: String::new(),
+            text: "贷款难".into(),
+            date: Date::new(2025, 3, 1),
+            channel: "走访".into(),
+            region: "江北区".into(),
+            source: SourceRef {
+                file: "a.csv".into(),
+                row: 2,
+            },
+            answer: None,
+        };
+        // The hash before answers were read (the six fields, length-prefixed, in SHA-256):
+        // workspaces built then keep their items unchanged on re-add.
+        assert_eq!(content_hash(&item), "d3c26f88f110945b3d378d8f8ae70568");
+        item.answer = Some(PastAnswer {
+            text: "已协调".into(),
+            date: None,
+            unit: String::new(),
+            result: String::new(),
+        });
+        let answered = content_hash(&item);
+        assert_ne!(answered, "d3c26f88f110945b3d378d8f8ae70568");
+        item.answer.as_mut().unwrap().unit = "市金融局".into();
+        assert_ne!(content_hash(&item), answered);
     }
 }

@@ -193,13 +193,16 @@ fn exporting(ws: Workspace, no_export: bool) -> Workspace {
     }
 }
 
-/// Fills each hit's merge group from the store.
+/// Fills each hit's merge group and past answer from the store.
 fn with_groups(view: &View, mut hits: Vec<Hit>) -> qingdan::Result<Vec<Hit>> {
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
     let groups: std::collections::HashMap<String, String> =
         view.groups_of(&ids)?.into_iter().collect();
+    let mut answers: std::collections::HashMap<String, _> =
+        view.answers_of(&ids)?.into_iter().collect();
     for h in &mut hits {
         h.group = groups.get(&h.id).cloned().unwrap_or_default();
+        h.answer = answers.remove(&h.id);
     }
     Ok(hits)
 }
@@ -300,6 +303,9 @@ fn print_hits(hits: &[Hit], json: bool, score: impl Fn(&Hit) -> String) -> anyho
             println!("   {}", h.title);
         }
         println!("   {}", h.snippet);
+        if let Some(answer) = &h.answer {
+            println!("   {}", answer.line());
+        }
         if !h.shared_terms.is_empty() {
             println!(
                 "   共同词: {}  合并组: {}",

@@ -8,6 +8,7 @@ use super::overview::{common_table, figure, pairs};
 use super::Th::{Num, Text};
 use super::{bar_chart, column_chart, page, Html};
 use crate::clusters::{Cluster, ClusterItem};
+use crate::record::PastAnswer;
 use crate::report::MeetingPack;
 
 /// “走访4”, “线上3” …: largest first, ties by name.
@@ -68,6 +69,11 @@ pub fn render_meeting_html(pack: &MeetingPack) -> String {
             });
             h.nl()
                 .el("section", &[("id", "enterprises")], |h| enterprises(h, pack));
+            // Only when there are answers, so a pack without any reads as it always did.
+            if !pack.answered.is_empty() {
+                h.nl()
+                    .el("section", &[("id", "answered")], |h| answered(h, pack));
+            }
             h.nl().el("footer", &[], |h| {
                 h.text(&format!(
                     "由 qingdan 生成。子问题由聚类得出（{}；种子 {}），关键词为各子问题最有区分度的词；代表性表述为最接近子问题中心的条目。全部条目见同名 Excel 文件的“条目明细”表。",
@@ -115,7 +121,7 @@ fn overview(h: &mut Html, pack: &MeetingPack) {
     });
 }
 
-fn item_line(h: &mut Html, i: &ClusterItem) {
+fn item_line(h: &mut Html, i: &ClusterItem, answers: &BTreeMap<String, PastAnswer>) {
     h.el("li", &[("data-item", &i.id)], |h| {
         let mut who = i.enterprise.clone();
         if let Some(d) = i.date {
@@ -123,6 +129,32 @@ fn item_line(h: &mut Html, i: &ClusterItem) {
         }
         h.leaf("span", &[("class", "title")], &who);
         h.text("：").text(&i.text);
+        if let Some(a) = answers.get(&i.id) {
+            h.el("div", &[("class", "small answer")], |h| {
+                h.text(&a.meeting_line());
+            });
+        }
+    });
+}
+
+fn answered(h: &mut Html, pack: &MeetingPack) {
+    h.leaf("h2", &[], "五、此前已提出并答复");
+    h.leaf(
+        "p",
+        &[("class", "note")],
+        "以下问题此前已提出并得到答复（共性问题取其中最近的一次答复），会上可先核对落实情况。",
+    );
+    h.el("ul", &[], |h| {
+        for m in &pack.answered {
+            h.nl().el("li", &[("data-items", &m.items.join(" "))], |h| {
+                h.leaf("span", &[("class", "title")], &m.what);
+                h.text(&format!("（{}）：", m.items.join("、")));
+                h.text(&m.problem);
+                h.el("div", &[("class", "small answer")], |h| {
+                    h.text(&m.answer.meeting_line());
+                });
+            });
+        }
     });
 }
 
@@ -170,7 +202,7 @@ fn clusters(h: &mut Html, pack: &MeetingPack) {
                 h.leaf("div", &[("class", "title")], "代表性表述");
                 h.el("ul", &[], |h| {
                     for r in &c.representatives {
-                        item_line(h, r);
+                        item_line(h, r, &pack.answers);
                     }
                 });
                 h.el("p", &[("class", "small")], |h| {
@@ -185,7 +217,7 @@ fn clusters(h: &mut Html, pack: &MeetingPack) {
                     );
                     h.el("ul", &[("class", "small")], |h| {
                         for p in &c.similar_past {
-                            item_line(h, p);
+                            item_line(h, p, &pack.answers);
                         }
                     });
                 }
