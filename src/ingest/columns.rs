@@ -280,6 +280,14 @@ impl ColumnOverrides {
         }
         Ok(ColumnOverrides(out))
     }
+
+    /// The header the user named for a field, if any.
+    pub fn header(&self, field: Field) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, h)| h.as_str())
+    }
 }
 
 /// Which column of a table holds which field.
