@@ -68,6 +68,20 @@ impl Date {
         format!("{:04}-{:02}", self.year, self.month)
     }
 
+    /// Today in China (UTC+8), where the platforms count their days.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let (y, m, d) = civil_from_days((secs + 8 * 3600).div_euclid(86_400));
+        Date::new(y, m, d).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
     /// Days since 1970-01-01 (negative before).
     pub fn day_number(&self) -> i64 {
         days_from_civil(self.year, self.month, self.day)

@@ -357,7 +357,10 @@ fn trends(
 /// A flag as the report shows it, with its detail.
 pub fn flag_text(flag: &ReplyFlag) -> String {
     match flag {
-        ReplyFlag::OffTopic { relevance } => format!("{}（相关度{relevance:.2}）", flag.label()),
+        // `+ 0.0` turns a negative zero into zero, so no "-0.00" is printed.
+        ReplyFlag::OffTopic { relevance } => {
+            format!("{}（相关度{:.2}）", flag.label(), relevance + 0.0)
+        }
         ReplyFlag::MissesAsks { items } => format!("{}（{}）", flag.label(), items.join("、")),
         ReplyFlag::NoReason => flag.label().to_string(),
         ReplyFlag::Late { days } => format!("{}（{days}天）", flag.label()),

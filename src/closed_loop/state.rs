@@ -548,6 +548,9 @@ impl Case {
                 self.ratings.push((day, *rating));
             }
             EventKind::Reopen { due, .. } => {
+                if state == State::Replied {
+                    return Err(RuleError::ReopenNeedsUnsatisfied);
+                }
                 if !matches!(state, State::Rated | State::Closed) {
                     return Err(not_allowed(&event.kind));
                 }
@@ -575,6 +578,10 @@ impl Case {
                     State::Assigned | State::InProgress | State::Replied | State::Rated
                 ) {
                     return Err(not_allowed(&event.kind));
+                }
+                // Tracked after its answer, a matter waits for follow-ups, not for a reply.
+                if matches!(state, State::Replied | State::Rated) {
+                    self.due = None;
                 }
                 self.state = State::LongTerm;
                 self.tracked_since = Some(day);
@@ -940,6 +947,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(case.state, State::LongTerm);
+        assert_eq!(case.due, None, "answered: no reply is due any more");
         assert_eq!(case.tracked_since, Some(d("2025-01-16")));
         assert_eq!(case.last_follow_up, Some(d("2025-07-01")));
         assert_eq!(case.outcome, Some(Outcome::Planned));

@@ -1,8 +1,9 @@
 //! The store: one SQLite database per workspace (`qingdan.db`, WAL mode, SQLite bundled in the
 //! binary), the workspace's only state. It holds the batches read (files, times, row counts and
-//! their rejects, kept for good), every item (as written and normalized) with its analysis
-//! (terms, topics) and its merge group, the groups, the analyst's corrections and the settings
-//! the workspace was built with. Every file a user reads is an export made from it.
+//! their rejects, kept for good), every item (as written and normalized, with a past answer when
+//! it came with one) with its analysis (terms, topics) and its merge group, the groups, the
+//! analyst's corrections, the settings the workspace was built with, and the closed loop's
+//! append-only event log with the reply and rating sheets imported into it. Every file a user reads is an export made from it.
 //!
 //! Reading goes through a [`Snapshot`] (one read transaction: a consistent view however long it
 //! is held, whatever a writer does meanwhile); changing goes through a [`Change`], which takes
@@ -11,12 +12,14 @@
 //! transaction.
 
 mod batches;
+mod events;
 mod groups;
 mod items;
 mod lock;
 mod schema;
 mod settings;
 
+pub use events::{ImportKind, ImportRecord};
 pub use groups::{GroupRow, MemberRow};
 pub use items::{content_hash, text_key, Detail, ItemRow};
 pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_ENV};
@@ -219,6 +222,10 @@ impl View<'_> {
         q(
             "SELECT count(*) FROM batches b WHERE rows_rejected <> (SELECT count(*) FROM rejects r WHERE r.batch = b.id)",
             "批次退回行数与退回记录不符",
+        )?;
+        q(
+            "SELECT count(*) FROM imports i WHERE rows_rejected <> (SELECT count(*) FROM import_rejects r WHERE r.import = i.id)",
+            "导入退回行数与退回记录不符",
         )?;
         Ok(problems)
     }

@@ -6,21 +6,36 @@
 //! Every command that changes the workspace holds its [`WriterLock`] from start to end and
 //! changes the store in one transaction, with the index committed in step ([`crate::index`]).
 //! Commands that only read take a store snapshot and an index at the same generation.
+//!
+//! The closed loop's commands (交办, the steps of a matter, reply and rating sheets, the monthly
+//! analysis) append to the store's event log in the same way; they leave the index alone.
 
 mod add;
 mod build;
 mod built_with;
+mod cases;
 mod check;
 mod correct;
 mod export;
+mod imports;
 mod legacy;
+mod loop_config;
+mod matters;
+mod monthly;
 mod reading;
+mod reply_checks;
+mod routing;
 mod self_training;
 
 pub use add::AddOptions;
 pub use built_with::{BuiltWith, Requested};
+pub use cases::CaseBook;
 pub use check::CheckReport;
 pub use export::EXPORT_FILES;
+pub use imports::ImportSummary;
+pub use loop_config::{LoopConfig, LoopFiles};
+pub use matters::{Actor, Step, StepResult};
+pub use monthly::MonthlyOutput;
 pub use reading::ReadIndexed;
 
 use std::path::{Path, PathBuf};

@@ -50,6 +50,23 @@ pub enum Command {
     Regroup(RegroupArgs),
     /// 检查工作目录是否完好：数据库完整、各项计数相符、索引与数据库一致（索引落后时先补上）
     Check(CheckArgs),
+    /// 交办：把条目或合并组（组内每一条）交给主办单位，按期限方案定答复期限
+    Assign(crate::loop_args::AssignArgs),
+    /// 建议承办单位：按主题和用词，参照职责清单和以往交办，每条给出最可能的三个单位
+    Suggest(crate::loop_args::SuggestArgs),
+    /// 事项的办理环节：签收、退回改派、延期、答复、评价、重办、办结、长期跟踪、回访、撤销，和查看记录
+    #[command(subcommand)]
+    Case(crate::loop_args::CaseCommand),
+    /// 导入答复表（编号或合并组号、答复意见、答复时间、承办单位、办理结果）
+    Replies(crate::loop_args::ImportArgs),
+    /// 导入评价表（编号、满意度、评价时间）
+    Ratings(crate::loop_args::ImportArgs),
+    /// 列出即将到期、逾期（催办）和严重逾期（督办）的事项，以及应跟踪回访的长期事项
+    Overdue(crate::loop_args::OverdueArgs),
+    /// 月度分析：按时答复率、满意率等，按单位、主题、层级；写出月报（HTML、Markdown、Excel）、各单位交办单、督办单和全流程记录
+    Monthly(crate::loop_args::MonthlyArgs),
+    /// 显示或设置闭环用的期限方案、节假日日历和职责清单
+    LoopConfig(crate::loop_args::LoopConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -267,8 +284,8 @@ pub struct InputArgs {
 pub struct RunArgs {
     /// 输入文件：CSV（UTF-8/GBK）、XLSX、JSONL；不给则处理内置示例语料
     pub inputs: Vec<PathBuf>,
-    /// 输出（工作）目录
-    #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
+    /// 输出（工作）目录（也可写 --workspace，与其他命令一致）
+    #[arg(long, short, visible_alias = "workspace", default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub out: PathBuf,
     #[command(flatten)]
     pub model: ModelArg,

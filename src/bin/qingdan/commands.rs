@@ -25,6 +25,7 @@ use crate::args::{
     InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs,
     TrainArgs,
 };
+use crate::loop_commands;
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -46,6 +47,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(a) => report(a),
         Command::Regroup(a) => regroup(a),
         Command::Check(a) => check(a),
+        Command::Assign(a) => loop_commands::assign(a),
+        Command::Suggest(a) => loop_commands::suggest(a),
+        Command::Case(c) => loop_commands::case(c),
+        Command::Replies(a) => loop_commands::replies(a),
+        Command::Ratings(a) => loop_commands::ratings(a),
+        Command::Overdue(a) => loop_commands::overdue(a),
+        Command::Monthly(a) => loop_commands::monthly(a),
+        Command::LoopConfig(a) => loop_commands::loop_config(a),
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod args;
 mod commands;
+mod loop_args;
+mod loop_commands;
 
 use std::process::ExitCode;
 

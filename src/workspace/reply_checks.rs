@@ -1,0 +1,121 @@
+//! The reply checks on a workspace: each current reply against its item (and, for a reply to a
+//! common problem, against every member's ask), with term weights from the workspace's own
+//! items and replies, and the reply cut into words as the items were.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::cases::CaseBook;
+use super::loop_config::LoopConfig;
+use super::BuiltWith;
+use crate::closed_loop::reply_check::{check_reply, RelevanceModel, ReplyFlag, ReplyInput};
+use crate::closed_loop::state::fold;
+use crate::closed_loop::{Event, EventKind};
+use crate::store::{Detail, View};
+use crate::Result;
+
+/// The flags of the current reply of each item in `only` (every replied item when `None`).
+pub fn reply_flags(
+    view: &View,
+    events: &[Event],
+    only: Option<&BTreeSet<String>>,
+) -> Result<BTreeMap<String, Vec<ReplyFlag>>> {
+    let mut logs: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
+    for e in events {
+        if only.is_none_or(|o| o.contains(&e.item)) {
+            logs.entry(e.item.as_str()).or_default().push(e.clone());
+        }
+    }
+    // The current reply of each matter, skipping histories that do not fold (reported elsewhere).
+    let mut replies = Vec::new();
+    for (item, log) in &logs {
+        if let Ok(case) = fold(item, log) {
+            if let Some(reply) = case.reply().cloned() {
+                replies.push((item.to_string(), reply));
+            }
+        }
+    }
+    if replies.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let pipeline = BuiltWith::load(view)?.pipeline()?;
+    let cut = |text: &str| pipeline.terms(&pipeline.prepare("", text));
+    let reply_terms: HashMap<&str, Vec<String>> = replies
+        .iter()
+        .map(|(item, r)| (item.as_str(), cut(&r.text)))
+        .collect();
+    // Term weights from every item and reply of the workspace.
+    let mut item_terms: HashMap<String, Vec<String>> = HashMap::new();
+    view.for_each_item_with(Detail::Merge, |row| {
+        item_terms.insert(row.analyzed.item.id.clone(), row.analyzed.terms);
+        Ok(())
+    })?;
+    let model = RelevanceModel::new(
+        item_terms
+            .values()
+            .map(Vec::as_slice)
+            .chain(reply_terms.values().map(Vec::as_slice)),
+    );
+    // Who else a group reply answered: the members that got the same text through the group.
+    let mut group_members: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for e in events {
+        if let (Some(g), EventKind::Reply { text, .. }) = (&e.group, &e.kind) {
+            group_members
+                .entry((g.as_str(), text.as_str()))
+                .or_default()
+                .push(e.item.as_str());
+        }
+    }
+    let group_of_reply: HashMap<i64, &str> = events
+        .iter()
+        .filter_map(|e| match (&e.group, &e.kind) {
+            (Some(g), EventKind::Reply { .. }) => Some((e.seq, g.as_str())),
+            _ => None,
+        })
+        .collect();
+    let empty: Vec<String> = Vec::new();
+    let mut out = BTreeMap::new();
+    for (item, reply) in &replies {
+        let members: Vec<(String, Vec<String>)> = group_of_reply
+            .get(&reply.seq)
+            .and_then(|g| group_members.get(&(*g, reply.text.as_str())))
+            .map(|ms| {
+                let mut ms: Vec<&str> = ms.iter().copied().filter(|m| m != item).collect();
+                ms.sort_unstable();
+                ms.dedup();
+                ms.into_iter()
+                    .map(|m| {
+                        (
+                            m.to_string(),
+                            item_terms.get(m).cloned().unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let flags = check_reply(&ReplyInput {
+            model: &model,
+            item_terms: item_terms.get(item).unwrap_or(&empty),
+            members: &members,
+            reply_text: &reply.text,
+            reply_terms: reply_terms.get(item.as_str()).unwrap_or(&empty),
+            outcome: Some(reply.outcome),
+            replied: Some(reply.day),
+            due: reply.due,
+        });
+        if !flags.is_empty() {
+            out.insert(item.clone(), flags);
+        }
+    }
+    Ok(out)
+}
+
+/// Puts each row's reply flags in place.
+pub fn flag_replies(view: &View, _config: &LoopConfig, book: &mut CaseBook) -> Result<()> {
+    let mut flags = reply_flags(view, &book.events, None)?;
+    for row in &mut book.rows {
+        if let Some(f) = flags.remove(&row.case.item) {
+            row.reply_flags = f;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Suggesting the handling unit on a workspace: the responsibility list in force, and the
+//! workspace's own past assignments (the unit each assigned matter is with now; one that was
+//! returned as 非本单位职责 does not count for the unit that returned it).
+
+use super::loop_config::LoopConfig;
+use super::matters::targets;
+use super::Workspace;
+use crate::closed_loop::routing::{PastAssignment, Router, Suggestion};
+use crate::closed_loop::state::fold;
+use crate::closed_loop::{Event, State};
+use crate::store::Detail;
+use crate::Result;
+
+impl Workspace {
+    /// The `k` likeliest units for each named item or group member (every matter still 待交办
+    /// when `ids` is empty): id, title, suggestions best first.
+    pub fn suggest(
+        &self,
+        ids: &[String],
+        k: usize,
+    ) -> Result<Vec<(String, String, Vec<Suggestion>)>> {
+        self.read(|view| {
+            let config = LoopConfig::load(view)?;
+            let mut logs: std::collections::HashMap<String, Vec<Event>> = Default::default();
+            for e in view.events()? {
+                logs.entry(e.item.clone()).or_default().push(e);
+            }
+            let wanted: Option<std::collections::HashSet<String>> = if ids.is_empty() {
+                None
+            } else {
+                Some(
+                    targets(view, &self.dir, ids)?
+                        .into_iter()
+                        .map(|t| t.item)
+                        .collect(),
+                )
+            };
+            let mut past = Vec::new();
+            let mut asked = Vec::new();
+            view.for_each_item_with(Detail::Merge, |row| {
+                let a = row.analyzed;
+                let case = logs
+                    .get(&a.item.id)
+                    .and_then(|log| fold(&a.item.id, log).ok());
+                let lead = case
+                    .as_ref()
+                    .filter(|c| c.state != State::Pending)
+                    .and_then(|c| c.lead.clone());
+                let pending = case.as_ref().is_none_or(|c| c.state == State::Pending);
+                let want = match &wanted {
+                    Some(w) => w.contains(&a.item.id),
+                    None => pending,
+                };
+                if want {
+                    asked.push((
+                        a.item.id.clone(),
+                        a.title.clone(),
+                        a.main_topic().to_string(),
+                        a.terms.clone(),
+                    ));
+                }
+                if let Some(unit) = lead {
+                    past.push(PastAssignment {
+                        topic: a.main_topic().to_string(),
+                        terms: a.terms,
+                        unit,
+                    });
+                }
+                Ok(())
+            })?;
+            let router = Router::new(config.duties.clone(), &past);
+            Ok(asked
+                .into_iter()
+                .map(|(id, title, topic, terms)| {
+                    let s = router.suggest(&topic, &terms, k);
+                    (id, title, s)
+                })
+                .collect())
+        })
+    }
+}

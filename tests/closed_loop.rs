@@ -1,0 +1,295 @@
+//! The closed loop end to end, through the binary: the lifecycle fixture of `corpora/lifecycle`
+//! (交办, 退回改派, 延期, reply and rating sheets with bad rows, 重办, 长期跟踪) on the shipped
+//! corpus, its hand-checked figures, and the rules a user meets at the command line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpora/lifecycle")
+        .join(name)
+}
+
+/// Runs one line of `steps.txt` against the workspace; returns (success, stdout, stderr).
+fn step(ws: &Path, line: &str) -> (bool, String, String) {
+    let mut cmd = qingdan();
+    for word in line.split_whitespace() {
+        // The fixture's paths are relative to the repository.
+        if word.starts_with("corpora/") {
+            cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(word));
+        } else {
+            cmd.arg(word);
+        }
+    }
+    let out = cmd.arg("--workspace").arg(ws).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The corpus with the fixture's steps applied; returns each step's output.
+fn lifecycle_workspace(ws: &Path) -> Vec<(String, String)> {
+    run_into(ws, &[]);
+    let steps = std::fs::read_to_string(fixture("steps.txt")).unwrap();
+    let mut outputs = Vec::new();
+    for line in steps.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (ok, out, err) = step(ws, line);
+        assert!(ok, "{line}\n{out}\n{err}");
+        outputs.push((line.to_string(), out));
+    }
+    outputs
+}
+
+fn monthly_json(ws: &Path, month: &str, as_of: &str) -> Value {
+    let out = stdout_of(qingdan().args([
+        "monthly",
+        "--month",
+        month,
+        "--as-of",
+        as_of,
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]));
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Every key of `expected` has the same value in `actual` (recursively).
+fn assert_subset(expected: &Value, actual: &Value, at: &str) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                let got = a.get(k).unwrap_or(&Value::Null);
+                assert_subset(v, got, &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(expected, actual, "at {at}"),
+    }
+}
+
+#[test]
+fn lifecycle_fixture_gives_its_expected_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let outputs = lifecycle_workspace(&ws);
+
+    // The reply sheet: 13 rows, every one accepted or rejected with its reason.
+    let (_, replies) = outputs
+        .iter()
+        .find(|(l, _)| l.starts_with("replies"))
+        .unwrap();
+    assert!(
+        replies.contains("读入 13 行，接受 9 行（新记入 8 行、已有 1 行），退回 4 行"),
+        "{replies}"
+    );
+    for why in ["QD9999", "处理中", "三月底", "待交办"] {
+        assert!(
+            replies
+                .lines()
+                .any(|l| l.starts_with("退回") && l.contains(why)),
+            "{why}: {replies}"
+        );
+    }
+    // The off-topic reply and the one that gives no reason are flagged at import.
+    assert!(
+        replies
+            .lines()
+            .any(|l| l.contains("答复存疑 QD0045") && l.contains("答非所问")),
+        "{replies}"
+    );
+    assert!(
+        replies
+            .lines()
+            .any(|l| l.contains("答复存疑 QD0047") && l.contains("理由")),
+        "{replies}"
+    );
+    let (_, ratings) = outputs
+        .iter()
+        .find(|(l, _)| l.starts_with("ratings"))
+        .unwrap();
+    assert!(
+        ratings.contains("读入 12 行，接受 9 行（新记入 9 行、已有 0 行），退回 3 行"),
+        "{ratings}"
+    );
+    assert!(ratings.contains("尚未答复，不能评价"), "{ratings}");
+
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("expected.json")).unwrap()).unwrap();
+    let report = monthly_json(&ws, "2025-03", "2025-04-15");
+    assert_subset(&expected["2025-03"], &report, "2025-03");
+    let april = monthly_json(&ws, "2025-04", "2025-04-15");
+    assert_subset(&expected["2025-04"], &april, "2025-04");
+    let items = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["item"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = |key: &str| -> Vec<String> {
+        expected[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(items(&report["supervise"]), listed("supervise"));
+    assert_eq!(items(&report["overdue"]), listed("overdue"));
+    let overdue: Value = serde_json::from_str(&stdout_of(qingdan().args([
+        "overdue",
+        "--as-of",
+        "2025-04-15",
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ])))
+    .unwrap();
+    let due: Vec<(String, String)> = overdue["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["case"]["item"].as_str().unwrap().to_string(),
+                r["urgency"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = Vec::new();
+    for (key, urgency) in [
+        ("supervise", "supervise"),
+        ("overdue", "overdue"),
+        ("due_soon", "due_soon"),
+    ] {
+        want.extend(listed(key).into_iter().map(|i| (i, urgency.to_string())));
+    }
+    assert_eq!(due, want);
+
+    // Importing the same sheets again changes nothing.
+    let events_before = stdout_of(qingdan().args([
+        "case",
+        "show",
+        "QD0039",
+        "G-QD0026",
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]));
+    for line in [
+        "replies corpora/lifecycle/replies.csv",
+        "ratings corpora/lifecycle/ratings.csv",
+    ] {
+        let (ok, out, err) = step(&ws, line);
+        assert!(ok, "{err}");
+        assert!(out.contains("新记入 0 行"), "{out}");
+        assert!(out.contains("写入 0 条记录"), "{out}");
+    }
+    let events_after = stdout_of(qingdan().args([
+        "case",
+        "show",
+        "QD0039",
+        "G-QD0026",
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]));
+    assert_eq!(events_before, events_after);
+    assert_eq!(monthly_json(&ws, "2025-03", "2025-04-15"), report);
+
+    // The files an analyst hands out.
+    let dir = ws.join("闭环");
+    for f in [
+        "月报-2025-03.md",
+        "月报-2025-03.html",
+        "月报-2025-03.xlsx",
+        "督办单.xlsx",
+        "全流程记录.csv",
+        "事项台账.csv",
+        "交办单-人民银行分行.xlsx",
+        "交办单-供电公司.xlsx",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let md = std::fs::read_to_string(dir.join("月报-2025-03.md")).unwrap();
+    assert!(
+        md.contains(expected["lead_contains"].as_str().unwrap()),
+        "{md}"
+    );
+}
+
+#[test]
+fn rules_at_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    run_into(&ws, &[]);
+    let fails = |line: &str, words: &str| {
+        let (ok, out, err) = step(&ws, line);
+        assert!(!ok, "{line} should fail: {out}");
+        assert!(err.contains(words), "{line}: {err}");
+    };
+    let works = |line: &str| {
+        let (ok, out, err) = step(&ws, line);
+        assert!(ok, "{line}: {err}");
+        out
+    };
+    fails(
+        "case rate QD0001 --rating 满意 --date 2025-01-10",
+        "尚未答复，不能评价",
+    );
+    fails(
+        "assign QD0001 --to 自然资源和规划局 --date 2025-01-01",
+        "晚于交办日期",
+    );
+    fails(
+        "assign QD0001 --to 自然资源和规划局 --date 2025-13-01",
+        "有效日期",
+    );
+    fails("assign NOPE --to 自然资源和规划局", "没有编号或合并组");
+    works("assign QD0001 --to 自然资源和规划局 --date 2025-01-08");
+    // Assigned already: a second assignment needs a 退回 first.
+    fails(
+        "assign QD0001 --to 住房和城乡建设局 --date 2025-01-09",
+        "不能交办",
+    );
+    works("case reply QD0001 --text 根据历史遗留问题处置办法，可补办规划核实。 --result 部分解决 --date 2025-01-15");
+    fails(
+        "case reopen QD0001 --reason 再议 --date 2025-01-16",
+        "不满意",
+    );
+    works("case rate QD0001 --rating 不满意 --date 2025-01-16");
+    let out = works("case reopen QD0001 --reason 企业不满意 --date 2025-01-17");
+    assert!(out.contains("重办"), "{out}");
+    // Undo by a later event: the reopen can go, the rating under it cannot while it stands.
+    let show: Value = serde_json::from_str(&works("case show QD0001 --json")).unwrap();
+    let events = show[0]["events"].as_array().unwrap();
+    let seq_of = |kind: &str| {
+        events.iter().find(|e| e["kind"]["kind"] == kind).unwrap()["seq"]
+            .as_i64()
+            .unwrap()
+    };
+    let (rate, reopen) = (seq_of("rate"), seq_of("reopen"));
+    fails(
+        &format!("case undo {rate} --reason 录错 --date 2025-01-18"),
+        "请先撤销",
+    );
+    works(&format!(
+        "case undo {reopen} --reason 误操作 --date 2025-01-18"
+    ));
+    let show: Value = serde_json::from_str(&works("case show QD0001 --json")).unwrap();
+    assert_eq!(show[0]["case"]["state"], "rated");
+    assert_eq!(show[0]["case"]["reopens"], 0);
+    // Nothing is lost: the undone reopen is still in the log, with the undo after it.
+    assert_eq!(show[0]["events"].as_array().unwrap().len(), 5);
+}
