@@ -293,3 +293,23 @@ fn rules_at_the_command_line() {
     // Nothing is lost: the undone reopen is still in the log, with the undo after it.
     assert_eq!(show[0]["events"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn the_log_is_append_only_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    run_into(&ws, &[]);
+    let (ok, _, err) = step(&ws, "assign QD0002 --to 地方金融管理局 --date 2025-01-10");
+    assert!(ok, "{err}");
+    let db = rusqlite::Connection::open(ws.join("qingdan.db")).unwrap();
+    for sql in ["UPDATE events SET day = '2025-01-01'", "DELETE FROM events"] {
+        let err = db.execute(sql, []).unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    drop(db);
+    let out = stdout_of(qingdan().args(["check", "--workspace", ws.to_str().unwrap()]));
+    assert!(
+        out.contains("闭环记录1条") && out.contains("工作目录完好"),
+        "{out}"
+    );
+}

@@ -1,10 +1,13 @@
 //! `qingdan check`: is the workspace whole? The database's own integrity check, the store's
 //! invariants (every item in one existing group, sizes that match, batches whose rows add
-//! up), and an index at the store's generation holding exactly the store's items.
+//! up, every matter's event log a history the loop's rules allow), and an index at the store's
+//! generation holding exactly the store's items.
 
 use serde::Serialize;
 
 use super::{ReadIndexed, Workspace};
+use crate::closed_loop::state::fold;
+use crate::closed_loop::Event;
 use crate::Result;
 
 /// What `check` found.
@@ -18,6 +21,8 @@ pub struct CheckReport {
     pub rows_rejected: usize,
     pub index_generation: u64,
     pub index_documents: u64,
+    /// Entries of the closed loop's event log.
+    pub events: usize,
     /// Everything wrong, in words; empty when the workspace is whole.
     pub problems: Vec<String>,
 }
@@ -38,6 +43,16 @@ impl Workspace {
             problems.extend(view.check()?);
             let batches = view.batches()?;
             let items = view.item_count()?;
+            let events = view.events()?;
+            let mut logs: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
+            for e in &events {
+                logs.entry(e.item.as_str()).or_default().push(e.clone());
+            }
+            for (item, log) in &logs {
+                if let Err((seq, e)) = fold(item, log) {
+                    problems.push(format!("事项 {item} 的第 {seq} 号记录不成立: {e}"));
+                }
+            }
             let index_documents = r.index.len();
             if index_documents != items as u64 {
                 problems.push(format!("索引有{index_documents}条，数据库有{items}条"));
@@ -51,6 +66,7 @@ impl Workspace {
                 rows_rejected: batches.iter().map(|b| b.rows_rejected).sum(),
                 index_generation: view.index_generation()?,
                 index_documents,
+                events: events.len(),
                 problems,
             })
         })

@@ -723,7 +723,7 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "条目{}条，合并组{}个，批次{}个（读取{}行：接收{}行，退回{}行），索引{}条（第{}版）",
+            "条目{}条，合并组{}个，批次{}个（读取{}行：接收{}行，退回{}行），索引{}条（第{}版），闭环记录{}条",
             report.items,
             report.groups,
             report.batches,
@@ -731,7 +731,8 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
             report.rows_accepted,
             report.rows_rejected,
             report.index_documents,
-            report.index_generation
+            report.index_generation,
+            report.events
         );
         for p in &report.problems {
             println!("问题: {p}");
