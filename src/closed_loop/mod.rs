@@ -17,6 +17,7 @@
 
 pub mod calendar;
 pub mod deadlines;
+pub mod evaluate;
 pub mod metrics;
 pub mod monthly;
 pub mod reply_check;
