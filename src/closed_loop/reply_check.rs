@@ -503,6 +503,16 @@ mod tests {
                 ReplyFlag::Late { days: 5 },
             ]
         );
+        // A group reply that answers every member's asks.
+        let all_terms = t("厂房 用地 指标 消防 验收 安排");
+        let whole = ReplyInput {
+            reply_text: "您好，厂房用地指标已安排，消防验收已完成。",
+            reply_terms: &all_terms,
+            outcome: Some(Outcome::Solved),
+            replied: None,
+            ..input.clone()
+        };
+        assert!(check_reply(&whole).is_empty(), "{:?}", check_reply(&whole));
         // Solved, on time, with a reason: nothing.
         let ok = ReplyInput {
             members: &[],

@@ -514,6 +514,29 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_list_replaces_the_shipped_one() {
+        let dir = std::env::temp_dir().join(format!("qingdan-duties-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        assert_eq!(
+            DutyList::load(Some(&dir)).expect("shipped"),
+            DutyList::shipped().expect("shipped")
+        );
+        let text = "[[department]]\nname = \"乙局\"\nkeywords = [\"用地\"]\n\
+                    [[department]]\nname = \"甲局\"\nkeywords = [\"用地\"]\n";
+        std::fs::write(dir.join("duties.toml"), text).expect("write");
+        let list = DutyList::load(Some(&dir)).expect("edited");
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(list.departments.len(), 2);
+        // Equal scores come in name order, whatever the file's order.
+        let s = Router::new(list, &[]).suggest("其他", &terms("用地"), 5);
+        let units: Vec<&str> = s.iter().map(|s| s.unit.as_str()).collect();
+        let mut sorted = units.clone();
+        sorted.sort_unstable();
+        assert_eq!(units, sorted);
+        assert_eq!(s[0].score, s[1].score);
+    }
+
+    #[test]
     fn duty_list_alone_suggests_by_topic_and_keywords() {
         let router = Router::new(DutyList::shipped().expect("list"), &[]);
         let s = router.suggest("土地用地", &terms("工业 用地 指标 厂房"), 3);
