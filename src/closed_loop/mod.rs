@@ -19,6 +19,7 @@
 mod analysis_tests;
 pub mod calendar;
 pub mod deadlines;
+pub mod evaluate;
 pub mod exports;
 pub mod metrics;
 pub mod monthly;

@@ -192,6 +192,24 @@ pub enum EvalCommand {
     Pairs(EvalPairsArgs),
     /// 子问题聚类：各主题按金标准合并组算调整兰德指数（ARI）和标准化互信息（NMI）
     Clusters(EvalClustersArgs),
+    /// 答复相关度：每条留言的本条答复对比他条答复（随机、同主题、最相似），算 ROC AUC
+    Replies(EvalRepliesArgs),
+    /// 承办单位推荐：以答复中写明的承办单位为准，算第1位和前3位命中率
+    Routing(EvalRepliesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalRepliesArgs {
+    /// 留言及答复（JSONL，字段 留言编号、留言主题、留言详情、答复意见）
+    pub file: PathBuf,
+    /// 划分调参半和测试半、抽取负例的随机种子
+    #[arg(long, default_value_t = qingdan::clusters::DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+    /// 用此目录中的词典文件替换内置词典（含职责清单 duties.toml）
+    #[arg(long, value_name = "DIR")]
+    pub dicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -21,9 +21,9 @@ use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace,
 
 use crate::args::{
     AddArgs, ChangeArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs,
-    CorrectionsArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalTopicsArgs, GroupsArgs,
-    InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs, TopicsArgs,
-    TrainArgs,
+    CorrectionsArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalRepliesArgs, EvalTopicsArgs,
+    GroupsArgs, InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs,
+    TopicsArgs, TrainArgs,
 };
 use crate::loop_commands;
 
@@ -38,6 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(EvalCommand::Topics(a)) => eval_topics(a),
         Command::Eval(EvalCommand::Pairs(a)) => eval_pairs(a),
         Command::Eval(EvalCommand::Clusters(a)) => eval_clusters(a),
+        Command::Eval(EvalCommand::Replies(a)) => eval_replies(a, false),
+        Command::Eval(EvalCommand::Routing(a)) => eval_replies(a, true),
         Command::Topics(a) => topics(a),
         Command::Groups(a) => groups(a),
         Command::Clusters(a) => clusters(a),
@@ -628,6 +630,113 @@ fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&evaluation)?);
     } else {
         print!("{}", evaluation.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eval replies` and `eval routing`: messages with their official replies, read from JSONL and
+/// analysed with the pipeline (topics, terms); the library measures.
+fn eval_replies(a: EvalRepliesArgs, routing: bool) -> anyhow::Result<ExitCode> {
+    use qingdan::closed_loop::evaluate::{
+        evaluate_replies, evaluate_routing, ReplyCase, RoutingCase,
+    };
+    use qingdan::closed_loop::routing::DutyList;
+    use qingdan::record::{Item, SourceRef};
+    let text = std::fs::read_to_string(&a.file)
+        .with_context(|| format!("读取 {} 失败", a.file.display()))?;
+    let file = a.file.display().to_string();
+    let mut items = Vec::new();
+    let mut replies = Vec::new();
+    let mut skipped = 0;
+    for (n, line) in text.lines().enumerate() {
+        let row: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(_) => {
+                skipped += usize::from(!line.trim().is_empty());
+                continue;
+            }
+        };
+        let field = |k: &str| match row.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let (body, reply) = (field("留言详情"), field("答复意见"));
+        if body.trim().is_empty() || reply.trim().is_empty() {
+            skipped += 1;
+            continue;
+        }
+        items.push(Item {
+            id: field("留言编号"),
+            enterprise: field("留言用户"),
+            title: field("留言主题"),
+            text: body,
+            date: None,
+            channel: String::new(),
+            region: String::new(),
+            source: SourceRef {
+                file: file.clone(),
+                row: n + 1,
+            },
+        });
+        replies.push(reply);
+    }
+    if items.is_empty() {
+        bail!("{file} 中没有同时有留言详情和答复意见的行");
+    }
+    let pipeline = Pipeline::new(&Dicts::load(a.dicts.as_deref())?)?;
+    let analysed = pipeline.analyze(items, &Progress::new(false));
+    if skipped > 0 {
+        eprintln!("跳过 {skipped} 行（无法解析或缺少留言详情、答复意见）");
+    }
+    if routing {
+        let duties = DutyList::load(a.dicts.as_deref())?;
+        // The weak label: the one unit of the list the reply names; replies naming none or
+        // several are left out.
+        let cases: Vec<RoutingCase> = analysed
+            .iter()
+            .zip(&replies)
+            .filter_map(|(item, reply)| match &duties.units_in(reply)[..] {
+                [unit] => Some(RoutingCase {
+                    topic: item.main_topic().to_string(),
+                    terms: item.terms.clone(),
+                    unit: unit.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let e = evaluate_routing(&duties, &cases, a.seed);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&e)?);
+        } else {
+            println!(
+                "{}条留言中{}条的答复写明唯一的承办单位",
+                analysed.len(),
+                cases.len()
+            );
+            print!("{}", e.render());
+        }
+    } else {
+        let cases: Vec<ReplyCase> = analysed
+            .iter()
+            .zip(&replies)
+            .map(|(item, reply)| {
+                let p = pipeline.prepare("", reply);
+                ReplyCase {
+                    id: item.item.id.clone(),
+                    topic: item.main_topic().to_string(),
+                    terms: item.terms.clone(),
+                    reply_terms: pipeline.terms(&p),
+                    reply_text: p.text,
+                }
+            })
+            .collect();
+        let e = evaluate_replies(&cases, a.seed);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&e)?);
+        } else {
+            print!("{}", e.render());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
