@@ -313,3 +313,57 @@ fn the_log_is_append_only_and_checked() {
         "{out}"
     );
 }
+
+#[test]
+fn a_group_reply_that_misses_a_members_ask_is_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    run_into(&ws, &[]);
+    // A common problem of unlike asks (electricity prices and an incubator), forced by a merge.
+    let works = |line: &str| {
+        let (ok, out, err) = step(&ws, line);
+        assert!(ok, "{line}: {err}");
+        out
+    };
+    works("merge QD0061 QD0039");
+    let show: Value = serde_json::from_str(&works("case show QD0061 --json")).unwrap();
+    assert_eq!(show[0]["case"]["state"], "pending");
+    let out = works("assign QD0061 --to 供电公司 --date 2025-12-01");
+    assert!(out.contains("写入 1 条"), "{out}");
+    works("case return QD0061 --reason 改为按共性问题交办 --date 2025-12-01");
+    let groups = stdout_of(qingdan().args([
+        "groups",
+        "--min-size",
+        "2",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]));
+    let group = groups
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|g| g.starts_with("G-"))
+        .find(|g| {
+            let out = works(&format!("case show {g} --json"));
+            out.contains("\"QD0061\"") && out.contains("\"QD0039\"")
+        })
+        .expect("the merged group")
+        .to_string();
+    works(&format!("assign {group} --to 供电公司 --date 2025-12-01"));
+    let sheet = tmp.path().join("答复.csv");
+    std::fs::write(
+        &sheet,
+        format!(
+            "合并组号,答复意见,答复时间,承办单位,办理结果\n{group},根据省发改委电价政策，粮食烘干等农产品初加工用电执行农业生产电价，供电公司已为企业调整电价类别并退还差额电费。,2025-12-10,供电公司,已解决\n"
+        ),
+    )
+    .unwrap();
+    let out = works(&format!("replies {}", sheet.display()));
+    let flagged = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("答复存疑 {id}：")))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(flagged("QD0039").contains("漏答（QD0039）"), "{out}");
+    assert_eq!(flagged("QD0061"), "", "{out}");
+}

@@ -1,5 +1,5 @@
-//! The reply checks on a workspace: each current reply against its item (and, for a reply to a
-//! common problem, against every member's ask), with term weights from the workspace's own
+//! The reply checks on a workspace: each current reply against its item — for a reply to a
+//! common problem, against each member's own ask — with term weights from the workspace's own
 //! items and replies, and the reply cut into words as the items were.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -55,53 +55,38 @@ pub fn reply_flags(
             .map(Vec::as_slice)
             .chain(reply_terms.values().map(Vec::as_slice)),
     );
-    // Who else a group reply answered: the members that got the same text through the group.
-    let mut group_members: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for e in events {
-        if let (Some(g), EventKind::Reply { text, .. }) = (&e.group, &e.kind) {
-            group_members
-                .entry((g.as_str(), text.as_str()))
-                .or_default()
-                .push(e.item.as_str());
-        }
-    }
-    let group_of_reply: HashMap<i64, &str> = events
+    // Replies written through a merge group: each member is checked against its own ask, and a
+    // member the reply does not reach is 漏答 (the other members' particular words — company
+    // names, amounts — are not asks a common answer must repeat).
+    let through_group: BTreeSet<i64> = events
         .iter()
-        .filter_map(|e| match (&e.group, &e.kind) {
-            (Some(g), EventKind::Reply { .. }) => Some((e.seq, g.as_str())),
-            _ => None,
-        })
+        .filter(|e| e.group.is_some() && matches!(e.kind, EventKind::Reply { .. }))
+        .map(|e| e.seq)
         .collect();
     let empty: Vec<String> = Vec::new();
     let mut out = BTreeMap::new();
     for (item, reply) in &replies {
-        let members: Vec<(String, Vec<String>)> = group_of_reply
-            .get(&reply.seq)
-            .and_then(|g| group_members.get(&(*g, reply.text.as_str())))
-            .map(|ms| {
-                let mut ms: Vec<&str> = ms.iter().copied().filter(|m| m != item).collect();
-                ms.sort_unstable();
-                ms.dedup();
-                ms.into_iter()
-                    .map(|m| {
-                        (
-                            m.to_string(),
-                            item_terms.get(m).cloned().unwrap_or_default(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let flags = check_reply(&ReplyInput {
             model: &model,
             item_terms: item_terms.get(item).unwrap_or(&empty),
-            members: &members,
+            members: &[],
             reply_text: &reply.text,
             reply_terms: reply_terms.get(item.as_str()).unwrap_or(&empty),
             outcome: Some(reply.outcome),
             replied: Some(reply.day),
             due: reply.due,
         });
+        let flags: Vec<ReplyFlag> = flags
+            .into_iter()
+            .map(|f| match f {
+                ReplyFlag::OffTopic { .. } if through_group.contains(&reply.seq) => {
+                    ReplyFlag::MissesAsks {
+                        items: vec![item.clone()],
+                    }
+                }
+                other => other,
+            })
+            .collect();
         if !flags.is_empty() {
             out.insert(item.clone(), flags);
         }

@@ -52,9 +52,15 @@ impl Workspace {
                     None => pending,
                 };
                 if want {
+                    // Untitled items are shown by the start of their text.
+                    let title = if a.title.is_empty() {
+                        a.text.chars().take(24).collect()
+                    } else {
+                        a.title.clone()
+                    };
                     asked.push((
                         a.item.id.clone(),
-                        a.title.clone(),
+                        title,
                         a.main_topic().to_string(),
                         a.terms.clone(),
                     ));

@@ -200,7 +200,7 @@ pub enum EvalCommand {
 
 #[derive(Debug, Args)]
 pub struct EvalRepliesArgs {
-    /// 留言及答复（JSONL，字段 留言编号、留言主题、留言详情、答复意见）
+    /// 留言及答复（CSV、Excel、JSONL，有 答复意见 列，如 tipdm 的 replies_2816.jsonl）
     pub file: PathBuf,
     /// 划分调参半和测试半、抽取负例的随机种子
     #[arg(long, default_value_t = qingdan::clusters::DEFAULT_SEED)]

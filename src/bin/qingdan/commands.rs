@@ -641,53 +641,27 @@ fn eval_replies(a: EvalRepliesArgs, routing: bool) -> anyhow::Result<ExitCode> {
         evaluate_replies, evaluate_routing, ReplyCase, RoutingCase,
     };
     use qingdan::closed_loop::routing::DutyList;
-    use qingdan::record::{Item, SourceRef};
-    let text = std::fs::read_to_string(&a.file)
-        .with_context(|| format!("读取 {} 失败", a.file.display()))?;
+    // Read like any batch (any format, Chinese headers); the items that carry an answer count.
+    let cfg = RunConfig::new(vec![a.file.clone()], None, &[], a.dicts.clone(), true)?;
+    let batch = cfg.read_batch()?;
     let file = a.file.display().to_string();
-    let mut items = Vec::new();
-    let mut replies = Vec::new();
-    let mut skipped = 0;
-    for (n, line) in text.lines().enumerate() {
-        let row: serde_json::Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(_) => {
-                skipped += usize::from(!line.trim().is_empty());
-                continue;
-            }
-        };
-        let field = |k: &str| match row.get(k) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            _ => String::new(),
-        };
-        let (body, reply) = (field("留言详情"), field("答复意见"));
-        if body.trim().is_empty() || reply.trim().is_empty() {
-            skipped += 1;
-            continue;
-        }
-        items.push(Item {
-            id: field("留言编号"),
-            enterprise: field("留言用户"),
-            title: field("留言主题"),
-            text: body,
-            date: None,
-            channel: String::new(),
-            region: String::new(),
-            source: SourceRef {
-                file: file.clone(),
-                row: n + 1,
-            },
-        });
-        replies.push(reply);
-    }
+    let read = batch.rows_read;
+    let (items, replies): (Vec<_>, Vec<String>) = batch
+        .items
+        .into_iter()
+        .filter_map(|item| {
+            let reply = item.answer.as_ref()?.text.clone();
+            Some((item, reply))
+        })
+        .unzip();
+    let skipped = read - items.len();
     if items.is_empty() {
-        bail!("{file} 中没有同时有留言详情和答复意见的行");
+        bail!("{file} 中没有带答复意见的留言");
     }
     let pipeline = Pipeline::new(&Dicts::load(a.dicts.as_deref())?)?;
     let analysed = pipeline.analyze(items, &Progress::new(false));
     if skipped > 0 {
-        eprintln!("跳过 {skipped} 行（无法解析或缺少留言详情、答复意见）");
+        eprintln!("跳过 {skipped} 行（被退回或没有答复意见）");
     }
     if routing {
         let duties = DutyList::load(a.dicts.as_deref())?;
