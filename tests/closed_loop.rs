@@ -292,6 +292,26 @@ fn rules_at_the_command_line() {
     assert_eq!(show[0]["case"]["reopens"], 0);
     // Nothing is lost: the undone reopen is still in the log, with the undo after it.
     assert_eq!(show[0]["events"].as_array().unwrap().len(), 5);
+
+    // --suggested assigns to the first suggestion.
+    let suggested: Value = serde_json::from_str(&works("suggest QD0003 --json")).unwrap();
+    let first = suggested[0]["suggestions"][0]["unit"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(suggested[0]["suggestions"].as_array().unwrap().len(), 3);
+    let out = works("assign QD0003 --suggested --date 2025-01-11");
+    assert!(out.contains(&format!("主办 {first}")), "{out}");
+    // A pending matter is suggested for by default, an assigned one is not.
+    let pending: Value = serde_json::from_str(&works("suggest --json")).unwrap();
+    let ids: Vec<&str> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"QD0002") && !ids.contains(&"QD0003") && !ids.contains(&"QD0001"));
+    fails("suggest QD0003 --top 0", "--top");
 }
 
 #[test]

@@ -118,19 +118,29 @@ pub fn assign(a: AssignArgs) -> anyhow::Result<ExitCode> {
     let result = match &a.to {
         Some(lead) => ws.step(&a.ids, &step_for(lead.clone()), &by, &a.step.note)?,
         None => {
-            // Each named id to its own first suggestion.
+            // Each named id to its first suggestion; a group to the one most of its members get.
             let mut all = StepResult::default();
-            for (id, _, suggestions) in ws.suggest(&a.ids, 1)? {
-                let Some(first) = suggestions.first() else {
-                    all.skipped.push((id, "没有可建议的单位".into()));
+            for id in &a.ids {
+                let mut votes: Vec<(String, usize)> = Vec::new();
+                for (_, _, s) in ws.suggest(std::slice::from_ref(id), 1)? {
+                    if let Some(first) = s.into_iter().next() {
+                        match votes.iter_mut().find(|(u, _)| *u == first.unit) {
+                            Some(v) => v.1 += 1,
+                            None => votes.push((first.unit, 1)),
+                        }
+                    }
+                }
+                // Most votes; the first suggested among equals.
+                let best = votes
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(i, (_, n))| (*n, std::cmp::Reverse(*i)))
+                    .map(|(_, (u, _))| u.clone());
+                let Some(unit) = best else {
+                    all.skipped.push((id.clone(), "没有可建议的单位".into()));
                     continue;
                 };
-                let r = ws.step(
-                    std::slice::from_ref(&id),
-                    &step_for(first.unit.clone()),
-                    &by,
-                    &a.step.note,
-                )?;
+                let r = ws.step(std::slice::from_ref(id), &step_for(unit), &by, &a.step.note)?;
                 all.written.extend(r.written);
                 all.skipped.extend(r.skipped);
             }
