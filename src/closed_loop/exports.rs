@@ -6,29 +6,16 @@
 
 use std::collections::HashSet;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::deadlines::Urgency;
 use super::metrics::{topic_of, CaseRow};
 use super::state::{Event, EventKind, State};
 use crate::date::Date;
-use crate::report::{excel_cell_text, spreadsheet_safe};
+use crate::report::spreadsheet_safe;
 use crate::{Error, Result};
 
-/// Writes a string cell cut to Excel's limit; every text of the loop's workbooks goes through here.
-pub(crate) fn write_text<'s>(
-    sheet: &'s mut Worksheet,
-    row: u32,
-    col: u16,
-    text: &str,
-    format: Option<&Format>,
-) -> std::result::Result<&'s mut Worksheet, XlsxError> {
-    let text = excel_cell_text(text);
-    match format {
-        Some(format) => sheet.write_string_with_format(row, col, text, format),
-        None => sheet.write_string(row, col, text),
-    }
-}
+pub(crate) use crate::report::write_xlsx_text as write_text;
 
 /// A workbook that could not be made, named by the file it was for.
 pub(crate) fn xlsx_error(name: &str, e: XlsxError) -> Error {
@@ -274,13 +261,7 @@ pub const LIFECYCLE_COLUMNS: [&str; 14] = [
 /// 是: the export is the whole log, not its sum.
 pub fn lifecycle_csv(rows: &[CaseRow], events: &[Event]) -> String {
     let items: HashSet<&str> = rows.iter().map(|r| r.case.item.as_str()).collect();
-    let undone: HashSet<(&str, i64)> = events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::Undo { target, .. } => Some((e.item.as_str(), target)),
-            _ => None,
-        })
-        .collect();
+    let undone = super::state::undone_events(events);
     let mut mine: Vec<&Event> = events
         .iter()
         .filter(|e| items.contains(e.item.as_str()))

@@ -69,7 +69,7 @@
 //! rating, a return …) or it has open matters. Keys are ordered by matters assigned in the period
 //! (most first), then by all its matters, then by name.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -498,13 +498,7 @@ pub(crate) struct Log<'a> {
 
 impl<'a> Log<'a> {
     pub(crate) fn new(events: &'a [Event]) -> Log<'a> {
-        let undone: HashSet<(&str, i64)> = events
-            .iter()
-            .filter_map(|e| match e.kind {
-                EventKind::Undo { target, .. } => Some((e.item.as_str(), target)),
-                _ => None,
-            })
-            .collect();
+        let undone = super::state::undone_events(events);
         let mut by_item: HashMap<&str, Vec<&Event>> = HashMap::new();
         for e in events {
             if matches!(e.kind, EventKind::Undo { .. })

@@ -599,6 +599,17 @@ impl Case {
     }
 }
 
+/// The events a 撤销 undid, as (matter, event number).
+pub fn undone_events(events: &[Event]) -> std::collections::HashSet<(&str, i64)> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Undo { target, .. } => Some((e.item.as_str(), target)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Folds a matter's events (in log order) into its case. An event undone by a later 撤销 is
 /// skipped. On a broken history, returns the number of the first event that does not hold.
 pub fn fold(item: &str, events: &[Event]) -> Result<Case, (i64, RuleError)> {

@@ -36,7 +36,8 @@ impl From<usize> for Cell {
 
 /// Writes a string cell cut to Excel's limit ([`excel_cell_text`]); every text this file writes
 /// goes through here, since one over-long suggestion would otherwise fail the whole workbook.
-fn write_text<'s>(
+/// The loop's workbooks use it too.
+pub fn write_text<'s>(
     sheet: &'s mut Worksheet,
     row: u32,
     col: u16,

@@ -122,24 +122,7 @@ impl Change<'_> {
         )
         .map_err(|e| self.err(e))?;
         let id = c.last_insert_rowid();
-        let mut stmt = c
-            .prepare(
-                "INSERT INTO rejects (batch, seq, file, row, field, reason, content)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(|e| self.err(e))?;
-        for (seq, r) in rejects.iter().enumerate() {
-            stmt.execute(params![
-                id,
-                seq as i64,
-                r.source.file,
-                r.source.row as i64,
-                r.field,
-                r.reason,
-                r.content
-            ])
-            .map_err(|e| self.err(e))?;
-        }
+        self.insert_rejects("rejects", "batch", id, rejects)?;
         let mut stmt = c
             .prepare(
                 "INSERT INTO warnings (batch, seq, file, row, field, message)
@@ -158,6 +141,36 @@ impl Change<'_> {
             .map_err(|e| self.err(e))?;
         }
         Ok(id)
+    }
+
+    /// Keeps the rows a batch or an import (`owner`, in column `column` of `table`) rejected.
+    pub(super) fn insert_rejects(
+        &self,
+        table: &str,
+        column: &str,
+        owner: i64,
+        rejects: &[Reject],
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!(
+                "INSERT INTO {table} ({column}, seq, file, row, field, reason, content)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))
+            .map_err(|e| self.err(e))?;
+        for (seq, r) in rejects.iter().enumerate() {
+            stmt.execute(params![
+                owner,
+                seq as i64,
+                r.source.file,
+                r.source.row as i64,
+                r.field,
+                r.reason,
+                r.content
+            ])
+            .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// Marks every batch so far as no longer current (a `run` starts afresh).

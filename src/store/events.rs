@@ -231,24 +231,7 @@ impl Change<'_> {
         )
         .map_err(|e| self.err(e))?;
         let id = c.last_insert_rowid();
-        let mut stmt = c
-            .prepare(
-                "INSERT INTO import_rejects (import, seq, file, row, field, reason, content)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(|e| self.err(e))?;
-        for (seq, r) in rejects.iter().enumerate() {
-            stmt.execute(params![
-                id,
-                seq as i64,
-                r.source.file,
-                r.source.row as i64,
-                r.field,
-                r.reason,
-                r.content
-            ])
-            .map_err(|e| self.err(e))?;
-        }
+        self.insert_rejects("import_rejects", "import", id, rejects)?;
         Ok(id)
     }
 }

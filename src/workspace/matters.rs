@@ -230,6 +230,27 @@ impl Step {
     }
 }
 
+/// Writes the events and commits, or, when any named matter refused its step, writes nothing
+/// and says why for each.
+fn write_all_or_none(
+    dir: &std::path::Path,
+    change: crate::store::Change,
+    mut events: Vec<Event>,
+    refused: &[String],
+) -> Result<Vec<Event>> {
+    if !refused.is_empty() {
+        return Err(Error::Workspace {
+            path: dir.to_path_buf(),
+            reason: format!("未做任何改动。{}", refused.join("；")),
+        });
+    }
+    for e in &mut events {
+        e.seq = change.append_event(e)?;
+    }
+    change.commit()?;
+    Ok(events)
+}
+
 impl Workspace {
     /// Writes a step for each named matter (a group: each member). A member whose state does not
     /// allow the step is left alone and reported; an item named on its own that does not allow
@@ -285,17 +306,8 @@ impl Workspace {
                 }
             }
         }
-        if !refused.is_empty() {
-            return Err(Error::Workspace {
-                path: self.dir.clone(),
-                reason: format!("未做任何改动。{}", refused.join("；")),
-            });
-        }
-        let mut written = pending.events;
-        for e in &mut written {
-            e.seq = change.append_event(e)?;
-        }
-        change.commit()?;
+        let events = pending.events;
+        let written = write_all_or_none(&self.dir, change, events, &refused)?;
         Ok(StepResult { written, skipped })
     }
 
@@ -332,17 +344,8 @@ impl Workspace {
                 refused.push(format!("{}：{why}", target.item));
             }
         }
-        if !refused.is_empty() {
-            return Err(Error::Workspace {
-                path: self.dir.clone(),
-                reason: format!("未做任何改动。{}", refused.join("；")),
-            });
-        }
-        let mut written = pending.events;
-        for e in &mut written {
-            e.seq = change.append_event(e)?;
-        }
-        change.commit()?;
+        let events = pending.events;
+        let written = write_all_or_none(&self.dir, change, events, &refused)?;
         Ok(StepResult {
             written,
             skipped: Vec::new(),
