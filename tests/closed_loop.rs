@@ -208,6 +208,38 @@ fn lifecycle_fixture_gives_its_expected_figures() {
     assert_eq!(events_before, events_after);
     assert_eq!(monthly_json(&ws, "2025-03", "2025-04-15"), report);
 
+    // Correcting the group later (a member split off) leaves every member's history and the
+    // month's figures as they were.
+    let (ok, _, err) = step(&ws, "split QD0040");
+    assert!(ok, "{err}");
+    let after_split = stdout_of(qingdan().args([
+        "case",
+        "show",
+        "QD0039",
+        "QD0026",
+        "QD0040",
+        "QD0048",
+        "QD0066",
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]));
+    let after_split: Value = serde_json::from_str(&after_split).unwrap();
+    let before: Value = serde_json::from_str(&events_after).unwrap();
+    assert_eq!(after_split.as_array().unwrap().len(), 5);
+    for (b, a) in before
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after_split.as_array().unwrap())
+    {
+        assert_eq!(b, a);
+    }
+    assert_eq!(
+        monthly_json(&ws, "2025-03", "2025-04-15")["figures"],
+        report["figures"]
+    );
+
     // The files an analyst hands out.
     let dir = ws.join("闭环");
     for f in [
