@@ -381,6 +381,8 @@ pub enum RuleError {
     UnknownEvent(i64),
     AlreadyUndone(i64),
     UndoOfUndo(i64),
+    /// An undo given to [`Case::apply`]: undos are resolved over the whole log ([`fold`]).
+    UndoApplied(i64),
     /// Undoing the event would leave a later event with no ground: that one must be undone first.
     UndoBreaksLater {
         target: i64,
@@ -405,6 +407,9 @@ impl fmt::Display for RuleError {
             RuleError::UnknownEvent(seq) => write!(f, "该事项没有第 {seq} 号记录"),
             RuleError::AlreadyUndone(seq) => write!(f, "第 {seq} 号记录已撤销"),
             RuleError::UndoOfUndo(seq) => write!(f, "第 {seq} 号记录是撤销，不能再撤销"),
+            RuleError::UndoApplied(target) => {
+                write!(f, "撤销第 {target} 号记录须按整条记录重新计算")
+            }
             RuleError::UndoBreaksLater { target, later } => write!(
                 f,
                 "撤销第 {target} 号记录后，第 {later} 号记录就不成立了：请先撤销第 {later} 号"
@@ -592,7 +597,8 @@ impl Case {
                 }
                 self.last_follow_up = Some(day);
             }
-            EventKind::Undo { .. } => unreachable!("undo events are resolved by fold"),
+            // An undo changes which events count, so it is resolved by `fold`, never applied.
+            EventKind::Undo { target, .. } => return Err(RuleError::UndoApplied(*target)),
         }
         self.last_day = Some(day);
         Ok(())
