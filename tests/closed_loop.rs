@@ -419,3 +419,76 @@ fn a_group_reply_that_misses_a_members_ask_is_flagged() {
     assert!(flagged("QD0039").contains("漏答（QD0039）"), "{out}");
     assert_eq!(flagged("QD0061"), "", "{out}");
 }
+
+#[test]
+fn assignment_sheets_from_the_suggestions_and_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    run_into(&ws, &[]);
+    let works = |line: &str| {
+        let (ok, out, err) = step(&ws, line);
+        assert!(ok, "{line}: {err}");
+        out
+    };
+    // The suggestion sheet goes back in as it is: each matter to its first suggestion.
+    let sheet = tmp.path().join("交办建议.xlsx");
+    let out = works(&format!("suggest QD0039 QD0041 --xlsx {}", sheet.display()));
+    assert!(out.contains("2 条待交办事项"), "{out}");
+    let out = works(&format!("assignments {}", sheet.display()));
+    assert!(
+        out.contains("读入 2 行，接受 2 行（新记入 2 行、已有 0 行），退回 0 行"),
+        "{out}"
+    );
+    assert!(out.contains("QD0039 交办 主办 科学技术局"), "{out}");
+    let again = works(&format!("assignments {}", sheet.display()));
+    assert!(again.contains("新记入 0 行、已有 2 行"), "{again}");
+
+    // A sheet written by hand: a group with co-units and a deadline, and bad rows.
+    let csv = tmp.path().join("交办表.csv");
+    std::fs::write(
+        &csv,
+        "编号,合并组号,主办单位,协办单位,交办日期,答复期限\n\
+         ,G-QD0052,地方金融管理局,人民银行分行、经济和信息化局,2025-03-28,2025-04-10\n\
+         QD0062,,住房和城乡建设局,,2025-03-29,\n\
+         ,G-QD9999,地方金融管理局,,2025-03-28,\n\
+         QD0002,,,,2025-03-28,\n\
+         QD0003,,燃气公司,,下周一,\n\
+         QD0004,,燃气公司,,2025-01-01,\n",
+    )
+    .unwrap();
+    let out = works(&format!("assignments {}", csv.display()));
+    assert!(
+        out.contains("读入 6 行，接受 1 行（新记入 1 行、已有 0 行），退回 5 行"),
+        "{out}"
+    );
+    for (row, words) in [
+        // Assigned with its group one row before.
+        (3, "“已交办”的事项不能交办"),
+        (4, "没有合并组“G-QD9999”"),
+        (5, "主办单位为空"),
+        (6, "无法识别的日期“下周一”"),
+        (7, "晚于交办日期"),
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(&format!("交办表.csv:{row} ")) && l.contains(words)),
+            "row {row}: {out}"
+        );
+    }
+    // The group's members collected by 3-28 are assigned with its co-units and deadline; the
+    // later ones wait.
+    let show: Value = serde_json::from_str(&works("case show G-QD0052 --json")).unwrap();
+    let assigned: Vec<&str> = show
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["case"]["state"] == "assigned")
+        .map(|c| c["case"]["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(assigned, ["QD0052", "QD0062", "QD0064"]);
+    assert_eq!(show[0]["case"]["due"], "2025-04-10");
+    assert_eq!(
+        show[0]["case"]["co"],
+        serde_json::json!(["人民银行分行", "经济和信息化局"])
+    );
+}

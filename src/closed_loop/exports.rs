@@ -79,6 +79,74 @@ fn titled_sheet(
     book.save_to_buffer()
 }
 
+/// One matter to assign, with the units suggested for it, best first.
+#[derive(Debug, Clone)]
+pub struct ToAssign {
+    pub id: String,
+    pub title: String,
+    pub topic: String,
+    pub suggestions: Vec<String>,
+}
+
+/// The 交办建议表: every matter to assign with up to three suggested units, and the columns of an
+/// assignment sheet to fill — 主办单位 (the first suggestion, to check), 协办单位, 交办日期, 答复期限,
+/// 事项类别 — so the analyst corrects it in Excel and imports it with `qingdan assignments`.
+/// 交办日期 is filled with `as_of`.
+pub fn suggestion_sheet(matters: &[ToAssign], as_of: Date) -> Result<Vec<u8>> {
+    const COLUMNS: [(&str, f64); 11] = [
+        ("编号", 12.0),
+        ("问题", 36.0),
+        ("主题", 10.0),
+        ("建议单位一", 20.0),
+        ("建议单位二", 20.0),
+        ("建议单位三", 20.0),
+        ("主办单位", 22.0),
+        ("协办单位", 22.0),
+        ("交办日期", 12.0),
+        ("答复期限", 12.0),
+        ("事项类别", 10.0),
+    ];
+    let rows: Vec<Vec<Cell>> = matters
+        .iter()
+        .map(|m| {
+            let s = |i: usize| Cell::Text(m.suggestions.get(i).cloned().unwrap_or_default());
+            vec![
+                Cell::Text(m.id.clone()),
+                Cell::Text(m.title.clone()),
+                Cell::Text(m.topic.clone()),
+                s(0),
+                s(1),
+                s(2),
+                s(0),
+                Cell::Text(String::new()),
+                Cell::Text(as_of.to_string()),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
+            ]
+        })
+        .collect();
+    // No title row: the sheet goes back in through `qingdan assignments`, whose reader takes the
+    // first filled row as the header.
+    let name = "交办建议.xlsx";
+    let err = |e| xlsx_error(name, e);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("交办建议").map_err(err)?;
+    let head = Format::new().set_bold().set_background_color("DCE6F2");
+    for (c, (title, width)) in COLUMNS.iter().enumerate() {
+        write_text(sheet, 0, c as u16, title, Some(&head)).map_err(err)?;
+        sheet.set_column_width(c as u16, *width).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if let Cell::Text(t) = cell {
+                write_text(sheet, r as u32 + 1, c as u16, t, None).map_err(err)?;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
 /// The 交办单 of one department: the matters it leads (主办) or helps with (协办), soonest due
 /// first, with a title row “{unit} 交办单（截至 {as_of}）”. Columns: 编号, 企业, 问题, 主题, 合并组,
 /// 主办/协办, 交办日期, 答复期限, 状态. Rows of other departments, and matters not assigned now

@@ -1,5 +1,5 @@
-//! Reply sheets (答复) and rating sheets (评价) from departments and enterprises, read with the
-//! ingest rules: Chinese headers mapped, every row accepted or rejected with file, row and field.
+//! Reply sheets (答复) and rating sheets (评价) from departments and enterprises, and assignment
+//! sheets (交办表) from the analyst, read with the ingest rules: Chinese headers mapped, every row accepted or rejected with file, row and field.
 //!
 //! This stage is pure: a file (or a [`Table`] already read) in, validated rows out. Whether an
 //! 编号 or 合并组号 exists in the workspace, and whether the event may follow the matter's history,
@@ -120,55 +120,9 @@ pub fn replies_from_table(table: Table, overrides: &ColumnOverrides) -> Result<R
         &[Field::Reply, Field::ReplyDate, Field::Result],
     )?;
     let mut warnings = table.warnings.clone();
-    let group_col = map.column(Field::Group);
-    let mut id_col = map.column(Field::Id);
-    if group_col.is_some()
-        && map.header(Field::Id) == "序号"
-        && overrides.header(Field::Id).is_none()
-    {
-        id_col = None;
-        warnings.push(Warning::whole_file(
-            &table.file,
-            "“序号”列视为行号，按合并组号答复；如序号就是编号，请用 --column id=序号 指定",
-        ));
-    }
-    if id_col.is_none() && group_col.is_none() {
-        return Err(Error::MissingColumn {
-            file: table.file.clone(),
-            field: "编号或合并组号",
-            key: "id",
-            headers: table.header_list(),
-        });
-    }
-    let (id_header, group_header) = (map.header(Field::Id), map.header(Field::Group));
+    let targets = Targets::of(&table, &map, overrides, &mut warnings)?;
     let (rows_read, rows, rejects) = each_row(&table, &map, &mut warnings, |row, warnings| {
-        let id = id_col.map(|c| row.cell(c)).unwrap_or_default();
-        let group = group_col.map(|c| row.cell(c)).unwrap_or_default();
-        let target = match (id.is_empty(), group.is_empty()) {
-            (false, group_empty) => {
-                if !group_empty {
-                    warnings.push(row.warn(
-                        group_header,
-                        format!(
-                            "同时填写了编号和合并组号“{group}”：只答复编号“{id}”这一条，未用于整组"
-                        ),
-                    ));
-                }
-                Target::Item(id)
-            }
-            (true, false) => Target::Group(group),
-            (true, true) => {
-                let (field, reason) = match (id_col, group_col) {
-                    (Some(_), Some(_)) => (
-                        format!("{id_header}/{group_header}"),
-                        "编号和合并组号都为空，不知答复的是哪一条".to_string(),
-                    ),
-                    (Some(_), None) => (id_header.to_string(), "缺少编号".to_string()),
-                    _ => (group_header.to_string(), "缺少合并组号".to_string()),
-                };
-                return Err(row.reject(&field, reason));
-            }
-        };
+        let target = targets.of_row(row, warnings)?;
         let text = row.get(Field::Reply);
         if text.is_empty() {
             return Err(row.reject(map.header(Field::Reply), "答复意见为空".into()));
@@ -248,6 +202,167 @@ pub fn ratings_from_table(table: Table, overrides: &ColumnOverrides) -> Result<R
         })
     });
     Ok(RatingSheet {
+        file: table.file,
+        rows_read,
+        rows,
+        rejects,
+        warnings,
+    })
+}
+
+/// Where a sheet names what a row is about: an 编号 column, a 合并组号 column, or both.
+struct Targets<'a> {
+    id_col: Option<usize>,
+    group_col: Option<usize>,
+    id_header: &'a str,
+    group_header: &'a str,
+}
+
+impl<'a> Targets<'a> {
+    /// The sheet's columns; an error when it has neither. In a sheet with a 合并组号 column, 序号
+    /// is a row counter unless the user named it with `--column id=序号`.
+    fn of(
+        table: &Table,
+        map: &'a ColumnMap,
+        overrides: &ColumnOverrides,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Self> {
+        let group_col = map.column(Field::Group);
+        let mut id_col = map.column(Field::Id);
+        if group_col.is_some()
+            && map.header(Field::Id) == "序号"
+            && overrides.header(Field::Id).is_none()
+        {
+            id_col = None;
+            warnings.push(Warning::whole_file(
+                &table.file,
+                "“序号”列视为行号，按合并组号处理；如序号就是编号，请用 --column id=序号 指定",
+            ));
+        }
+        if id_col.is_none() && group_col.is_none() {
+            return Err(Error::MissingColumn {
+                file: table.file.clone(),
+                field: "编号或合并组号",
+                key: "id",
+                headers: table.header_list(),
+            });
+        }
+        Ok(Targets {
+            id_col,
+            group_col,
+            id_header: map.header(Field::Id),
+            group_header: map.header(Field::Group),
+        })
+    }
+
+    /// A row's target: its 编号 when filled (a 合并组号 beside it is not used, with a warning),
+    /// else its 合并组号.
+    fn of_row(
+        &self,
+        row: &Row,
+        warnings: &mut Vec<Warning>,
+    ) -> std::result::Result<Target, Reject> {
+        let id = self.id_col.map(|c| row.cell(c)).unwrap_or_default();
+        let group = self.group_col.map(|c| row.cell(c)).unwrap_or_default();
+        match (id.is_empty(), group.is_empty()) {
+            (false, group_empty) => {
+                if !group_empty {
+                    warnings.push(row.warn(
+                        self.group_header,
+                        format!(
+                            "同时填写了编号和合并组号“{group}”：只处理编号“{id}”这一条，未用于整组"
+                        ),
+                    ));
+                }
+                Ok(Target::Item(id))
+            }
+            (true, false) => Ok(Target::Group(group)),
+            (true, true) => {
+                let (field, reason) = match (self.id_col, self.group_col) {
+                    (Some(_), Some(_)) => (
+                        format!("{}/{}", self.id_header, self.group_header),
+                        "编号和合并组号都为空，不知是哪一条".to_string(),
+                    ),
+                    (Some(_), None) => (self.id_header.to_string(), "缺少编号".to_string()),
+                    _ => (self.group_header.to_string(), "缺少合并组号".to_string()),
+                };
+                Err(row.reject(&field, reason))
+            }
+        }
+    }
+}
+
+/// One accepted row of an assignment sheet (交办表).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignRow {
+    pub source: SourceRef,
+    pub target: Target,
+    /// 主办单位
+    pub lead: String,
+    /// 协办单位, in the order written.
+    pub co: Vec<String>,
+    /// 交办日期; `None` when the sheet leaves it empty (the caller uses the import day).
+    pub day: Option<Date>,
+    /// 答复期限; `None` when empty (the caller takes the deadline profile's).
+    pub due: Option<Date>,
+    /// 事项类别, for deadlines by kind of matter.
+    pub kind: Option<String>,
+}
+
+/// An assignment sheet's rows: accepted, rejected (with reasons) and warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignSheet {
+    pub file: String,
+    /// Data rows read: always `rows.len() + rejects.len()`.
+    pub rows_read: usize,
+    pub rows: Vec<AssignRow>,
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads an assignment sheet (交办表: 编号 or 合并组号, 主办单位, 协办单位, 交办日期, 答复期限,
+/// 事项类别), such as the one `qingdan suggest --xlsx` writes for the analyst to check.
+pub fn read_assignments(path: &Path, options: &IngestOptions) -> Result<AssignSheet> {
+    assignments_from_table(read_table(path, options)?, &options.columns)
+}
+
+/// Validates the rows of an assignment sheet already read. Errors only when the 主办单位 column,
+/// or both the 编号 and 合并组号 columns, are missing.
+pub fn assignments_from_table(table: Table, overrides: &ColumnOverrides) -> Result<AssignSheet> {
+    let map = ColumnMap::resolve_requiring(&table, overrides, &[Field::Unit])?;
+    let mut warnings = table.warnings.clone();
+    let targets = Targets::of(&table, &map, overrides, &mut warnings)?;
+    let optional_day = |row: &Row, field: Field| -> std::result::Result<Option<Date>, Reject> {
+        match row.get(field) {
+            text if text.is_empty() => Ok(None),
+            text => read_day(&text)
+                .map(Some)
+                .ok_or_else(|| row.reject(map.header(field), format!("无法识别的日期“{text}”"))),
+        }
+    };
+    let (rows_read, rows, rejects) = each_row(&table, &map, &mut warnings, |row, warnings| {
+        let target = targets.of_row(row, warnings)?;
+        let lead = row.get(Field::Unit);
+        if lead.is_empty() {
+            return Err(row.reject(map.header(Field::Unit), "主办单位为空".into()));
+        }
+        let co: Vec<String> = row
+            .get(Field::CoUnit)
+            .split(|c: char| matches!(c, '、' | '，' | ',' | ';' | '；') || c.is_whitespace())
+            .filter(|u| !u.is_empty() && *u != lead)
+            .map(str::to_string)
+            .collect();
+        Ok(AssignRow {
+            source: row.source(),
+            target,
+            lead,
+            co,
+            day: optional_day(row, Field::AssignDate)?,
+            due: optional_day(row, Field::Due)?,
+            kind: Some(row.get(Field::Kind)).filter(|k| !k.is_empty()),
+        })
+    });
+    Ok(AssignSheet {
         file: table.file,
         rows_read,
         rows,
@@ -433,6 +548,53 @@ mod tests {
     const OUTCOMES: &str = "应为已解决、部分解决、列入计划、政策解释、非本单位职责（已转办）之一";
 
     #[test]
+    fn assignment_rows_and_their_rejects() {
+        let csv = "序号,合并组号,主办单位,配合单位,派单时间,办理期限,诉求类型\n\
+                   1,G-1,地方金融管理局,人民银行分行，经济和信息化局 地方金融管理局,2025-03-28,,投诉\n\
+                   2,G-2,人民银行分行,,,2025-04-30,\n\
+                   3,,人民银行分行,,2025-03-28,,\n\
+                   4,G-3,,,2025-03-28,,\n\
+                   5,G-4,交通运输局,,2025-03-28,四月底,\n";
+        let sheet = assignments_from_table(
+            table("交办.csv", csv.as_bytes()),
+            &ColumnOverrides::default(),
+        )
+        .unwrap();
+        assert_eq!(sheet.rows_read, sheet.rows.len() + sheet.rejects.len());
+        // 序号 beside a 合并组号 column is a row counter, said once for the file.
+        assert!(sheet.warnings.iter().any(|w| w.message.contains("序号")));
+        assert_eq!(sheet.rows.len(), 2);
+        let first = &sheet.rows[0];
+        assert_eq!(first.target, Target::Group("G-1".into()));
+        assert_eq!(first.lead, "地方金融管理局");
+        // Split on 、，, and spaces; the lead unit is not its own co-unit.
+        assert_eq!(first.co, ["人民银行分行", "经济和信息化局"]);
+        assert_eq!(first.day, Some(day(2025, 3, 28)));
+        assert_eq!(first.due, None);
+        assert_eq!(first.kind.as_deref(), Some("投诉"));
+        let second = &sheet.rows[1];
+        assert_eq!((second.day, second.due), (None, Some(day(2025, 4, 30))));
+        assert_eq!(
+            rejects("交办.csv", &sheet.rejects),
+            [
+                (4, "合并组号".to_string(), "缺少合并组号".to_string()),
+                (5, "主办单位".to_string(), "主办单位为空".to_string()),
+                (
+                    6,
+                    "办理期限".to_string(),
+                    "无法识别的日期“四月底”".to_string()
+                ),
+            ]
+        );
+        let err = assignments_from_table(
+            table("交办.csv", "编号,答复意见\nQD1,x\n".as_bytes()),
+            &ColumnOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--column unit="), "{err}");
+    }
+
+    #[test]
     fn reply_rows_and_every_reject_reason() {
         let sheet = replies(
             "编号,合并组号,答复意见,答复时间,承办单位,办理结果\n\
@@ -507,11 +669,7 @@ mod tests {
         assert_eq!(
             rejects("答复.csv", &sheet.rejects),
             vec![
-                row(
-                    5,
-                    "编号/合并组号",
-                    "编号和合并组号都为空，不知答复的是哪一条"
-                ),
+                row(5, "编号/合并组号", "编号和合并组号都为空，不知是哪一条"),
                 row(6, "答复意见", "答复意见为空"),
                 row(7, "答复时间", "缺少答复时间"),
                 row(8, "答复时间", "无法识别的日期“下周”"),

@@ -30,12 +30,24 @@ pub enum Field {
     Rating,
     /// 评价时间
     RatingDate,
+    /// 协办单位 of an assignment sheet (several separated by 、，, ; or spaces).
+    CoUnit,
+    /// 交办日期
+    AssignDate,
+    /// 答复期限
+    Due,
+    /// 事项类别 (咨询, 投诉 …), for deadlines by kind of matter.
+    Kind,
 }
 
 impl Field {
     /// In the order columns are claimed: the loop's fields first, so that 答复意见, 答复时间 and
     /// 承办单位 are not taken for the text, date and enterprise by their contained words.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 19] = [
+        Field::CoUnit,
+        Field::AssignDate,
+        Field::Due,
+        Field::Kind,
         Field::Reply,
         Field::ReplyDate,
         Field::Unit,
@@ -71,6 +83,10 @@ impl Field {
             Field::Group => "group",
             Field::Rating => "rating",
             Field::RatingDate => "rating_date",
+            Field::CoUnit => "co_unit",
+            Field::AssignDate => "assign_date",
+            Field::Due => "due",
+            Field::Kind => "kind",
         }
     }
 
@@ -92,6 +108,10 @@ impl Field {
             Field::Group => "合并组号",
             Field::Rating => "满意度",
             Field::RatingDate => "评价时间",
+            Field::CoUnit => "协办单位",
+            Field::AssignDate => "交办日期",
+            Field::Due => "答复期限",
+            Field::Kind => "事项类别",
         }
     }
 
@@ -250,6 +270,10 @@ impl Field {
                 "rating",
             ],
             Field::RatingDate => &["评价时间", "评价日期", "回访时间", "rating_date"],
+            Field::CoUnit => &["协办单位", "配合单位", "co_unit"],
+            Field::AssignDate => &["交办日期", "交办时间", "派单时间", "assign_date"],
+            Field::Due => &["答复期限", "办理期限", "办结期限", "期限", "due"],
+            Field::Kind => &["事项类别", "诉求类型", "事项类型", "kind"],
         }
     }
 }

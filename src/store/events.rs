@@ -1,5 +1,5 @@
 //! The closed loop's event log (append-only: the schema's triggers refuse an edit or a delete)
-//! and the record of each reply or rating sheet imported.
+//! and the record of each assignment, reply or rating sheet imported.
 
 use rusqlite::{params, Row};
 
@@ -12,6 +12,7 @@ use crate::{Error, Result};
 /// What kind of sheet an import read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
+    Assignments,
     Replies,
     Ratings,
 }
@@ -19,6 +20,7 @@ pub enum ImportKind {
 impl ImportKind {
     fn stored(self) -> &'static str {
         match self {
+            ImportKind::Assignments => "assignments",
             ImportKind::Replies => "replies",
             ImportKind::Ratings => "ratings",
         }
@@ -26,6 +28,7 @@ impl ImportKind {
 
     pub fn label(self) -> &'static str {
         match self {
+            ImportKind::Assignments => "交办",
             ImportKind::Replies => "答复",
             ImportKind::Ratings => "评价",
         }
@@ -134,10 +137,10 @@ impl View<'_> {
                 let kind: String = r.get(1)?;
                 Ok(ImportRecord {
                     id: r.get(0)?,
-                    kind: if kind == "ratings" {
-                        ImportKind::Ratings
-                    } else {
-                        ImportKind::Replies
+                    kind: match kind.as_str() {
+                        "ratings" => ImportKind::Ratings,
+                        "assignments" => ImportKind::Assignments,
+                        _ => ImportKind::Replies,
                     },
                     started: r.get(2)?,
                     finished: r.get(3)?,

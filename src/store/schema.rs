@@ -123,10 +123,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 
-    -- One row per imported reply or rating sheet, with its counts; rows that did not apply are kept.
+    -- One row per imported assignment, reply or rating sheet, with its counts; rows that did not apply are kept.
     CREATE TABLE imports (
         id            INTEGER PRIMARY KEY,
-        kind          TEXT NOT NULL CHECK (kind IN ('replies', 'ratings')),
+        kind          TEXT NOT NULL CHECK (kind IN ('assignments', 'replies', 'ratings')),
         started       TEXT NOT NULL,
         finished      TEXT NOT NULL,
         file          TEXT NOT NULL,

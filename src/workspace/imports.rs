@@ -3,14 +3,15 @@
 //! changes nothing), or is rejected with the rule it breaks — every row is counted once, and the
 //! import is recorded with its rejects in the same transaction as its events.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::loop_config::LoopConfig;
 use super::matters::Pending;
 use super::reply_checks::reply_flags;
 use super::Workspace;
 use crate::closed_loop::reply_check::ReplyFlag;
-use crate::closed_loop::sheets::{self, RatingSheet, ReplySheet};
+use crate::closed_loop::sheets::{self, AssignSheet, RatingSheet, ReplySheet};
 use crate::closed_loop::{Event, EventKind, State};
 use crate::date::Date;
 use crate::ingest::IngestOptions;
@@ -30,11 +31,14 @@ pub struct ImportSummary {
     pub flags: Vec<(String, Vec<ReplyFlag>)>,
 }
 
-/// The rows of either kind of sheet, as the import applies them.
+/// The items a row is about and the group it named, or why none can be found.
+type RowItems = std::result::Result<(Vec<String>, Option<String>), String>;
+
+/// The rows of any kind of sheet, as the import applies them.
 struct SheetRow {
     source: SourceRef,
     /// The items the row is about, and the group it named, if any.
-    items: std::result::Result<(Vec<String>, Option<String>), String>,
+    items: RowItems,
     /// The field a refusal is reported under.
     field: &'static str,
     content: String,
@@ -48,10 +52,29 @@ enum Effect {
     Same,
     /// A group member the row does not reach (not assigned, or answered and rated since).
     Skip,
+    /// Refused before any event, with the reason.
+    Refuse(String),
     Write(Date, EventKind),
 }
 
 impl Workspace {
+    /// Imports an assignment sheet (交办表): each row assigns an item, or every member of a common
+    /// problem still 待交办, to its 主办单位; the due date is the sheet's 答复期限 or the deadline
+    /// profile's.
+    pub fn import_assignments(
+        &self,
+        path: &Path,
+        options: &IngestOptions,
+        actor: &str,
+        today: Date,
+        profile: Option<&str>,
+    ) -> Result<ImportSummary> {
+        let sheet = sheets::read_assignments(path, options)?;
+        self.import(ImportKind::Assignments, actor, |view| {
+            assignment_rows(view, sheet, today, profile)
+        })
+    }
+
     /// Imports a reply sheet (答复): each row answers an item (编号) or every member of a common
     /// problem (合并组号).
     pub fn import_replies(
@@ -127,6 +150,14 @@ impl Workspace {
                         skipped += 1;
                         continue;
                     }
+                    Effect::Refuse(why) => {
+                        refused.push(if items.len() > 1 {
+                            format!("{item}：{why}")
+                        } else {
+                            why
+                        });
+                        continue;
+                    }
                     Effect::Write(day, kind) => (day, kind),
                 };
                 let event = Event {
@@ -149,7 +180,10 @@ impl Workspace {
                 }
             }
             if same == 0 && skipped == items.len() {
-                refused.push("合并组内没有已交办待答复的条目".into());
+                refused.push(match kind {
+                    ImportKind::Assignments => "合并组内没有待交办的条目".into(),
+                    _ => "合并组内没有已交办待答复的条目".into(),
+                });
             }
             if !refused.is_empty() {
                 pending.truncate(mark);
@@ -225,27 +259,8 @@ fn not_found(what: &str, id: &str) -> String {
 fn reply_rows(view: &View, sheet: ReplySheet) -> Result<SheetTally> {
     let mut rows = Vec::with_capacity(sheet.rows.len());
     for r in sheet.rows {
-        let (items, field) = match &r.target {
-            sheets::Target::Item(id) => (
-                if item_exists(view, id)? {
-                    Ok((vec![id.clone()], None))
-                } else {
-                    Err(not_found("编号", id))
-                },
-                "编号",
-            ),
-            sheets::Target::Group(g) => {
-                let members = view.members_of(g)?;
-                (
-                    if members.is_empty() {
-                        Err(not_found("合并组", g))
-                    } else {
-                        Ok((members, Some(g.clone())))
-                    },
-                    "合并组号",
-                )
-            }
-        };
+        let items = row_items(view, &r.target)?;
+        let field = target_field(&r.target);
         let content: String = r.text.chars().take(60).collect();
         let (day, text, unit, outcome) = (r.day, r.text, r.unit, r.outcome);
         let through_group = field == "合并组号";
@@ -328,6 +343,114 @@ fn rating_rows(view: &View, sheet: RatingSheet, today: Date) -> Result<SheetTall
                     return Effect::Same;
                 }
                 Effect::Write(day, EventKind::Rate { rating })
+            }),
+        });
+    }
+    Ok(SheetTally {
+        file: sheet.file,
+        rows_read: sheet.rows_read,
+        rows,
+        rejects: sheet.rejects,
+        warnings,
+    })
+}
+
+/// The field a refusal of a row about this target is reported under.
+fn target_field(target: &sheets::Target) -> &'static str {
+    match target {
+        sheets::Target::Item(_) => "编号",
+        sheets::Target::Group(_) => "合并组号",
+    }
+}
+
+/// The items a sheet row names: an item by its 编号, a group by its members.
+fn row_items(view: &View, target: &sheets::Target) -> Result<RowItems> {
+    Ok(match target {
+        sheets::Target::Item(id) => {
+            if item_exists(view, id)? {
+                Ok((vec![id.clone()], None))
+            } else {
+                Err(not_found("编号", id))
+            }
+        }
+        sheets::Target::Group(g) => {
+            let members = view.members_of(g)?;
+            if members.is_empty() {
+                Err(not_found("合并组", g))
+            } else {
+                Ok((members, Some(g.clone())))
+            }
+        }
+    })
+}
+
+fn assignment_rows(
+    view: &View,
+    sheet: AssignSheet,
+    today: Date,
+    profile: Option<&str>,
+) -> Result<SheetTally> {
+    let config = LoopConfig::load(view)?;
+    let profile = config.profile(profile)?;
+    let mut rows = Vec::with_capacity(sheet.rows.len());
+    let mut warnings = sheet.warnings;
+    for r in sheet.rows {
+        let items = row_items(view, &r.target)?;
+        let through_group = matches!(r.target, sheets::Target::Group(_));
+        // When each named item was collected: none is assigned before.
+        let collected: BTreeMap<String, Option<Date>> = match &items {
+            Ok((ids, _)) => view
+                .items_by_ids(ids)?
+                .into_iter()
+                .map(|row| (row.analyzed.item.id, row.analyzed.item.date))
+                .collect(),
+            Err(_) => BTreeMap::new(),
+        };
+        let day = match r.day {
+            Some(d) => d,
+            None => {
+                warnings.push(Warning {
+                    source: r.source.clone(),
+                    field: "交办日期".into(),
+                    message: format!("未填交办日期，按导入当天 {today} 计"),
+                });
+                today
+            }
+        };
+        let due = r
+            .due
+            .unwrap_or_else(|| profile.reply_due(day, r.kind.as_deref(), &config.calendar));
+        let (lead, co) = (r.lead, r.co);
+        let content = format!("{} {lead}", r.target.id());
+        let field = target_field(&r.target);
+        rows.push(SheetRow {
+            source: r.source,
+            items,
+            field,
+            content,
+            event: Box::new(move |case| {
+                if case.lead.as_deref() == Some(lead.as_str()) && case.assigned == Some(day) {
+                    return Effect::Same;
+                }
+                if case.state != State::Pending && through_group {
+                    return Effect::Skip;
+                }
+                if let Some(Some(c)) = collected.get(&case.item) {
+                    if *c > day {
+                        if through_group {
+                            return Effect::Skip;
+                        }
+                        return Effect::Refuse(format!("收集日期 {c} 晚于交办日期 {day}"));
+                    }
+                }
+                Effect::Write(
+                    day,
+                    EventKind::Assign {
+                        lead: lead.clone(),
+                        co: co.clone(),
+                        due,
+                    },
+                )
             }),
         });
     }

@@ -37,6 +37,7 @@ pub use loop_config::{LoopConfig, LoopFiles};
 pub use matters::{Actor, Step, StepResult};
 pub use monthly::MonthlyOutput;
 pub use reading::ReadIndexed;
+pub use routing::Suggested;
 
 use std::path::{Path, PathBuf};
 

@@ -11,14 +11,21 @@ use crate::closed_loop::{Event, State};
 use crate::store::Detail;
 use crate::Result;
 
+/// A matter and the units suggested for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suggested {
+    pub id: String,
+    /// Its title, or the start of its text when it has none.
+    pub title: String,
+    pub topic: String,
+    /// Best first.
+    pub suggestions: Vec<Suggestion>,
+}
+
 impl Workspace {
     /// The `k` likeliest units for each named item or group member (every matter still 待交办
-    /// when `ids` is empty): id, title, suggestions best first.
-    pub fn suggest(
-        &self,
-        ids: &[String],
-        k: usize,
-    ) -> Result<Vec<(String, String, Vec<Suggestion>)>> {
+    /// when `ids` is empty), in workspace order.
+    pub fn suggest(&self, ids: &[String], k: usize) -> Result<Vec<Suggested>> {
         self.read(|view| {
             let config = LoopConfig::load(view)?;
             let mut logs: std::collections::HashMap<String, Vec<Event>> = Default::default();
@@ -77,9 +84,11 @@ impl Workspace {
             let router = Router::new(config.duties.clone(), &past);
             Ok(asked
                 .into_iter()
-                .map(|(id, title, topic, terms)| {
-                    let s = router.suggest(&topic, &terms, k);
-                    (id, title, s)
+                .map(|(id, title, topic, terms)| Suggested {
+                    suggestions: router.suggest(&topic, &terms, k),
+                    id,
+                    title,
+                    topic,
                 })
                 .collect())
         })

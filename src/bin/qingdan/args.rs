@@ -57,6 +57,8 @@ pub enum Command {
     /// 事项的办理环节：签收、退回改派、延期、答复、评价、重办、办结、长期跟踪、回访、撤销，和查看记录
     #[command(subcommand)]
     Case(crate::loop_args::CaseCommand),
+    /// 导入交办表（编号或合并组号、主办单位、协办单位、交办日期、答复期限、事项类别），如 suggest --xlsx 写出并核对过的表
+    Assignments(crate::loop_args::AssignImportArgs),
     /// 导入答复表（编号或合并组号、答复意见、答复时间、承办单位、办理结果）
     Replies(crate::loop_args::ImportArgs),
     /// 导入评价表（编号、满意度、评价时间）

@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Assign(a) => loop_commands::assign(a),
         Command::Suggest(a) => loop_commands::suggest(a),
         Command::Case(c) => loop_commands::case(c),
+        Command::Assignments(a) => loop_commands::assignments(a),
         Command::Replies(a) => loop_commands::replies(a),
         Command::Ratings(a) => loop_commands::ratings(a),
         Command::Overdue(a) => loop_commands::overdue(a),

@@ -57,6 +57,9 @@ pub struct SuggestArgs {
     pub top: usize,
     #[arg(long)]
     pub json: bool,
+    /// 写出交办建议表（Excel）：每条的建议单位，和待填的主办单位、协办单位、交办日期等列；核对后用 qingdan assignments 导入
+    #[arg(long, value_name = "文件.xlsx", conflicts_with = "json")]
+    pub xlsx: Option<PathBuf>,
     #[arg(long, short, default_value = qingdan::workspace::DEFAULT_WORKSPACE)]
     pub workspace: PathBuf,
 }
@@ -199,6 +202,15 @@ pub struct ImportArgs {
     pub workspace: PathBuf,
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignImportArgs {
+    #[command(flatten)]
+    pub import: ImportArgs,
+    /// 期限方案（表中未填答复期限时按它计算）
+    #[arg(long, value_name = "方案")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

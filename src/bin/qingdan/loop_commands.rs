@@ -5,15 +5,17 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use qingdan::closed_loop::deadlines::Urgency;
+use qingdan::closed_loop::exports::{suggestion_sheet, ToAssign};
 use qingdan::closed_loop::monthly::flag_text;
 use qingdan::closed_loop::{Event, EventKind, Outcome, Rating};
 use qingdan::date::Date;
 use qingdan::ingest::{ColumnOverrides, IngestOptions};
+use qingdan::report::write_atomically;
 use qingdan::workspace::{Actor, ImportSummary, LoopFiles, Step, StepResult, Workspace};
 
 use crate::loop_args::{
-    AssignArgs, CaseCommand, ImportArgs, LoopConfigArgs, MonthlyArgs, OverdueArgs, ShowArgs,
-    StepArgs, SuggestArgs,
+    AssignArgs, AssignImportArgs, CaseCommand, ImportArgs, LoopConfigArgs, MonthlyArgs,
+    OverdueArgs, ShowArgs, StepArgs, SuggestArgs,
 };
 
 fn parse_day(text: &str, what: &str) -> anyhow::Result<Date> {
@@ -122,8 +124,8 @@ pub fn assign(a: AssignArgs) -> anyhow::Result<ExitCode> {
             let mut all = StepResult::default();
             for id in &a.ids {
                 let mut votes: Vec<(String, usize)> = Vec::new();
-                for (_, _, s) in ws.suggest(std::slice::from_ref(id), 1)? {
-                    if let Some(first) = s.into_iter().next() {
+                for m in ws.suggest(std::slice::from_ref(id), 1)? {
+                    if let Some(first) = m.suggestions.into_iter().next() {
                         match votes.iter_mut().find(|(u, _)| *u == first.unit) {
                             Some(v) => v.1 += 1,
                             None => votes.push((first.unit, 1)),
@@ -157,28 +159,37 @@ pub fn suggest(a: SuggestArgs) -> anyhow::Result<ExitCode> {
     }
     let ws = Workspace::new(&a.workspace);
     let found = ws.suggest(&a.ids, a.top)?;
-    if a.json {
-        let out: Vec<serde_json::Value> = found
+    if let Some(path) = &a.xlsx {
+        let matters: Vec<ToAssign> = found
             .iter()
-            .map(|(id, title, s)| {
-                serde_json::json!({
-                    "id": id,
-                    "title": title,
-                    "suggestions": s.iter().map(|s| serde_json::json!({
-                        "unit": s.unit, "score": s.score, "why": s.why
-                    })).collect::<Vec<_>>(),
-                })
+            .map(|m| ToAssign {
+                id: m.id.clone(),
+                title: m.title.clone(),
+                topic: m.topic.clone(),
+                suggestions: m.suggestions.iter().map(|s| s.unit.clone()).collect(),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let bytes = suggestion_sheet(&matters, Date::today())?;
+        write_atomically(path, |out| {
+            std::io::Write::write_all(out, &bytes).map_err(|e| qingdan::Error::io(path, e))
+        })?;
+        println!(
+            "已写出 {}（{} 条待交办事项）：核对“主办单位”后用 qingdan assignments 导入",
+            path.display(),
+            matters.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
         return Ok(ExitCode::SUCCESS);
     }
     if found.is_empty() {
         println!("没有待交办的事项");
     }
-    for (id, title, suggestions) in &found {
-        println!("{id} {title}");
-        for (i, s) in suggestions.iter().enumerate() {
+    for m in &found {
+        println!("{} {}", m.id, m.title);
+        for (i, s) in m.suggestions.iter().enumerate() {
             println!("  {}. {}（{:.2}）{}", i + 1, s.unit, s.score, s.why);
         }
     }
@@ -340,6 +351,19 @@ pub fn replies(a: ImportArgs) -> anyhow::Result<ExitCode> {
         let words: Vec<String> = flags.iter().map(flag_text).collect();
         println!("答复存疑 {item}：{}", words.join("；"));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn assignments(a: AssignImportArgs) -> anyhow::Result<ExitCode> {
+    let ws = Workspace::new(&a.import.workspace);
+    let s = ws.import_assignments(
+        &a.import.file,
+        &import_options(&a.import)?,
+        &actor_name(a.import.by.as_deref()),
+        Date::today(),
+        a.profile.as_deref(),
+    )?;
+    print_import(&s, a.import.quiet);
     Ok(ExitCode::SUCCESS)
 }
 
