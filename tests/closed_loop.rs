@@ -34,6 +34,20 @@ fn step(ws: &Path, line: &str) -> (bool, String, String) {
     )
 }
 
+/// Runs a step that must succeed; returns its output.
+fn works(ws: &Path, line: &str) -> String {
+    let (ok, out, err) = step(ws, line);
+    assert!(ok, "{line}: {err}");
+    out
+}
+
+/// Runs a step that must fail, saying `words`.
+fn fails(ws: &Path, line: &str, words: &str) {
+    let (ok, out, err) = step(ws, line);
+    assert!(!ok, "{line} should fail: {out}");
+    assert!(err.contains(words), "{line}: {err}");
+}
+
 /// The corpus with the fixture's steps applied; returns each step's output.
 fn lifecycle_workspace(ws: &Path) -> Vec<(String, String)> {
     run_into(ws, &[]);
@@ -266,45 +280,43 @@ fn rules_at_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     run_into(&ws, &[]);
-    let fails = |line: &str, words: &str| {
-        let (ok, out, err) = step(&ws, line);
-        assert!(!ok, "{line} should fail: {out}");
-        assert!(err.contains(words), "{line}: {err}");
-    };
-    let works = |line: &str| {
-        let (ok, out, err) = step(&ws, line);
-        assert!(ok, "{line}: {err}");
-        out
-    };
     fails(
+        &ws,
         "case rate QD0001 --rating 满意 --date 2025-01-10",
         "尚未答复，不能评价",
     );
     fails(
+        &ws,
         "assign QD0001 --to 自然资源和规划局 --date 2025-01-01",
         "晚于交办日期",
     );
     fails(
+        &ws,
         "assign QD0001 --to 自然资源和规划局 --date 2025-13-01",
         "有效日期",
     );
-    fails("assign NOPE --to 自然资源和规划局", "没有编号或合并组");
-    works("assign QD0001 --to 自然资源和规划局 --date 2025-01-08");
+    fails(&ws, "assign NOPE --to 自然资源和规划局", "没有编号或合并组");
+    works(&ws, "assign QD0001 --to 自然资源和规划局 --date 2025-01-08");
     // Assigned already: a second assignment needs a 退回 first.
     fails(
+        &ws,
         "assign QD0001 --to 住房和城乡建设局 --date 2025-01-09",
         "不能交办",
     );
-    works("case reply QD0001 --text 根据历史遗留问题处置办法，可补办规划核实。 --result 部分解决 --date 2025-01-15");
+    works(&ws, "case reply QD0001 --text 根据历史遗留问题处置办法，可补办规划核实。 --result 部分解决 --date 2025-01-15");
     fails(
+        &ws,
         "case reopen QD0001 --reason 再议 --date 2025-01-16",
         "不满意",
     );
-    works("case rate QD0001 --rating 不满意 --date 2025-01-16");
-    let out = works("case reopen QD0001 --reason 企业不满意 --date 2025-01-17");
+    works(&ws, "case rate QD0001 --rating 不满意 --date 2025-01-16");
+    let out = works(
+        &ws,
+        "case reopen QD0001 --reason 企业不满意 --date 2025-01-17",
+    );
     assert!(out.contains("重办"), "{out}");
     // Undo by a later event: the reopen can go, the rating under it cannot while it stands.
-    let show: Value = serde_json::from_str(&works("case show QD0001 --json")).unwrap();
+    let show: Value = serde_json::from_str(&works(&ws, "case show QD0001 --json")).unwrap();
     let events = show[0]["events"].as_array().unwrap();
     let seq_of = |kind: &str| {
         events.iter().find(|e| e["kind"]["kind"] == kind).unwrap()["seq"]
@@ -313,29 +325,31 @@ fn rules_at_the_command_line() {
     };
     let (rate, reopen) = (seq_of("rate"), seq_of("reopen"));
     fails(
+        &ws,
         &format!("case undo {rate} --reason 录错 --date 2025-01-18"),
         "请先撤销",
     );
-    works(&format!(
-        "case undo {reopen} --reason 误操作 --date 2025-01-18"
-    ));
-    let show: Value = serde_json::from_str(&works("case show QD0001 --json")).unwrap();
+    works(
+        &ws,
+        &format!("case undo {reopen} --reason 误操作 --date 2025-01-18"),
+    );
+    let show: Value = serde_json::from_str(&works(&ws, "case show QD0001 --json")).unwrap();
     assert_eq!(show[0]["case"]["state"], "rated");
     assert_eq!(show[0]["case"]["reopens"], 0);
     // Nothing is lost: the undone reopen is still in the log, with the undo after it.
     assert_eq!(show[0]["events"].as_array().unwrap().len(), 5);
 
     // --suggested assigns to the first suggestion.
-    let suggested: Value = serde_json::from_str(&works("suggest QD0003 --json")).unwrap();
+    let suggested: Value = serde_json::from_str(&works(&ws, "suggest QD0003 --json")).unwrap();
     let first = suggested[0]["suggestions"][0]["unit"]
         .as_str()
         .unwrap()
         .to_string();
     assert_eq!(suggested[0]["suggestions"].as_array().unwrap().len(), 3);
-    let out = works("assign QD0003 --suggested --date 2025-01-11");
+    let out = works(&ws, "assign QD0003 --suggested --date 2025-01-11");
     assert!(out.contains(&format!("主办 {first}")), "{out}");
     // A pending matter is suggested for by default, an assigned one is not.
-    let pending: Value = serde_json::from_str(&works("suggest --json")).unwrap();
+    let pending: Value = serde_json::from_str(&works(&ws, "suggest --json")).unwrap();
     let ids: Vec<&str> = pending
         .as_array()
         .unwrap()
@@ -343,7 +357,7 @@ fn rules_at_the_command_line() {
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"QD0002") && !ids.contains(&"QD0003") && !ids.contains(&"QD0001"));
-    fails("suggest QD0003 --top 0", "--top");
+    fails(&ws, "suggest QD0003 --top 0", "--top");
 }
 
 #[test]
@@ -372,17 +386,15 @@ fn a_group_reply_that_misses_a_members_ask_is_flagged() {
     let ws = tmp.path().join("ws");
     run_into(&ws, &[]);
     // A common problem of unlike asks (electricity prices and an incubator), forced by a merge.
-    let works = |line: &str| {
-        let (ok, out, err) = step(&ws, line);
-        assert!(ok, "{line}: {err}");
-        out
-    };
-    works("merge QD0061 QD0039");
-    let show: Value = serde_json::from_str(&works("case show QD0061 --json")).unwrap();
+    works(&ws, "merge QD0061 QD0039");
+    let show: Value = serde_json::from_str(&works(&ws, "case show QD0061 --json")).unwrap();
     assert_eq!(show[0]["case"]["state"], "pending");
-    let out = works("assign QD0061 --to 供电公司 --date 2025-12-01");
+    let out = works(&ws, "assign QD0061 --to 供电公司 --date 2025-12-01");
     assert!(out.contains("写入 1 条"), "{out}");
-    works("case return QD0061 --reason 改为按共性问题交办 --date 2025-12-01");
+    works(
+        &ws,
+        "case return QD0061 --reason 改为按共性问题交办 --date 2025-12-01",
+    );
     let groups = stdout_of(qingdan().args([
         "groups",
         "--min-size",
@@ -395,12 +407,15 @@ fn a_group_reply_that_misses_a_members_ask_is_flagged() {
         .filter_map(|l| l.split_whitespace().next())
         .filter(|g| g.starts_with("G-"))
         .find(|g| {
-            let out = works(&format!("case show {g} --json"));
+            let out = works(&ws, &format!("case show {g} --json"));
             out.contains("\"QD0061\"") && out.contains("\"QD0039\"")
         })
         .expect("the merged group")
         .to_string();
-    works(&format!("assign {group} --to 供电公司 --date 2025-12-01"));
+    works(
+        &ws,
+        &format!("assign {group} --to 供电公司 --date 2025-12-01"),
+    );
     let sheet = tmp.path().join("答复.csv");
     std::fs::write(
         &sheet,
@@ -409,7 +424,7 @@ fn a_group_reply_that_misses_a_members_ask_is_flagged() {
         ),
     )
     .unwrap();
-    let out = works(&format!("replies {}", sheet.display()));
+    let out = works(&ws, &format!("replies {}", sheet.display()));
     let flagged = |id: &str| {
         out.lines()
             .find(|l| l.starts_with(&format!("答复存疑 {id}：")))
@@ -425,22 +440,20 @@ fn assignment_sheets_from_the_suggestions_and_by_hand() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     run_into(&ws, &[]);
-    let works = |line: &str| {
-        let (ok, out, err) = step(&ws, line);
-        assert!(ok, "{line}: {err}");
-        out
-    };
     // The suggestion sheet goes back in as it is: each matter to its first suggestion.
     let sheet = tmp.path().join("交办建议.xlsx");
-    let out = works(&format!("suggest QD0039 QD0041 --xlsx {}", sheet.display()));
+    let out = works(
+        &ws,
+        &format!("suggest QD0039 QD0041 --xlsx {}", sheet.display()),
+    );
     assert!(out.contains("2 条待交办事项"), "{out}");
-    let out = works(&format!("assignments {}", sheet.display()));
+    let out = works(&ws, &format!("assignments {}", sheet.display()));
     assert!(
         out.contains("读入 2 行，接受 2 行（新记入 2 行、已有 0 行），退回 0 行"),
         "{out}"
     );
     assert!(out.contains("QD0039 交办 主办 科学技术局"), "{out}");
-    let again = works(&format!("assignments {}", sheet.display()));
+    let again = works(&ws, &format!("assignments {}", sheet.display()));
     assert!(again.contains("新记入 0 行、已有 2 行"), "{again}");
 
     // A sheet written by hand: a group with co-units and a deadline, and bad rows.
@@ -456,7 +469,7 @@ fn assignment_sheets_from_the_suggestions_and_by_hand() {
          QD0004,,燃气公司,,2025-01-01,\n",
     )
     .unwrap();
-    let out = works(&format!("assignments {}", csv.display()));
+    let out = works(&ws, &format!("assignments {}", csv.display()));
     assert!(
         out.contains("读入 6 行，接受 1 行（新记入 1 行、已有 0 行），退回 5 行"),
         "{out}"
@@ -477,7 +490,7 @@ fn assignment_sheets_from_the_suggestions_and_by_hand() {
     }
     // The group's members collected by 3-28 are assigned with its co-units and deadline; the
     // later ones wait.
-    let show: Value = serde_json::from_str(&works("case show G-QD0052 --json")).unwrap();
+    let show: Value = serde_json::from_str(&works(&ws, "case show G-QD0052 --json")).unwrap();
     let assigned: Vec<&str> = show
         .as_array()
         .unwrap()
