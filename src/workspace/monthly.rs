@@ -70,6 +70,25 @@ impl Workspace {
         let report = MonthlyReport::build(&book.rows, &book.events, period, as_of, SERIES_MONTHS);
         let dir = self.dir.join(LOOP_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        // A department with nothing open any more keeps no 交办单 of an earlier day.
+        let sheet_name = |unit: &str| format!("交办单-{}.xlsx", file_safe(unit));
+        let units: BTreeSet<&str> = book
+            .rows
+            .iter()
+            .filter(|r| r.case.state.awaits_department())
+            .flat_map(|r| r.case.lead.iter().chain(r.case.co.iter()))
+            .map(String::as_str)
+            .collect();
+        let current: BTreeSet<String> = units.iter().map(|u| sheet_name(u)).collect();
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("交办单-") && name.ends_with(".xlsx") && !current.contains(&name)
+            {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+        }
         let mut files = Vec::new();
         let mut put = |name: String, bytes: &[u8]| -> Result<()> {
             let path = dir.join(name);
@@ -81,16 +100,9 @@ impl Workspace {
         put(format!("月报-{key}.md"), report.to_markdown().as_bytes())?;
         put(format!("月报-{key}.html"), report.to_html().as_bytes())?;
         put(format!("月报-{key}.xlsx"), &report.to_xlsx()?)?;
-        let units: BTreeSet<&str> = book
-            .rows
-            .iter()
-            .filter(|r| r.case.state.awaits_department())
-            .flat_map(|r| r.case.lead.iter().chain(r.case.co.iter()))
-            .map(String::as_str)
-            .collect();
         for unit in units {
             let sheet = jiaoban_sheet(unit, &book.rows, as_of)?;
-            put(format!("交办单-{}.xlsx", file_safe(unit)), &sheet)?;
+            put(sheet_name(unit), &sheet)?;
         }
         put("督办单.xlsx".into(), &duban_sheet(&book.rows, as_of)?)?;
         put(
