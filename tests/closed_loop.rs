@@ -509,3 +509,158 @@ fn assignment_sheets_from_the_suggestions_and_by_hand() {
         serde_json::json!(["人民银行分行", "经济和信息化局"])
     );
 }
+
+/// The loop's counts as `check` sees them, and the state of each named matter.
+fn loop_state(ws: &Path, ids: &[&str]) -> (u64, Vec<String>) {
+    let out = qingdan()
+        .args(["check", "--json", "--workspace", ws.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["problems"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    let mut cmd = qingdan();
+    cmd.args([
+        "case",
+        "show",
+        "--json",
+        "--workspace",
+        ws.to_str().unwrap(),
+    ]);
+    cmd.args(ids);
+    let shown: Value = serde_json::from_str(&stdout_of(&mut cmd)).unwrap();
+    let states = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case"]["state"].as_str().unwrap().to_string())
+        .collect();
+    (report["events"].as_u64().unwrap(), states)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = tmp.path().join("template");
+    run_into(&template, &[]);
+    works(
+        &template,
+        "assign G-QD0026 --to 地方金融管理局 --date 2025-03-28",
+    );
+    works(&template, "assign QD0039 --to 科学技术局 --date 2025-03-04");
+    let ids = ["QD0026", "QD0040", "QD0048", "QD0066", "QD0039"];
+    let sheet = tmp.path().join("答复.csv");
+    std::fs::write(
+        &sheet,
+        "编号,合并组号,答复意见,答复时间,办理结果\n\
+         ,G-QD0026,经协调，银行已推出无还本续贷产品，到期可直接续贷。,2025-04-08,已解决\n\
+         QD0039,,已协调过渡厂房。,2025-03-12,已解决\n",
+    )
+    .unwrap();
+    let before = loop_state(&template, &ids);
+    let clean = tmp.path().join("clean");
+    copy_tree(&template, &clean);
+    let start = std::time::Instant::now();
+    works(&clean, &format!("replies {}", sheet.display()));
+    let duration = start.elapsed();
+    let after = loop_state(&clean, &ids);
+    assert_eq!(after.0, before.0 + 5);
+    assert!(after.1.iter().all(|s| s == "replied"), "{after:?}");
+
+    let mut interrupted = 0;
+    let mut tries = 0;
+    let mut verify = |ws: &Path, how: &str, stopped: bool| {
+        tries += 1;
+        interrupted += usize::from(stopped);
+        let now = loop_state(ws, &ids);
+        assert!(
+            now == before || now == after,
+            "{how}: {now:?} is neither {before:?} nor {after:?}"
+        );
+        // The workspace takes the same sheet again, and ends where the uninterrupted one did.
+        works(ws, &format!("replies {}", sheet.display()));
+        assert_eq!(loop_state(ws, &ids), after, "{how}");
+    };
+    for k in 0..8u32 {
+        let ws = tmp.path().join(format!("kill-{k}"));
+        copy_tree(&template, &ws);
+        let at = duration.mul_f64(f64::from(k) / 8.0 * 1.1);
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+            .args(["replies", sheet.to_str().unwrap(), "--workspace"])
+            .arg(&ws)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        let _ = child.kill();
+        let stopped = !child.wait().unwrap().success();
+        verify(&ws, &format!("killed after {at:?}"), stopped);
+    }
+    for point in ["events-appended", "events-committed"] {
+        let ws = tmp.path().join(point);
+        copy_tree(&template, &ws);
+        let out = qingdan()
+            .args(["replies", sheet.to_str().unwrap(), "--workspace"])
+            .arg(&ws)
+            .env(qingdan::failpoint::CRASH_AT, point)
+            .output()
+            .unwrap();
+        verify(&ws, &format!("stopped at {point}"), !out.status.success());
+    }
+    eprintln!("replies: {interrupted} of {tries} imports interrupted");
+    assert!(interrupted >= 3, "too few interruptions: {interrupted}");
+
+    // Two imports started together (each waiting for the other's lock) both land.
+    let ws = tmp.path().join("together");
+    copy_tree(&template, &ws);
+    let ratings = tmp.path().join("评价.csv");
+    std::fs::write(&ratings, "编号,满意度,评价时间\nQD0039,满意,2025-03-14\n").unwrap();
+    works(
+        &ws,
+        "case reply QD0039 --text 已协调过渡厂房。 --result 已解决 --date 2025-03-12",
+    );
+    let spawn = |file: &Path, kind: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
+            .args([kind, file.to_str().unwrap(), "--workspace"])
+            .arg(&ws)
+            .env("QINGDAN_WAIT", "120")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(&sheet, "replies");
+    let b = spawn(&ratings, "ratings");
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (events, states) = loop_state(&ws, &ids);
+    // Assignments (5), the manual reply, the group's 4 replies (QD0039's row is already in the
+    // log) and the rating.
+    assert_eq!(events, before.0 + 1 + 4 + 1);
+    assert_eq!(
+        states,
+        ["replied", "replied", "replied", "replied", "rated"]
+    );
+}

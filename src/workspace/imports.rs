@@ -214,7 +214,9 @@ impl Workspace {
             e.seq = change.append_event(e)?;
         }
         let id = change.insert_import(&record, &rejects)?;
+        crate::failpoint::hit("events-appended");
         change.commit()?;
+        crate::failpoint::hit("events-committed");
         let replied: BTreeSet<String> = events
             .iter()
             .filter(|e| matches!(e.kind, EventKind::Reply { .. }))

@@ -247,7 +247,9 @@ fn write_all_or_none(
     for e in &mut events {
         e.seq = change.append_event(e)?;
     }
+    crate::failpoint::hit("events-appended");
     change.commit()?;
+    crate::failpoint::hit("events-committed");
     Ok(events)
 }
 
