@@ -540,19 +540,6 @@ fn loop_state(ws: &Path, ids: &[&str]) -> (u64, Vec<String>) {
     (report["events"].as_u64().unwrap(), states)
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
     let tmp = tempfile::tempdir().unwrap();
@@ -574,7 +561,7 @@ fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
     .unwrap();
     let before = loop_state(&template, &ids);
     let clean = tmp.path().join("clean");
-    copy_tree(&template, &clean);
+    copy_dir(&template, &clean);
     let start = std::time::Instant::now();
     works(&clean, &format!("replies {}", sheet.display()));
     let duration = start.elapsed();
@@ -598,7 +585,7 @@ fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
     };
     for k in 0..8u32 {
         let ws = tmp.path().join(format!("kill-{k}"));
-        copy_tree(&template, &ws);
+        copy_dir(&template, &ws);
         let at = duration.mul_f64(f64::from(k) / 8.0 * 1.1);
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qingdan"))
             .args(["replies", sheet.to_str().unwrap(), "--workspace"])
@@ -614,7 +601,7 @@ fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
     }
     for point in ["events-appended", "events-committed"] {
         let ws = tmp.path().join(point);
-        copy_tree(&template, &ws);
+        copy_dir(&template, &ws);
         let out = qingdan()
             .args(["replies", sheet.to_str().unwrap(), "--workspace"])
             .arg(&ws)
@@ -628,7 +615,7 @@ fn an_import_killed_anywhere_is_all_or_nothing_and_two_at_once_both_land() {
 
     // Two imports started together (each waiting for the other's lock) both land.
     let ws = tmp.path().join("together");
-    copy_tree(&template, &ws);
+    copy_dir(&template, &ws);
     let ratings = tmp.path().join("评价.csv");
     std::fs::write(&ratings, "编号,满意度,评价时间\nQD0039,满意,2025-03-14\n").unwrap();
     works(

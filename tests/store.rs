@@ -21,19 +21,6 @@ fn template() -> (tempfile::TempDir, PathBuf) {
     (dir, ws)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A batch of `n` items made from the corpus rows (new ids `{prefix}{i}`, the text restated),
 /// so they merge with the corpus's groups as real follow-ups would.
 fn batch(path: &Path, prefix: &str, n: usize, skip: usize) {

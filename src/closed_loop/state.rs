@@ -5,7 +5,7 @@
 //! 延期 (a later due date), 重办 (after a 不满意 rating, back to 办理中) and 长期跟踪. The outcome
 //! (已解决, 部分解决 …) is kept apart from the state: a closed matter is not a solved one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -616,9 +616,36 @@ pub fn undone_events(events: &[Event]) -> std::collections::HashSet<(&str, i64)>
         .collect()
 }
 
+/// A matter's history that does not hold: the first event that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLog {
+    pub item: String,
+    pub seq: i64,
+    pub rule: RuleError,
+}
+
+impl fmt::Display for BrokenLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "事项 {} 的第 {} 号记录不成立: {}",
+            self.item, self.seq, self.rule
+        )
+    }
+}
+
+/// The whole log as each matter's own, in log order.
+pub fn logs_by_item(events: &[Event]) -> BTreeMap<&str, Vec<Event>> {
+    let mut logs: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
+    for e in events {
+        logs.entry(e.item.as_str()).or_default().push(e.clone());
+    }
+    logs
+}
+
 /// Folds a matter's events (in log order) into its case. An event undone by a later 撤销 is
-/// skipped. On a broken history, returns the number of the first event that does not hold.
-pub fn fold(item: &str, events: &[Event]) -> Result<Case, (i64, RuleError)> {
+/// skipped. On a broken history, says which event is the first that does not hold.
+pub fn fold(item: &str, events: &[Event]) -> Result<Case, BrokenLog> {
     let undone: BTreeSet<i64> = events
         .iter()
         .filter_map(|e| match e.kind {
@@ -631,7 +658,11 @@ pub fn fold(item: &str, events: &[Event]) -> Result<Case, (i64, RuleError)> {
         if matches!(event.kind, EventKind::Undo { .. }) || undone.contains(&event.seq) {
             continue;
         }
-        case.apply(event).map_err(|e| (event.seq, e))?;
+        case.apply(event).map_err(|rule| BrokenLog {
+            item: item.to_string(),
+            seq: event.seq,
+            rule,
+        })?;
     }
     Ok(case)
 }
@@ -653,9 +684,12 @@ pub fn check_append(item: &str, events: &[Event], new: &Event) -> Result<Case, R
         }
         let mut all = events.to_vec();
         all.push(new.clone());
-        return fold(item, &all).map_err(|(later, _)| RuleError::UndoBreaksLater { target, later });
+        return fold(item, &all).map_err(|broken| RuleError::UndoBreaksLater {
+            target,
+            later: broken.seq,
+        });
     }
-    let mut case = fold(item, events).map_err(|(_, e)| e)?;
+    let mut case = fold(item, events).map_err(|broken| broken.rule)?;
     case.apply(new)?;
     Ok(case)
 }

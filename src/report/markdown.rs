@@ -175,7 +175,8 @@ fn short_statement(title: &str, text: &str) -> String {
     format!("{head}…")
 }
 
-/// A table cell: no line breaks or pipes.
-fn cell(s: &str) -> String {
+/// A Markdown table cell: no line breaks or pipes (the meeting pack and the loop's monthly report
+/// use it too).
+pub fn cell(s: &str) -> String {
     s.replace('|', "｜").replace(['\n', '\r'], " ")
 }

@@ -12,7 +12,8 @@ use crate::index::SearchIndex;
 use crate::pipeline::Analysis;
 use crate::record::PastAnswer;
 use crate::report::{
-    build_lists, render_meeting_html, write_meeting_xlsx, CommonProblem, Counts, Lists,
+    build_lists, markdown_cell, render_meeting_html, write_meeting_xlsx, CommonProblem, Counts,
+    Lists,
 };
 use crate::{Error, Result};
 
@@ -353,10 +354,10 @@ pub fn render_meeting_markdown(pack: &MeetingPack) -> String {
                 w,
                 "| {} | {} | {} | {} | {} |",
                 c.rank,
-                cell(&problem),
+                markdown_cell(&problem),
                 c.enterprise_count,
                 c.count,
-                cell(&c.enterprises.join("、"))
+                markdown_cell(&c.enterprises.join("、"))
             );
         }
         let _ = writeln!(w);
@@ -383,7 +384,7 @@ pub fn render_meeting_markdown(pack: &MeetingPack) -> String {
         let _ = writeln!(
             w,
             "| {} | {} | {} |",
-            cell(&e.enterprise),
+            markdown_cell(&e.enterprise),
             e.items,
             clusters.join("、")
         );
@@ -398,18 +399,13 @@ pub fn render_meeting_markdown(pack: &MeetingPack) -> String {
                 "- **{}**（{}）{}  \n  {}",
                 m.what,
                 m.items.join("、"),
-                cell(&m.problem),
-                cell(&m.answer.meeting_line())
+                markdown_cell(&m.problem),
+                markdown_cell(&m.answer.meeting_line())
             );
         }
         let _ = writeln!(w);
     }
     md
-}
-
-/// A table cell: no line breaks or pipes.
-fn cell(s: &str) -> String {
-    s.replace('|', "｜").replace(['\n', '\r'], " ")
 }
 
 /// Writes `meeting-主题.html`, `.md` and `.xlsx` into `dir`; returns their paths.

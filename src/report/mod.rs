@@ -19,7 +19,7 @@ pub use cells::{excel_cell_text, spreadsheet_safe, EXCEL_CELL_MAX, EXCEL_CUT_MAR
 pub use groups::{group_record, group_records, GroupMember, GroupRecord, MemberInput};
 pub use html::{escape, page as html_page, render_meeting_html, render_overview, Attrs, Html, Th};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
-pub use markdown::render_markdown;
+pub use markdown::{cell as markdown_cell, render_markdown};
 pub use meeting::{
     meeting_file_stem, meeting_pack, render_meeting_markdown, write_meeting_pack, AnsweredMatter,
     MeetingEnterprise, MeetingItem, MeetingPack,

@@ -1,13 +1,12 @@
 //! The loop as reports see it: every item of the workspace with its matter folded from the log,
 //! how it stands against its deadlines on a given day, and what the checks find in its reply.
 
-use std::collections::BTreeMap;
-
 use super::loop_config::LoopConfig;
+use super::reply_checks::flag_replies;
 use super::Workspace;
 use crate::closed_loop::deadlines::Urgency;
 use crate::closed_loop::metrics::CaseRow;
-use crate::closed_loop::state::fold;
+use crate::closed_loop::state::{fold, logs_by_item};
 use crate::closed_loop::{Case, Event};
 use crate::date::Date;
 use crate::store::{Detail, View};
@@ -26,13 +25,17 @@ pub struct CaseBook {
     pub uncovered_years: Vec<i32>,
 }
 
-/// Folds every matter and places it against the deadlines as of `as_of`.
-pub fn case_book(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBook> {
+/// Folds every matter, places it against the deadlines as of `as_of`, and checks its reply.
+pub fn case_book(view: &View, as_of: Date) -> Result<CaseBook> {
+    let config = LoopConfig::load(view)?;
+    let mut book = fold_all(view, &config, as_of)?;
+    flag_replies(view, &mut book)?;
+    Ok(book)
+}
+
+fn fold_all(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBook> {
     let events = view.events()?;
-    let mut logs: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
-    for e in &events {
-        logs.entry(e.item.as_str()).or_default().push(e.clone());
-    }
+    let logs = logs_by_item(&events);
     let profile = config.profile(None)?;
     let calendar = &config.calendar;
     let mut rows = Vec::new();
@@ -42,9 +45,9 @@ pub fn case_book(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBo
         let a = &row.analyzed;
         let id = a.item.id.as_str();
         let case = match logs.get(id) {
-            Some(log) => fold(id, log).map_err(|(seq, e)| Error::Workspace {
+            Some(log) => fold(id, log).map_err(|broken| Error::Workspace {
                 path: view.path.to_path_buf(),
-                reason: format!("事项 {id} 的第 {seq} 号记录不成立: {e}"),
+                reason: broken.to_string(),
             })?,
             None => Case::pending(id),
         };
@@ -103,11 +106,6 @@ pub fn case_book(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBo
 impl Workspace {
     /// Every matter as of `as_of`, with the reply checks.
     pub fn case_book(&self, as_of: Date) -> Result<CaseBook> {
-        self.read(|view| {
-            let config = LoopConfig::load(view)?;
-            let mut book = case_book(view, &config, as_of)?;
-            super::reply_checks::flag_replies(view, &config, &mut book)?;
-            Ok(book)
-        })
+        self.read(|view| case_book(view, as_of))
     }
 }

@@ -6,8 +6,7 @@
 use serde::Serialize;
 
 use super::{ReadIndexed, Workspace};
-use crate::closed_loop::state::fold;
-use crate::closed_loop::Event;
+use crate::closed_loop::state::{fold, logs_by_item};
 use crate::Result;
 
 /// What `check` found.
@@ -44,13 +43,9 @@ impl Workspace {
             let batches = view.batches()?;
             let items = view.item_count()?;
             let events = view.events()?;
-            let mut logs: std::collections::BTreeMap<&str, Vec<Event>> = Default::default();
-            for e in &events {
-                logs.entry(e.item.as_str()).or_default().push(e.clone());
-            }
-            for (item, log) in &logs {
-                if let Err((seq, e)) = fold(item, log) {
-                    problems.push(format!("事项 {item} 的第 {seq} 号记录不成立: {e}"));
+            for (item, log) in &logs_by_item(&events) {
+                if let Err(broken) = fold(item, log) {
+                    problems.push(broken.to_string());
                 }
             }
             let index_documents = r.index.len();

@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::build::{merge_keeping_ids, put_groups};
+use super::matters::targets;
 use super::{BuiltWith, Outcome, Workspace};
 use crate::merge::{Constraints, Correction};
 use crate::pipeline::AnalyzedItem;
@@ -15,7 +16,12 @@ impl Workspace {
     /// Resolves item or group ids (as `qingdan merge`/`split` take them) to item ids, in the
     /// order given; a group stands for its members.
     pub fn resolve_ids(&self, ids: &[String]) -> Result<Vec<String>> {
-        self.read(|view| resolve(view, &self.dir, ids))
+        self.read(|view| {
+            Ok(targets(view, &self.dir, ids)?
+                .into_iter()
+                .map(|t| t.item)
+                .collect())
+        })
     }
 
     /// Records a correction and merges again the groups it touches.
@@ -72,31 +78,6 @@ impl Workspace {
         change.commit()?;
         w.finish(None, groups.len(), 0)
     }
-}
-
-fn resolve(view: &View, dir: &std::path::Path, ids: &[String]) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        let found: Vec<String> = if !view.groups_of(std::slice::from_ref(id))?.is_empty() {
-            vec![id.clone()]
-        } else {
-            let mut members = view.members_of(id)?;
-            members.sort();
-            members
-        };
-        if found.is_empty() {
-            return Err(Error::Workspace {
-                path: dir.to_path_buf(),
-                reason: format!("没有编号或合并组“{id}”"),
-            });
-        }
-        for f in found {
-            if !out.contains(&f) {
-                out.push(f);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Adds to `touched` the groups that merge corrections tie to it: a correction naming an item

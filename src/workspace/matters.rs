@@ -74,11 +74,11 @@ pub(super) struct Target {
     pub group: Option<String>,
 }
 
-/// Item ids stand for themselves, group ids for their members; unknown ids are an error.
+/// Item ids stand for themselves, group ids for their members (in id order), each item once, in
+/// the order named; the first unknown id is an error. `merge` and `split` name items the same way.
 pub(super) fn targets(view: &View, dir: &std::path::Path, ids: &[String]) -> Result<Vec<Target>> {
     let mut out: Vec<Target> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    let mut unknown: Vec<&str> = Vec::new();
     for id in ids {
         let found: Vec<Target> = if !view.groups_of(std::slice::from_ref(id))?.is_empty() {
             vec![Target {
@@ -86,7 +86,9 @@ pub(super) fn targets(view: &View, dir: &std::path::Path, ids: &[String]) -> Res
                 group: None,
             }]
         } else {
-            view.members_of(id)?
+            let mut members = view.members_of(id)?;
+            members.sort();
+            members
                 .into_iter()
                 .map(|item| Target {
                     item,
@@ -95,19 +97,16 @@ pub(super) fn targets(view: &View, dir: &std::path::Path, ids: &[String]) -> Res
                 .collect()
         };
         if found.is_empty() {
-            unknown.push(id);
+            return Err(Error::Workspace {
+                path: dir.to_path_buf(),
+                reason: format!("没有编号或合并组“{id}”"),
+            });
         }
         for t in found {
             if seen.insert(t.item.clone()) {
                 out.push(t);
             }
         }
-    }
-    if !unknown.is_empty() {
-        return Err(Error::Workspace {
-            path: dir.to_path_buf(),
-            reason: format!("没有编号或合并组“{}”", unknown.join("、")),
-        });
     }
     Ok(out)
 }
@@ -140,9 +139,9 @@ impl<'v> Pending<'v> {
     /// The matter as it stands, with this command's events.
     pub fn case(&mut self, item: &str) -> Result<Case> {
         let log = self.log(item)?.clone();
-        crate::closed_loop::state::fold(item, &log).map_err(|(seq, e)| Error::Workspace {
+        crate::closed_loop::state::fold(item, &log).map_err(|broken| Error::Workspace {
             path: self.view.path.to_path_buf(),
-            reason: format!("事项 {item} 的第 {seq} 号记录不成立: {e}"),
+            reason: broken.to_string(),
         })
     }
 

@@ -8,8 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::cases::case_book;
-use super::loop_config::LoopConfig;
-use super::reply_checks::flag_replies;
 use super::Workspace;
 use crate::closed_loop::exports::{cases_csv, duban_sheet, jiaoban_sheet, lifecycle_csv};
 use crate::closed_loop::metrics::Period;
@@ -62,9 +60,7 @@ impl Workspace {
         let mut w = self.writer(false)?;
         let snapshot = w.store.snapshot()?;
         let view = snapshot.view();
-        let config = LoopConfig::load(&view)?;
-        let mut book = case_book(&view, &config, as_of)?;
-        flag_replies(&view, &config, &mut book)?;
+        let book = case_book(&view, as_of)?;
         drop(snapshot);
 
         let report = MonthlyReport::build(&book.rows, &book.events, period, as_of, SERIES_MONTHS);

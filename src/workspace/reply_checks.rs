@@ -5,10 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::cases::CaseBook;
-use super::loop_config::LoopConfig;
 use super::BuiltWith;
 use crate::closed_loop::reply_check::{check_reply, RelevanceModel, ReplyFlag, ReplyInput};
-use crate::closed_loop::state::fold;
+use crate::closed_loop::state::{fold, logs_by_item};
 use crate::closed_loop::{Event, EventKind};
 use crate::store::{Detail, View};
 use crate::Result;
@@ -19,12 +18,8 @@ pub fn reply_flags(
     events: &[Event],
     only: Option<&BTreeSet<String>>,
 ) -> Result<BTreeMap<String, Vec<ReplyFlag>>> {
-    let mut logs: BTreeMap<&str, Vec<Event>> = BTreeMap::new();
-    for e in events {
-        if only.is_none_or(|o| o.contains(&e.item)) {
-            logs.entry(e.item.as_str()).or_default().push(e.clone());
-        }
-    }
+    let mut logs = logs_by_item(events);
+    logs.retain(|item, _| only.is_none_or(|o| o.contains(*item)));
     // The current reply of each matter, skipping histories that do not fold (reported elsewhere).
     let mut replies = Vec::new();
     for (item, log) in &logs {
@@ -95,7 +90,7 @@ pub fn reply_flags(
 }
 
 /// Puts each row's reply flags in place.
-pub fn flag_replies(view: &View, _config: &LoopConfig, book: &mut CaseBook) -> Result<()> {
+pub fn flag_replies(view: &View, book: &mut CaseBook) -> Result<()> {
     let mut flags = reply_flags(view, &book.events, None)?;
     for row in &mut book.rows {
         if let Some(f) = flags.remove(&row.case.item) {

@@ -6,8 +6,8 @@ use super::loop_config::LoopConfig;
 use super::matters::targets;
 use super::Workspace;
 use crate::closed_loop::routing::{PastAssignment, Router, Suggestion};
-use crate::closed_loop::state::fold;
-use crate::closed_loop::{Event, State};
+use crate::closed_loop::state::{fold, logs_by_item};
+use crate::closed_loop::State;
 use crate::store::Detail;
 use crate::Result;
 
@@ -28,10 +28,8 @@ impl Workspace {
     pub fn suggest(&self, ids: &[String], k: usize) -> Result<Vec<Suggested>> {
         self.read(|view| {
             let config = LoopConfig::load(view)?;
-            let mut logs: std::collections::HashMap<String, Vec<Event>> = Default::default();
-            for e in view.events()? {
-                logs.entry(e.item.clone()).or_default().push(e);
-            }
+            let events = view.events()?;
+            let logs = logs_by_item(&events);
             let wanted: Option<std::collections::HashSet<String>> = if ids.is_empty() {
                 None
             } else {
@@ -47,7 +45,7 @@ impl Workspace {
             view.for_each_item_with(Detail::Merge, |row| {
                 let a = row.analyzed;
                 let case = logs
-                    .get(&a.item.id)
+                    .get(a.item.id.as_str())
                     .and_then(|log| fold(&a.item.id, log).ok());
                 let lead = case
                     .as_ref()

@@ -143,3 +143,17 @@ pub fn labelled_corpus(dir: &Path) -> PathBuf {
     w.flush().unwrap();
     path
 }
+
+/// Copies a workspace folder (store, index, exports) as it is, for tests that change copies.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

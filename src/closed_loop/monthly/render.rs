@@ -10,7 +10,7 @@ use crate::closed_loop::exports::{write_text, xlsx_error};
 use crate::closed_loop::metrics::{Ageing, Breakdown, Figures, MonthFigures, Ratio, UNASSIGNED};
 use crate::closed_loop::state::Level;
 use crate::date::Date;
-use crate::report::{html_page, Html, Th};
+use crate::report::{html_page, markdown_cell, Html, Th};
 use crate::Result;
 
 impl MonthlyReport {
@@ -255,7 +255,8 @@ impl MonthlyReport {
                 .collect();
             let _ = writeln!(w, "|{}|", rules.join("|"));
             for row in &t.rows {
-                let cells: Vec<String> = row.iter().map(|c| md_cell(&c.to_string())).collect();
+                let cells: Vec<String> =
+                    row.iter().map(|c| markdown_cell(&c.to_string())).collect();
                 let _ = writeln!(w, "| {} |", cells.join(" | "));
             }
             let _ = writeln!(w);
@@ -683,9 +684,4 @@ fn chinese_number(n: usize) -> String {
 /// Markdown text outside tables: no line breaks that would start a heading or a list.
 fn md_text(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
-}
-
-/// A Markdown table cell: no line breaks or pipes.
-fn md_cell(s: &str) -> String {
-    s.replace('|', "｜").replace(['\n', '\r'], " ")
 }
