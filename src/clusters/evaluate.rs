@@ -110,47 +110,20 @@ pub fn evaluate_clusters(
             .filter(|id| gold.contains_key(*id))
             .collect();
         let classes: BTreeSet<&str> = ids.iter().map(|id| gold[*id].as_str()).collect();
-        let mut sizes: HashMap<&str, usize> = HashMap::new();
-        for id in &ids {
-            *sizes.entry(gold[*id].as_str()).or_default() += 1;
-        }
-        let groups = sizes.values().filter(|&&n| n >= 2).count();
         if ids.is_empty() {
             return Err(Error::Clusters(format!(
                 "主题“{topic}”的条目都不在金标准中"
             )));
         }
         let by_k = cluster_items(analysis, Some(topic), KChoice::Fixed(classes.len()), seed)?;
-        let agreement = |cluster_of: &HashMap<&str, usize>| {
-            let score = |ids: &[&str]| {
-                let g: Vec<&str> = ids.iter().map(|id| gold[*id].as_str()).collect();
-                let p: Vec<usize> = ids.iter().map(|id| cluster_of[id]).collect();
-                (adjusted_rand_index(&g, &p), normalized_mutual_info(&g, &p))
-            };
-            let (ari, nmi) = score(&ids);
-            let grouped: Vec<&str> = ids
-                .iter()
-                .copied()
-                .filter(|id| sizes[gold[*id].as_str()] >= 2)
-                .collect();
-            let mut k: Vec<usize> = ids.iter().map(|id| cluster_of[id]).collect();
-            k.sort_unstable();
-            k.dedup();
-            Agreement {
-                k: k.len(),
-                ari,
-                nmi,
-                ari_grouped: score(&grouped).0,
-            }
-        };
         out.push(TopicAgreement {
             topic: topic.to_string(),
             items: ids.len(),
             gold_classes: classes.len(),
-            gold_groups: groups,
-            auto: agreement(&members(&auto)),
-            gold_k: agreement(&members(&by_k)),
-            merge_groups: agreement(&merge_groups),
+            gold_groups: groups_of_two(&ids, gold),
+            auto: agreement(&ids, gold, &members(&auto)),
+            gold_k: agreement(&ids, gold, &members(&by_k)),
+            merge_groups: agreement(&ids, gold, &merge_groups),
         });
     }
     Ok(ClusterEvaluation {
@@ -160,6 +133,114 @@ pub fn evaluate_clusters(
         seed,
         topics: out,
     })
+}
+
+/// A set of hot issues clustered whole (every item, no topic split) and merged.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueAgreement {
+    pub items: usize,
+    pub issues: usize,
+    /// `clusters --k auto` over all the items.
+    pub auto: Agreement,
+    /// k = the number of issues.
+    pub gold_k: Agreement,
+    /// The batch's merge groups (k = their number, single items included).
+    pub merge_groups: Agreement,
+    pub k_choice: String,
+    pub seed: u64,
+}
+
+/// Clusters all of `analysis`'s items (k auto and k = issues) and scores both, and the merge
+/// groups, against `gold` (item id → issue). Every item must have an issue.
+pub fn evaluate_issues(
+    analysis: &Analysis,
+    gold: &BTreeMap<String, String>,
+    seed: u64,
+) -> Result<IssueAgreement> {
+    let ids: Vec<&str> = analysis.items.iter().map(|a| a.item.id.as_str()).collect();
+    if let Some(id) = ids.iter().find(|id| !gold.contains_key(**id)) {
+        return Err(Error::Clusters(format!("条目 {id} 没有标注热点问题")));
+    }
+    let issues = ids.iter().map(|id| gold[*id].as_str()).collect::<BTreeSet<_>>().len();
+    let auto = cluster_items(analysis, None, KChoice::Auto, seed)?;
+    let by_k = cluster_items(analysis, None, KChoice::Fixed(issues), seed)?;
+    let group_of = analysis.group_of_item();
+    let merge_groups: HashMap<&str, usize> = ids.iter().copied().zip(group_of).collect();
+    Ok(IssueAgreement {
+        items: ids.len(),
+        issues,
+        auto: agreement(&ids, gold, &members(&auto)),
+        gold_k: agreement(&ids, gold, &members(&by_k)),
+        merge_groups: agreement(&ids, gold, &merge_groups),
+        k_choice: auto.k_choice,
+        seed,
+    })
+}
+
+impl IssueAgreement {
+    pub fn render(&self) -> String {
+        let line = |name: &str, a: &Agreement| {
+            format!(
+                "{name:<16}{:>6}{:>10.3}{:>10.3}\n",
+                a.k, a.ari, a.nmi
+            )
+        };
+        format!(
+            "{}条留言，{}个热点问题；{}\n{:<14}{:>8}{:>10}{:>10}\n{}{}{}",
+            self.items,
+            self.issues,
+            self.k_choice,
+            "划分",
+            "簇/组数",
+            "ARI",
+            "NMI",
+            line("聚类 k 自动", &self.auto),
+            line("聚类 k=问题数", &self.gold_k),
+            line("合并组", &self.merge_groups),
+        )
+    }
+}
+
+/// Gold groups of two or more among `ids`.
+fn groups_of_two(ids: &[&str], gold: &BTreeMap<String, String>) -> usize {
+    class_sizes(ids, gold).values().filter(|&&n| n >= 2).count()
+}
+
+fn class_sizes<'a>(ids: &[&str], gold: &'a BTreeMap<String, String>) -> HashMap<&'a str, usize> {
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for id in ids {
+        *sizes.entry(gold[*id].as_str()).or_default() += 1;
+    }
+    sizes
+}
+
+/// How one partition of `ids` (item id → cluster) agrees with the gold.
+fn agreement(
+    ids: &[&str],
+    gold: &BTreeMap<String, String>,
+    cluster_of: &HashMap<&str, usize>,
+) -> Agreement {
+    let sizes = class_sizes(ids, gold);
+    let score = |ids: &[&str]| {
+        let g: Vec<&str> = ids.iter().map(|id| gold[*id].as_str()).collect();
+        let p: Vec<usize> = ids.iter().map(|id| cluster_of[id]).collect();
+        (adjusted_rand_index(&g, &p), normalized_mutual_info(&g, &p))
+    };
+    let (ari, nmi) = score(ids);
+    let grouped: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| sizes[gold[*id].as_str()] >= 2)
+        .collect();
+    let mut k: Vec<usize> = ids.iter().map(|id| cluster_of[id]).collect();
+    k.sort_unstable();
+    k.dedup();
+    Agreement {
+        k: k.len(),
+        ari,
+        nmi,
+        ari_grouped: score(&grouped).0,
+    }
 }
 
 /// Item id → cluster id.

@@ -198,6 +198,33 @@ pub enum EvalCommand {
     Replies(EvalRepliesArgs),
     /// 承办单位推荐：以答复中写明的承办单位为准，算第1位和前3位命中率
     Routing(EvalRepliesArgs),
+    /// 按编号标注的真实留言（如 corpora/realdev/topics.csv）：内置主题分类（同 run）的主要主题准确率、宏平均F1
+    Taxonomy(EvalByIdArgs),
+    /// 按编号标注的热点问题（如 corpora/realdev/hot_issues.csv）：全部留言聚类（k 自动、k=问题数）和合并组的 ARI
+    HotIssues(EvalByIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalByIdArgs {
+    /// 标注文件（CSV：留言编号，及 topics 或 issue，可有 half）
+    pub labels: PathBuf,
+    /// 留言所在的数据文件（CSV、Excel、JSONL）
+    #[arg(required = true)]
+    pub data: Vec<PathBuf>,
+    /// 只评估这一半（dev 调参用，held 留到最后）
+    #[arg(long, value_parser = ["dev", "held"])]
+    pub half: Option<String>,
+    /// 列出每条未命中的留言
+    #[arg(long)]
+    pub misses: bool,
+    #[arg(long, default_value_t = qingdan::clusters::DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArg,
+    #[arg(long, value_name = "DIR")]
+    pub dicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

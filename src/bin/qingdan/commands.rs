@@ -21,7 +21,7 @@ use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace,
 
 use crate::args::{
     AddArgs, ChangeArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs,
-    CorrectionsArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalRepliesArgs, EvalTopicsArgs,
+    CorrectionsArgs, EvalByIdArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalRepliesArgs, EvalTopicsArgs,
     GroupsArgs, InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs,
     TopicsArgs, TrainArgs,
 };
@@ -40,6 +40,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(EvalCommand::Clusters(a)) => eval_clusters(a),
         Command::Eval(EvalCommand::Replies(a)) => eval_replies(a, false),
         Command::Eval(EvalCommand::Routing(a)) => eval_replies(a, true),
+        Command::Eval(EvalCommand::Taxonomy(a)) => eval_by_id(a, false),
+        Command::Eval(EvalCommand::HotIssues(a)) => eval_by_id(a, true),
         Command::Topics(a) => topics(a),
         Command::Groups(a) => groups(a),
         Command::Clusters(a) => clusters(a),
@@ -631,6 +633,57 @@ fn eval_clusters(a: EvalClustersArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&evaluation)?);
     } else {
         print!("{}", evaluation.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eval taxonomy` and `eval hot-issues`: the labelled messages are read from the data files and
+/// analysed together as one batch, as `run` would (self-training and merging see only them).
+fn eval_by_id(a: EvalByIdArgs, issues: bool) -> anyhow::Result<ExitCode> {
+    use qingdan::eval::{check_topics, issues_by_id, read_id_labels, select_labelled};
+    let labels = read_id_labels(&a.labels)?;
+    let cfg = RunConfig::new(a.data.clone(), None, &[], a.dicts.clone(), true)?;
+    let batch = cfg.read_batch()?;
+    let selected = select_labelled(batch.items, &labels, a.half.as_deref(), &a.labels)?;
+    if selected.is_empty() {
+        bail!("{} 中没有要评估的行", a.labels.display());
+    }
+    let dicts = Dicts::load(a.dicts.as_deref())?;
+    let mut pipeline = Pipeline::new(&dicts)?;
+    if let Some(path) = &a.model.model {
+        pipeline = pipeline.with_model(TopicModel::load(path)?);
+    }
+    let half = a.half.as_deref().unwrap_or("全部");
+    if issues {
+        use qingdan::clusters::evaluate_issues;
+        let gold = issues_by_id(&selected)?;
+        let items = selected.into_iter().map(|(item, _)| item).collect();
+        let analysis = pipeline.run(items, &Progress::new(false));
+        let e = evaluate_issues(&analysis, &gold, a.seed)?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&e)?);
+        } else {
+            println!("{}（{half}）", a.labels.display());
+            print!("{}", e.render());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let gold: Vec<Vec<String>> = selected.iter().map(|(_, l)| l.topics.clone()).collect();
+    if let Some((_, l)) = selected.iter().find(|(_, l)| l.topics.is_empty()) {
+        bail!("{} 第{}行没有 topics", a.labels.display(), l.row);
+    }
+    let items = selected.into_iter().map(|(item, _)| item).collect();
+    let analysed = pipeline.analyze(items, &Progress::new(false));
+    let method = match &a.model.model {
+        Some(p) => format!("模型 {}", p.display()),
+        None => "内置关键词主题分类＋自训练（同 run）".into(),
+    };
+    let fallback = dicts.taxonomy.fallback().name.clone();
+    let check = check_topics(&format!("{method}，{half}"), &analysed, &gold, &fallback);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&check)?);
+    } else {
+        print!("{}", check.render(a.misses));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,12 @@
 //! Measuring against gold labels: multi-label topic F1 (per topic and macro) and pairwise F1 of
 //! merge groups. Used by the tests on our corpus and by evaluation commands.
 
+mod by_id;
+
+pub use by_id::{
+    check_topics, issues_by_id, read_id_labels, select_labelled, IdLabel, TopicCheck, TopicMiss,
+};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
