@@ -1,7 +1,9 @@
 //! Keyword topics: each distinct seed term found adds its weight (core 2, related 1) to its topic.
 //! A topic is given when one of its core terms occurs (or three related ones do) and its score
 //! reaches 70% of the best topic's: related terms (手续, 订单, 园区) only support, so a passing
-//! mention does not add a second topic.
+//! mention does not add a second topic. The fallback topic (其他) may have terms of its own
+//! (noise, pollution, illegal building: what no other topic owns); it is then given only alone,
+//! when it scores best, never beside another topic.
 
 use std::collections::HashMap;
 
@@ -16,11 +18,13 @@ const RELATED_ONLY_MIN: f32 = 3.0;
 /// A further topic needs this share of the best topic's score.
 const RELATIVE_MIN: f32 = 0.7;
 const MAX_TOPICS: usize = 3;
+const TITLE_FACTOR: f32 = 2.0;
 
 /// Assigns topics from the taxonomy's seed terms.
 pub struct KeywordAssigner {
     names: Vec<String>,
     fallback: String,
+    fallback_index: usize,
     /// term → (topic index, weight)
     weights: HashMap<String, Vec<(usize, f32)>>,
 }
@@ -41,6 +45,11 @@ impl KeywordAssigner {
         KeywordAssigner {
             names: taxonomy.topics.iter().map(|t| t.name.clone()).collect(),
             fallback: taxonomy.fallback().name.clone(),
+            fallback_index: taxonomy
+                .topics
+                .iter()
+                .position(|t| t.fallback)
+                .unwrap_or(usize::MAX),
             weights,
         }
     }
@@ -48,15 +57,17 @@ impl KeywordAssigner {
 
 impl TopicAssigner for KeywordAssigner {
     fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
-        let words = doc.title_words.iter().chain(doc.text_words);
+        // A term in the title counts double: a title states the subject.
+        let words = (doc.title_words.iter().map(|w| (w, TITLE_FACTOR)))
+            .chain(doc.text_words.iter().map(|w| (w, 1.0)));
         let mut scores = vec![0f32; self.names.len()];
         let mut has_core = vec![false; self.names.len()];
         let mut terms: Vec<Vec<String>> = vec![Vec::new(); self.names.len()];
-        for word in words {
+        for (word, factor) in words {
             for &(topic, weight) in self.weights.get(word).into_iter().flatten() {
                 if !terms[topic].contains(word) {
                     terms[topic].push(word.clone());
-                    scores[topic] += weight;
+                    scores[topic] += weight * factor;
                     has_core[topic] |= weight >= CORE_WEIGHT;
                 }
             }
@@ -73,6 +84,11 @@ impl TopicAssigner for KeywordAssigner {
             })
             .collect();
         chosen.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        if chosen.first() == Some(&self.fallback_index) {
+            chosen.truncate(1);
+        } else {
+            chosen.retain(|&i| i != self.fallback_index);
+        }
         chosen.truncate(MAX_TOPICS);
         if chosen.is_empty() {
             // Confidence in "other" falls as partial evidence for a real topic grows.
@@ -122,6 +138,8 @@ related = ["租金"]
 id = "other"
 name = "其他"
 fallback = true
+core = ["扰民"]
+related = ["噪音"]
 "#;
         KeywordAssigner::new(&Taxonomy::parse(toml, "t").unwrap())
     }
@@ -156,6 +174,19 @@ fallback = true
         // two related terms make a score of 2 but no core term: no second topic
         assert_eq!(one[0].topic, "金融信贷");
         assert_eq!(one.len(), 1, "{one:?}");
+    }
+
+    #[test]
+    fn fallback_terms_win_alone_or_not_at_all() {
+        let a = assign(&assigner(), "厂房 扰民 噪音");
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert_eq!(a[0].topic, "其他");
+        assert_eq!(a[0].terms, vec!["扰民", "噪音"]);
+        let b = assign(&assigner(), "贷款 融资 扰民");
+        assert_eq!(
+            b.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(),
+            vec!["金融信贷"]
+        );
     }
 
     #[test]

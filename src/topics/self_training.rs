@@ -51,7 +51,10 @@ fn input(o: &OwnedInput) -> FeatureInput<'_> {
 
 /// Whether an item's topics are only the fallback (no seed term placed it).
 pub fn is_unseeded(assigned: &[TopicAssignment], fallback: &str) -> bool {
-    assigned.first().is_none_or(|t| t.topic == fallback)
+    // A fallback given for its own terms (噪音, 违建) was placed, not left over.
+    assigned
+        .first()
+        .is_none_or(|t| t.topic == fallback && t.terms.is_empty())
 }
 
 /// The items confident enough to teach, by topic (in index order).
