@@ -17,7 +17,8 @@ mod render;
 pub use agreement::{adjusted_rand_index, normalized_mutual_info};
 pub use choose_k::{choose_k, mean_silhouette, KSearch, MAX_AUTO_K, SAMPLE};
 pub use evaluate::{
-    evaluate_clusters, evaluate_issues, read_gold_groups, Agreement, IssueAgreement, ClusterEvaluation, TopicAgreement, MAIN_TOPICS,
+    evaluate_clusters, evaluate_issues, read_gold_groups, Agreement, ClusterEvaluation,
+    IssueAgreement, TopicAgreement, MAIN_TOPICS,
 };
 pub use kmeans::{kmeans, KMeansFit};
 pub use label::ctfidf_labels;
