@@ -497,11 +497,12 @@ mod tests {
 
     #[test]
     fn two_long_letters_about_one_matter_merge() {
-        // Two letters of 60 distinct terms each sharing 9 (a place, a road, a project...), and
-        // a third about something else: plain similarity of the pair stays under the threshold.
+        // Two letters of 83 distinct terms each sharing 3, named twice in each (a place, a road,
+        // a project), and a third about something else: plain similarity of the pair stays
+        // under the threshold.
         let letter = |own: &str| -> Vec<String> {
-            let mut t = terms("松雅湖 东六线 长永高速 下穿 通道 开工 承诺 经开区 星沙");
-            t.extend((0..51).map(|i| format!("{own}{i}")));
+            let mut t = terms("松雅湖 东六线 长永高速 松雅湖 东六线 长永高速");
+            t.extend((0..80).map(|i| format!("{own}{i}")));
             t
         };
         let t = [letter("甲"), letter("乙"), terms("峰谷 电价 偏高")];
@@ -522,7 +523,7 @@ mod tests {
         let config = MergeConfig::default();
         let fitted = Fitted::new(&docs, &vocabulary, None);
         let boosted = fitted.space(&config).sim(0, 1);
-        let plain = boosted / (length_factor(60) * length_factor(60));
+        let plain = boosted / (length_factor(83) * length_factor(83));
         assert!(plain < config.cross_enterprise_threshold, "{plain}");
         assert!(boosted >= config.cross_enterprise_threshold, "{boosted}");
         let groups = merge(&docs, &vocabulary, &config);
