@@ -401,5 +401,13 @@ mod tests {
         assert_eq!(from_bytes.assign(&input), model.assign(&input));
         assert!(TopicModel::from_bytes(&bytes[..bytes.len() - 1], "m").is_err());
         assert!(TopicModel::from_bytes(b"QDTM1bin", "m").is_err());
+        // A model stored before features were configurable is read with the features it was
+        // trained with.
+        let mut old: serde_json::Value = serde_json::from_slice(&model.to_json()).unwrap();
+        old["space"].as_object_mut().unwrap().remove("config");
+        old["config"].as_object_mut().unwrap().remove("nb_scale");
+        let old = TopicModel::from_json(&serde_json::to_vec(&old).unwrap(), "old").unwrap();
+        assert_eq!(old.space.config, FeatureConfig::legacy());
+        assert!(!old.config.nb_scale);
     }
 }
