@@ -14,7 +14,7 @@ use qingdan::corpus::corpus_batch;
 use qingdan::dicts::Dicts;
 use qingdan::ingest::{IngestOptions, LabelledRow};
 use qingdan::pipeline::Pipeline;
-use qingdan::topics::{SvmConfig, TopicAssigner};
+use qingdan::topics::{ModelConfig, TopicAssigner};
 use qingdan::training;
 
 fn gold_topics() -> HashMap<String, Vec<String>> {
@@ -59,7 +59,7 @@ fn main() {
         })
         .collect();
     let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
-    let config = SvmConfig::default();
+    let config = ModelConfig::default();
 
     let start = Instant::now();
     let model = training::train(&pipeline, &rows, &config);

@@ -1,6 +1,7 @@
 //! Training and measuring topic models on labelled history: rows are prepared exactly as `run`
 //! prepares items, a model is fitted or cross-validated, and predictions are scored (accuracy,
-//! macro-F1, per-class precision/recall/F1, confusion matrix).
+//! macro-F1, per-class precision/recall/F1, confusion matrix). [`split_halves`] gives the
+//! dev/held protocol: tune by cross-validation inside the dev half, check on the held half.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -12,7 +13,7 @@ use crate::eval::{topic_scores, Prf};
 use crate::ingest::LabelledRow;
 use crate::pipeline::{Pipeline, Prepared};
 use crate::topics::{
-    cross_validate, LabelledDoc, SvmConfig, TopicAssigner, TopicAssignment, TopicModel,
+    cross_validate, LabelledDoc, ModelConfig, TopicAssigner, TopicAssignment, TopicModel,
 };
 
 /// Normalizes and segments labelled rows in parallel, in input order.
@@ -34,7 +35,7 @@ fn docs<'a>(prepared: &'a [Prepared], rows: &[LabelledRow]) -> Vec<LabelledDoc<'
 }
 
 /// Fits a model on all rows.
-pub fn train(pipeline: &Pipeline, rows: &[LabelledRow], config: &SvmConfig) -> TopicModel {
+pub fn train(pipeline: &Pipeline, rows: &[LabelledRow], config: &ModelConfig) -> TopicModel {
     let prepared = prepare_rows(pipeline, rows);
     TopicModel::train(&docs(&prepared, rows), config)
 }
@@ -44,10 +45,68 @@ pub fn cross_validated(
     pipeline: &Pipeline,
     rows: &[LabelledRow],
     folds: usize,
-    config: &SvmConfig,
+    config: &ModelConfig,
 ) -> Vec<Vec<TopicAssignment>> {
     let prepared = prepare_rows(pipeline, rows);
     cross_validate(&docs(&prepared, rows), folds, config)
+}
+
+/// The dev and held halves of labelled rows (indices): rows sorted by first label, then id
+/// (numerically when ids are numbers), dealt alternately, the first to dev. Each half has every
+/// class in the same proportion, and the split depends on nothing but the file.
+pub fn split_halves(rows: &[LabelledRow]) -> (Vec<usize>, Vec<usize>) {
+    let key = |i: usize| {
+        let r = &rows[i];
+        let number = r.id.parse::<u64>().ok();
+        (
+            r.labels[0].as_str(),
+            number.is_none(),
+            number,
+            r.id.as_str(),
+        )
+    };
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    let dev = order.iter().step_by(2).copied().collect();
+    let held = order.iter().skip(1).step_by(2).copied().collect();
+    (dev, held)
+}
+
+/// The half protocol's two reports: stratified K-fold cross-validation inside the dev half, and
+/// a model trained on the dev half predicting the held half.
+pub fn evaluate_halves(
+    pipeline: &Pipeline,
+    rows: &[LabelledRow],
+    folds: usize,
+    config: &ModelConfig,
+) -> (EvalReport, EvalReport) {
+    let prepared = prepare_rows(pipeline, rows);
+    let all = docs(&prepared, rows);
+    let (dev, held) = split_halves(rows);
+    let pick =
+        |idx: &[usize]| -> Vec<LabelledDoc> { idx.iter().map(|&i| all[i].clone()).collect() };
+    let labels = |idx: &[usize]| -> Vec<Vec<String>> {
+        idx.iter().map(|&i| rows[i].labels.clone()).collect()
+    };
+    let dev_docs = pick(&dev);
+    let cv = cross_validate(&dev_docs, folds, config);
+    let model = TopicModel::train(&dev_docs, config);
+    let held_predicted: Vec<Vec<TopicAssignment>> = held
+        .par_iter()
+        .map(|&i| model.assign(&all[i].input))
+        .collect();
+    (
+        evaluate(
+            &format!("开发半{}条内{folds}折分层交叉验证", dev.len()),
+            &labels(&dev),
+            &cv,
+        ),
+        evaluate(
+            &format!("开发半{}条训练，留出半测试", dev.len()),
+            &labels(&held),
+            &held_predicted,
+        ),
+    )
 }
 
 /// Predictions of a trained model (or any assigner) for the rows.
@@ -196,6 +255,26 @@ mod tests {
             terms: vec![],
             method: Default::default(),
         }
+    }
+
+    #[test]
+    fn halves_alternate_within_each_class_by_numeric_id() {
+        let row = |id: &str, label: &str| LabelledRow {
+            id: id.into(),
+            title: String::new(),
+            text: "文本".into(),
+            labels: vec![label.into()],
+        };
+        // 乙: 2 < 10 < 11 numerically (not as text); 甲: 5 < 7.
+        let rows = vec![
+            row("10", "乙"),
+            row("7", "甲"),
+            row("2", "乙"),
+            row("11", "乙"),
+            row("5", "甲"),
+        ];
+        // Order 乙2 乙10 乙11 甲5 甲7 (labels sort by code point), dealt dev, held, dev, …
+        assert_eq!(split_halves(&rows), (vec![2, 3, 1], vec![0, 4]));
     }
 
     #[test]

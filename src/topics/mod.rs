@@ -10,10 +10,10 @@ mod model;
 mod self_training;
 mod taxonomy;
 
-pub use features::{for_each_feature, raw_features, FeatureInput, FeatureSpace};
+pub use features::{for_each_feature, raw_features, FeatureConfig, FeatureInput, FeatureSpace};
 pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
-pub use model::{cross_validate, stratified_folds, LabelledDoc, TopicModel};
+pub use model::{cross_validate, stratified_folds, LabelledDoc, ModelConfig, TopicModel};
 pub use self_training::{
     eligible_teachers, fit_self_model, is_unseeded, relabel_unseeded, relabel_with, OwnedInput,
     SelfTraining,

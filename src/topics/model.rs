@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::features::{raw_features, FeatureInput, FeatureSpace};
+use super::features::{raw_features, FeatureConfig, FeatureInput, FeatureSpace};
 use super::linear::{LinearSvm, SvmConfig};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
 use crate::{Error, Result};
@@ -15,13 +15,42 @@ use crate::{Error, Result};
 const FORMAT: &str = "qingdan-topic-model-1";
 /// How [`TopicModel::to_bytes`] begins.
 const BINARY_MAGIC: &[u8; 8] = b"QDTM1bin";
-/// Features in fewer training documents than this are dropped.
-const MIN_DF: u32 = 2;
 /// Besides the best class, a class is assigned when its decision value is positive (its own
 /// classifier says yes) and within this margin of the best.
 const SECOND_TOPIC_MARGIN: f32 = 0.5;
 const MAX_TOPICS: usize = 3;
 const EXPLAIN_FEATURES: usize = 5;
+
+/// How a model is trained: its features and its classifier.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub svm: SvmConfig,
+    pub features: FeatureConfig,
+}
+
+impl ModelConfig {
+    /// What models were trained with before NB scaling and the tuned features (the keyword
+    /// self-training still uses it: its figures were measured with it).
+    pub fn legacy() -> Self {
+        ModelConfig {
+            svm: SvmConfig {
+                nb_scale: false,
+                ..SvmConfig::default()
+            },
+            features: FeatureConfig::legacy(),
+        }
+    }
+}
+
+/// What [`TopicModel::to_bytes`] stores of the configuration: the SVM's fields, and the
+/// features (absent from models stored before they were configurable).
+#[derive(Serialize, Deserialize)]
+struct StoredConfig {
+    #[serde(flatten)]
+    svm: SvmConfig,
+    #[serde(default = "FeatureConfig::legacy")]
+    features: FeatureConfig,
+}
 
 /// One labelled training document.
 #[derive(Debug, Clone)]
@@ -42,12 +71,15 @@ pub struct TopicModel {
 
 impl TopicModel {
     /// Learns a model. Classes are the labels seen, sorted.
-    pub fn train(docs: &[LabelledDoc], config: &SvmConfig) -> Self {
+    pub fn train(docs: &[LabelledDoc], config: &ModelConfig) -> Self {
         let mut classes: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
         classes.sort();
         classes.dedup();
-        let raw: Vec<Vec<String>> = docs.par_iter().map(|d| raw_features(&d.input)).collect();
-        let space = FeatureSpace::fit(&raw, MIN_DF);
+        let raw: Vec<Vec<String>> = docs
+            .par_iter()
+            .map(|d| raw_features(&d.input, &config.features))
+            .collect();
+        let space = FeatureSpace::fit(&raw, &config.features);
         let xs: Vec<_> = raw.par_iter().map(|r| space.vector(r)).collect();
         let labels: Vec<Vec<usize>> = docs
             .iter()
@@ -58,13 +90,13 @@ impl TopicModel {
                     .collect()
             })
             .collect();
-        let svm = LinearSvm::train(&xs, &labels, classes.len(), space.len(), config);
+        let svm = LinearSvm::train(&xs, &labels, classes.len(), space.len(), &config.svm);
         TopicModel {
             format: FORMAT.into(),
             classes,
             space,
             svm,
-            config: *config,
+            config: config.svm,
         }
     }
 
@@ -116,7 +148,11 @@ impl TopicModel {
         };
         put_str(
             &mut out,
-            &serde_json::to_string(&self.config).expect("config serializes"),
+            &serde_json::to_string(&StoredConfig {
+                svm: self.config,
+                features: self.space.config,
+            })
+            .expect("config serializes"),
         );
         out.extend_from_slice(&(self.classes.len() as u32).to_le_bytes());
         for c in &self.classes {
@@ -138,7 +174,7 @@ impl TopicModel {
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
         let parsed = (|| -> Option<TopicModel> {
             let mut rd = ByteReader(bytes.strip_prefix(BINARY_MAGIC.as_slice())?);
-            let config: SvmConfig = serde_json::from_str(&rd.string()?).ok()?;
+            let stored: StoredConfig = serde_json::from_str(&rd.string()?).ok()?;
             let classes = (0..rd.u32()?)
                 .map(|_| rd.string())
                 .collect::<Option<Vec<_>>>()?;
@@ -159,9 +195,9 @@ impl TopicModel {
             whole.then(|| TopicModel {
                 format: FORMAT.into(),
                 classes,
-                space: FeatureSpace::with_names(names, idf),
+                space: FeatureSpace::with_names(names, idf, stored.features),
                 svm: LinearSvm { weights, bias },
-                config,
+                config: stored.svm,
             })
         })();
         parsed.ok_or_else(|| Error::Taxonomy {
@@ -176,10 +212,10 @@ impl TopicModel {
     }
 }
 
-impl TopicAssigner for TopicModel {
-    fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
+impl TopicModel {
+    /// The topics of a document given its decision values per class.
+    fn assign_scored(&self, doc: &FeatureInput, scores: &[f32]) -> Vec<TopicAssignment> {
         let x = self.space.vector_of(doc);
-        let scores = self.svm.scores(&x);
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let best = scores[order[0]];
@@ -203,6 +239,12 @@ impl TopicAssigner for TopicModel {
                 method: TopicMethod::Model,
             })
             .collect()
+    }
+}
+
+impl TopicAssigner for TopicModel {
+    fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
+        self.assign_scored(doc, &self.scores(doc))
     }
 }
 
@@ -240,10 +282,10 @@ pub fn stratified_folds(first_labels: &[&str], k: usize, seed: u64) -> Vec<usize
 pub fn cross_validate(
     docs: &[LabelledDoc],
     k: usize,
-    config: &SvmConfig,
+    config: &ModelConfig,
 ) -> Vec<Vec<TopicAssignment>> {
     let first: Vec<&str> = docs.iter().map(|d| d.labels[0].as_str()).collect();
-    let folds = stratified_folds(&first, k, config.seed);
+    let folds = stratified_folds(&first, k, config.svm.seed);
     let mut predictions = vec![Vec::new(); docs.len()];
     for f in 0..k {
         let train: Vec<LabelledDoc> = docs
@@ -336,7 +378,7 @@ mod tests {
                 labels: vec![l.to_string()],
             })
             .collect();
-        let model = TopicModel::train(&docs, &SvmConfig::default());
+        let model = TopicModel::train(&docs, &ModelConfig::default());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
         model.save(&path).unwrap();
@@ -359,5 +401,13 @@ mod tests {
         assert_eq!(from_bytes.assign(&input), model.assign(&input));
         assert!(TopicModel::from_bytes(&bytes[..bytes.len() - 1], "m").is_err());
         assert!(TopicModel::from_bytes(b"QDTM1bin", "m").is_err());
+        // A model stored before features were configurable is read with the features it was
+        // trained with.
+        let mut old: serde_json::Value = serde_json::from_slice(&model.to_json()).unwrap();
+        old["space"].as_object_mut().unwrap().remove("config");
+        old["config"].as_object_mut().unwrap().remove("nb_scale");
+        let old = TopicModel::from_json(&serde_json::to_vec(&old).unwrap(), "old").unwrap();
+        assert_eq!(old.space.config, FeatureConfig::legacy());
+        assert!(!old.config.nb_scale);
     }
 }

@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::features::FeatureInput;
-use super::linear::SvmConfig;
-use super::model::{LabelledDoc, TopicModel};
+use super::model::{LabelledDoc, ModelConfig, TopicModel};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
 
 /// When and how self-training runs.
@@ -23,7 +22,7 @@ pub struct SelfTraining {
     pub max_teachers: usize,
     /// The model's confidence needed to take an unseeded item out of 其他.
     pub min_confidence: f32,
-    pub svm: SvmConfig,
+    pub model: ModelConfig,
 }
 
 impl Default for SelfTraining {
@@ -33,7 +32,7 @@ impl Default for SelfTraining {
             min_teachers: 40,
             max_teachers: 4000,
             min_confidence: 0.75,
-            svm: SvmConfig::default(),
+            model: ModelConfig::legacy(),
         }
     }
 }
@@ -122,7 +121,7 @@ where
             labels: assigned[i].iter().map(|t| t.topic.clone()).collect(),
         })
         .collect();
-    Some(TopicModel::train(&docs, &config.svm))
+    Some(TopicModel::train(&docs, &config.model))
 }
 
 /// The topics a fitted self-trained model gives the `unseeded` items it is sure about, as

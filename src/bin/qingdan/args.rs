@@ -292,6 +292,10 @@ pub struct EvalTopicsArgs {
     /// 分层 K 折交叉验证的折数
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// 对半法：按（标签，编号）排序后交替分为开发半和留出半；报告开发半内 K 折交叉验证，
+    /// 以及开发半训练、留出半测试的结果（调参只看前者）
+    #[arg(long, conflicts_with = "model")]
+    pub split_halves: bool,
     #[arg(long, default_value_t = 1.0)]
     pub c: f32,
     /// 不按类别大小平衡权重

@@ -15,7 +15,7 @@ use qingdan::pipeline::Pipeline;
 use qingdan::progress::Progress;
 use qingdan::record::{BatchRecord, Warning};
 use qingdan::store::{Detail, View};
-use qingdan::topics::{SvmConfig, TopicModel};
+use qingdan::topics::{ModelConfig, SvmConfig, TopicModel};
 use qingdan::training;
 use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
 
@@ -352,13 +352,14 @@ fn labelled(inputs: &[std::path::PathBuf], a: &InputArgs) -> anyhow::Result<Labe
     Ok(batch)
 }
 
-fn svm_config(c: f32) -> anyhow::Result<SvmConfig> {
+fn model_config(c: f32) -> anyhow::Result<ModelConfig> {
     if !(c.is_finite() && c > 0.0) {
         bail!("--c 应为正数，实为 {c}");
     }
-    Ok(SvmConfig {
-        c,
-        ..SvmConfig::default()
+    let default = ModelConfig::default();
+    Ok(ModelConfig {
+        svm: SvmConfig { c, ..default.svm },
+        ..default
     })
 }
 
@@ -367,7 +368,7 @@ fn train(a: TrainArgs) -> anyhow::Result<ExitCode> {
     let dicts = Dicts::load(a.input.dicts.as_deref())?;
     let pipeline = Pipeline::new(&dicts)?;
     let start = std::time::Instant::now();
-    let model = training::train(&pipeline, &batch.rows, &svm_config(a.c)?);
+    let model = training::train(&pipeline, &batch.rows, &model_config(a.c)?);
     model.save(&a.out)?;
     println!(
         "读取{}行：用于训练{}行，退回{}行；{}个类别，{}个特征，用时{:.1}秒",
@@ -391,6 +392,9 @@ fn eval_topics(a: EvalTopicsArgs) -> anyhow::Result<ExitCode> {
     let batch = labelled(&a.inputs, &a.input)?;
     let dicts = Dicts::load(a.input.dicts.as_deref())?;
     let pipeline = Pipeline::new(&dicts)?;
+    if a.split_halves {
+        return eval_halves(&a, &pipeline, &batch);
+    }
     let labels: Vec<Vec<String>> = batch.rows.iter().map(|r| r.labels.clone()).collect();
     let (method, predicted) = match &a.model {
         Some(path) => {
@@ -401,13 +405,7 @@ fn eval_topics(a: EvalTopicsArgs) -> anyhow::Result<ExitCode> {
             )
         }
         None => {
-            if a.folds < 2 || a.folds > batch.rows.len() {
-                bail!("--folds 应在 2 到 {} 之间", batch.rows.len());
-            }
-            let config = SvmConfig {
-                balanced: !a.unbalanced,
-                ..svm_config(a.c)?
-            };
+            let config = cv_config(&a, batch.rows.len())?;
             let predicted = training::cross_validated(&pipeline, &batch.rows, a.folds, &config);
             (format!("{}折分层交叉验证（C={}）", a.folds, a.c), predicted)
         }
@@ -417,6 +415,33 @@ fn eval_topics(a: EvalTopicsArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The model settings of a cross-validation over `rows` rows, `--folds` checked.
+fn cv_config(a: &EvalTopicsArgs, rows: usize) -> anyhow::Result<ModelConfig> {
+    if a.folds < 2 || a.folds > rows {
+        bail!("--folds 应在 2 到 {rows} 之间");
+    }
+    let mut config = model_config(a.c)?;
+    config.svm.balanced = !a.unbalanced;
+    Ok(config)
+}
+
+/// `eval topics --split-halves`: cross-validation inside the dev half, then dev → held.
+fn eval_halves(
+    a: &EvalTopicsArgs,
+    pipeline: &Pipeline,
+    batch: &LabelledBatch,
+) -> anyhow::Result<ExitCode> {
+    let config = cv_config(a, batch.rows.len() / 2)?;
+    let (dev_cv, dev_to_held) = training::evaluate_halves(pipeline, &batch.rows, a.folds, &config);
+    if a.json {
+        let both = serde_json::json!({ "dev_cv": dev_cv, "dev_to_held": dev_to_held });
+        println!("{}", serde_json::to_string_pretty(&both)?);
+    } else {
+        print!("{}\n{}", dev_cv.render(), dev_to_held.render());
     }
     Ok(ExitCode::SUCCESS)
 }
