@@ -161,7 +161,11 @@ pub fn evaluate_issues(
     if let Some(id) = ids.iter().find(|id| !gold.contains_key(**id)) {
         return Err(Error::Clusters(format!("条目 {id} 没有标注热点问题")));
     }
-    let issues = ids.iter().map(|id| gold[*id].as_str()).collect::<BTreeSet<_>>().len();
+    let issues = ids
+        .iter()
+        .map(|id| gold[*id].as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
     let auto = cluster_items(analysis, None, KChoice::Auto, seed)?;
     let by_k = cluster_items(analysis, None, KChoice::Fixed(issues), seed)?;
     let group_of = analysis.group_of_item();
@@ -180,10 +184,7 @@ pub fn evaluate_issues(
 impl IssueAgreement {
     pub fn render(&self) -> String {
         let line = |name: &str, a: &Agreement| {
-            format!(
-                "{name:<16}{:>6}{:>10.3}{:>10.3}\n",
-                a.k, a.ari, a.nmi
-            )
+            format!("{name:<16}{:>6}{:>10.3}{:>10.3}\n", a.k, a.ari, a.nmi)
         };
         format!(
             "{}条留言，{}个热点问题；{}\n{:<14}{:>8}{:>10}{:>10}\n{}{}{}",

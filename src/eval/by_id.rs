@@ -162,7 +162,11 @@ pub fn check_topics(
                 id: a.item.id.clone(),
                 gold: g.clone(),
                 predicted: given,
-                terms: a.topics.first().map(|t| t.terms.clone()).unwrap_or_default(),
+                terms: a
+                    .topics
+                    .first()
+                    .map(|t| t.terms.clone())
+                    .unwrap_or_default(),
                 title: a.title.clone(),
             });
         }
@@ -248,7 +252,10 @@ mod tests {
         assert_eq!(l[1].half.as_deref(), Some("held"));
         assert_eq!(l[1].row, 3);
         let f = write("留言编号,issue\n5,H01\n");
-        assert_eq!(read_id_labels(f.path()).unwrap()[0].issue.as_deref(), Some("H01"));
+        assert_eq!(
+            read_id_labels(f.path()).unwrap()[0].issue.as_deref(),
+            Some("H01")
+        );
     }
 
     #[test]

@@ -21,9 +21,9 @@ use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace,
 
 use crate::args::{
     AddArgs, ChangeArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs,
-    CorrectionsArgs, EvalByIdArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalRepliesArgs, EvalTopicsArgs,
-    GroupsArgs, InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs, SimilarArgs,
-    TopicsArgs, TrainArgs,
+    CorrectionsArgs, EvalByIdArgs, EvalClustersArgs, EvalCommand, EvalPairsArgs, EvalRepliesArgs,
+    EvalTopicsArgs, GroupsArgs, InputArgs, ModelArg, RegroupArgs, ReportArgs, RunArgs, SearchArgs,
+    SimilarArgs, TopicsArgs, TrainArgs,
 };
 use crate::loop_commands;
 
