@@ -13,10 +13,16 @@ use common::*;
 use serde_json::Value;
 
 /// Floors under what `qingdan eval clusters` measures on our corpus with the default seed
-/// (README): adjusted Rand index and NMI per main topic, k auto, and the mean ARI.
-const AUTO_ARI_MIN: f64 = 0.45;
-const AUTO_NMI_MIN: f64 = 0.80;
-const AUTO_MEAN_ARI_MIN: f64 = 0.55;
+/// (README): adjusted Rand index and NMI per main topic, k auto, and the mean ARI. Since `auto`
+/// stopped counting clusters under 4 items as sub-problems (issue 12), one-off items join
+/// clusters and cost ARI against the gold's single-item classes (measured 0.395–0.435 per topic,
+/// mean 0.419, NMI ≥ 0.782), while the recurring problems stay apart: ARI within gold groups of
+/// two or more measured 0.847–1.000, mean 0.914, floored below.
+const AUTO_ARI_MIN: f64 = 0.35;
+const AUTO_NMI_MIN: f64 = 0.75;
+const AUTO_MEAN_ARI_MIN: f64 = 0.38;
+const AUTO_GROUPED_ARI_MIN: f64 = 0.80;
+const AUTO_MEAN_GROUPED_ARI_MIN: f64 = 0.85;
 /// With k = the number of gold classes, where KMeans is the more seed-dependent: over seeds 1–5
 /// and 42 a topic's ARI ranged 0.43–0.81 and the mean over topics 0.55–0.63.
 const GOLD_K_ARI_MIN: f64 = 0.40;
@@ -284,15 +290,16 @@ fn clusters_agree_with_gold_merge_groups() {
     let eval: Value = serde_json::from_str(&out).unwrap();
     let topics = eval["topics"].as_array().unwrap();
     assert_eq!(topics.len(), 4);
-    let (mut sum, mut gold_k_sum) = (0.0, 0.0);
+    let (mut sum, mut gold_k_sum, mut grouped_sum) = (0.0, 0.0, 0.0);
     for t in topics {
         let name = t["topic"].as_str().unwrap();
         let auto_ari = t["auto"]["ari"].as_f64().unwrap();
         let auto_nmi = t["auto"]["nmi"].as_f64().unwrap();
         let gold_k_ari = t["gold_k"]["ari"].as_f64().unwrap();
+        let grouped = t["auto"]["ari_grouped"].as_f64().unwrap();
         eprintln!(
-            "{name}: {} items, {} gold classes; auto k={} ARI {auto_ari:.3} NMI {auto_nmi:.3}; \
-             k={} ARI {gold_k_ari:.3}",
+            "{name}: {} items, {} gold classes; auto k={} ARI {auto_ari:.3} NMI {auto_nmi:.3} \
+             in groups {grouped:.3}; k={} ARI {gold_k_ari:.3}",
             t["items"], t["gold_classes"], t["auto"]["k"], t["gold_k"]["k"]
         );
         // Clusters left empty by KMeans are not counted.
@@ -300,14 +307,24 @@ fn clusters_agree_with_gold_merge_groups() {
         assert!(auto_ari >= AUTO_ARI_MIN, "{name}: ARI {auto_ari:.3}");
         assert!(auto_nmi >= AUTO_NMI_MIN, "{name}: NMI {auto_nmi:.3}");
         assert!(
+            grouped >= AUTO_GROUPED_ARI_MIN,
+            "{name}: ARI in groups {grouped:.3}"
+        );
+        assert!(
             gold_k_ari >= GOLD_K_ARI_MIN,
             "{name}: k=gold ARI {gold_k_ari:.3}"
         );
         sum += auto_ari;
         gold_k_sum += gold_k_ari;
+        grouped_sum += grouped;
     }
     let mean = sum / topics.len() as f64;
     assert!(mean >= AUTO_MEAN_ARI_MIN, "mean ARI {mean:.3}");
+    let grouped_mean = grouped_sum / topics.len() as f64;
+    assert!(
+        grouped_mean >= AUTO_MEAN_GROUPED_ARI_MIN,
+        "mean ARI in groups {grouped_mean:.3}"
+    );
     let gold_k_mean = gold_k_sum / topics.len() as f64;
     assert!(
         gold_k_mean >= GOLD_K_MEAN_ARI_MIN,

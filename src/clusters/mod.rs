@@ -1,7 +1,8 @@
 //! Clusters (子问题): splits the items of one topic (or all items) into sub-problems, for an
 //! analyst preparing a meeting. Items become TF-IDF vectors of their terms ([`TfIdf`], from
 //! [`crate::vectors`]), reduced by a seeded truncated SVD and L2-normalised; KMeans (linfa, fixed
-//! seed) clusters them, with k given or chosen by the mean silhouette. Each cluster gets a
+//! seed) clusters them, with k given or chosen by the mean silhouette (rows of clusters under
+//! [`MIN_SIZE`] items scoring 0, see [`choose_k`]). Each cluster gets a
 //! c-TF-IDF label, the items nearest its centroid, its enterprises, channels and regions, and
 //! (from a search index) the most similar items outside it. The same analysis and seed always
 //! give the same clusters.
@@ -15,7 +16,9 @@ mod reduce;
 mod render;
 
 pub use agreement::{adjusted_rand_index, normalized_mutual_info};
-pub use choose_k::{choose_k, mean_silhouette, KSearch, MAX_AUTO_K, SAMPLE};
+pub use choose_k::{
+    choose_k, mean_silhouette, sized_silhouette, KSearch, MAX_AUTO_K, MIN_SIZE, SAMPLE,
+};
 pub use evaluate::{
     evaluate_clusters, evaluate_issues, read_gold_groups, Agreement, ClusterEvaluation,
     IssueAgreement, TopicAgreement, MAIN_TOPICS,
@@ -159,7 +162,7 @@ pub fn cluster_items(
                         .map(|(_, s)| *s)
                         .unwrap_or(0.0);
                     format!(
-                        "自动：平均轮廓系数（余弦距离）最高者，k={lo}..{hi} 中选 k={}（轮廓系数 {best:.3}，按{}条计算）",
+                        "自动：平均轮廓系数（余弦距离；不足{MIN_SIZE}条的簇不算子问题，其条目记0）最高者，k={lo}..{hi} 中选 k={}（轮廓系数 {best:.3}，按{}条计算）",
                         search.k, search.sample
                     )
                 }
