@@ -13,20 +13,19 @@ use common::*;
 use serde_json::Value;
 
 /// Floors under what `qingdan eval clusters` measures on our corpus with the default seed
-/// (README): adjusted Rand index and NMI per main topic, k auto, and the mean ARI. Since `auto`
-/// stopped counting clusters under 4 items as sub-problems (issue 12), one-off items join
-/// clusters and cost ARI against the gold's single-item classes (measured 0.395–0.435 per topic,
-/// mean 0.419, NMI ≥ 0.782), while the recurring problems stay apart: ARI within gold groups of
-/// two or more measured 0.847–1.000, mean 0.914, floored below.
-const AUTO_ARI_MIN: f64 = 0.35;
-const AUTO_NMI_MIN: f64 = 0.75;
-const AUTO_MEAN_ARI_MIN: f64 = 0.38;
-const AUTO_GROUPED_ARI_MIN: f64 = 0.80;
-const AUTO_MEAN_GROUPED_ARI_MIN: f64 = 0.85;
-/// With k = the number of gold classes, where KMeans is the more seed-dependent: over seeds 1–5
-/// and 42 a topic's ARI ranged 0.43–0.81 and the mean over topics 0.55–0.63.
-const GOLD_K_ARI_MIN: f64 = 0.40;
-const GOLD_K_MEAN_ARI_MIN: f64 = 0.50;
+/// (README): adjusted Rand index and NMI per main topic, k auto, and the mean ARI. Since issue 12
+/// `auto` does not count clusters under 4 items as sub-problems, and the members of a merge group
+/// move onto their group's mean, so a common problem is never split: measured ARI 0.556–0.684 per
+/// topic, mean 0.603, NMI ≥ 0.856; ARI within gold groups of two or more 0.965–1.000.
+const AUTO_ARI_MIN: f64 = 0.45;
+const AUTO_NMI_MIN: f64 = 0.80;
+const AUTO_MEAN_ARI_MIN: f64 = 0.55;
+const AUTO_GROUPED_ARI_MIN: f64 = 0.90;
+const AUTO_MEAN_GROUPED_ARI_MIN: f64 = 0.95;
+/// With k = the number of gold classes: a topic's distinct points are its merge groups, so the
+/// clusters are about the merge groups (measured 0.750–0.977, mean 0.888).
+const GOLD_K_ARI_MIN: f64 = 0.65;
+const GOLD_K_MEAN_ARI_MIN: f64 = 0.80;
 
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

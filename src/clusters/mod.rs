@@ -1,7 +1,8 @@
 //! Clusters (子问题): splits the items of one topic (or all items) into sub-problems, for an
 //! analyst preparing a meeting. Items become TF-IDF vectors of their terms ([`TfIdf`], from
-//! [`crate::vectors`]), reduced by a seeded truncated SVD and L2-normalised; KMeans (linfa, fixed
-//! seed) clusters them, with k given or chosen by the mean silhouette (rows of clusters under
+//! [`crate::vectors`]), reduced by a seeded truncated SVD and L2-normalised; the members of a
+//! merge group then share their group's mean direction, so a common problem is never split
+//! between sub-problems. KMeans (linfa, fixed seed) clusters them, with k given or chosen by the mean silhouette (rows of clusters under
 //! [`MIN_SIZE`] items scoring 0, see [`choose_k`]). Each cluster gets a
 //! c-TF-IDF label, the items nearest its centroid, its enterprises, channels and regions, and
 //! (from a search index) the most similar items outside it. The same analysis and seed always
@@ -140,7 +141,7 @@ pub fn cluster_items(
 ) -> Result<ClusterReport> {
     let items = select(analysis, topic)?;
     let n = items.len();
-    let x = vectors(&items, seed);
+    let x = snap_to_groups(vectors(&items, seed), &group_keys(analysis, &items));
     let (k, mut k_choice) = match k {
         KChoice::Fixed(k) => {
             if k == 0 || k > n {
@@ -341,6 +342,54 @@ fn vectors(items: &[&AnalyzedItem], seed: u64) -> Array2<f64> {
     .0
 }
 
+/// Each selected item's merge group (an index into `analysis.groups`); an item in no group
+/// (an analysis not merged yet) is a group of its own.
+fn group_keys(analysis: &Analysis, items: &[&AnalyzedItem]) -> Vec<usize> {
+    let mut of: Vec<Option<usize>> = vec![None; analysis.items.len()];
+    for (g, group) in analysis.groups.iter().enumerate() {
+        for &m in &group.members {
+            if let Some(slot) = of.get_mut(m) {
+                *slot = Some(g);
+            }
+        }
+    }
+    let index: std::collections::HashMap<&str, usize> = analysis
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.item.id.as_str(), i))
+        .collect();
+    items
+        .iter()
+        .map(|a| {
+            let i = index[a.item.id.as_str()];
+            of[i].unwrap_or(analysis.groups.len() + i)
+        })
+        .collect()
+}
+
+/// Moves the members of a merge group onto their group's mean direction (rows stay unit
+/// length): a common problem is one problem, so it is never split between sub-problems, and its
+/// size weighs in the clustering as its members do.
+fn snap_to_groups(mut x: Array2<f64>, groups: &[usize]) -> Array2<f64> {
+    let mut sums: BTreeMap<usize, ndarray::Array1<f64>> = BTreeMap::new();
+    for (row, &g) in x.rows().into_iter().zip(groups) {
+        *sums
+            .entry(g)
+            .or_insert_with(|| ndarray::Array1::zeros(row.len())) += &row;
+    }
+    for sum in sums.values_mut() {
+        let norm = sum.dot(sum).sqrt();
+        if norm > 0.0 {
+            *sum /= norm;
+        }
+    }
+    for (mut row, g) in x.rows_mut().into_iter().zip(groups) {
+        row.assign(&sums[g]);
+    }
+    x
+}
+
 /// SVD components for a batch of `n` items: 0.3 n (rounded down), at least 2, at most [`DIMS`].
 fn dims_for(n: usize) -> usize {
     (n * DIMS_PER_TEN_ITEMS / 10).clamp(2, DIMS)
@@ -470,6 +519,32 @@ mod tests {
             items,
             groups: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_merge_group_stays_in_one_cluster() {
+        let mut a = analysis();
+        // Q00 and Q01 are of different themes; merged, they must not be split.
+        a.groups.push(crate::merge::Group {
+            id: "G-Q00".into(),
+            members: vec![0, 1],
+            representative: 0,
+            similarity: vec![1.0, 0.5],
+            shared_terms: Vec::new(),
+        });
+        let cluster_of = |r: &ClusterReport, id: &str| {
+            r.clusters
+                .iter()
+                .find(|c| c.items.iter().any(|i| i == id))
+                .map(|c| c.id)
+        };
+        for k in [KChoice::Fixed(3), KChoice::Fixed(6), KChoice::Auto] {
+            let r = cluster_items(&a, Some("金融信贷"), k, 7).unwrap();
+            assert_eq!(cluster_of(&r, "Q00"), cluster_of(&r, "Q01"), "{k:?}");
+        }
+        // Without the group, the two go to their themes' clusters.
+        let r = cluster_items(&analysis(), Some("金融信贷"), KChoice::Fixed(3), 7).unwrap();
+        assert_ne!(cluster_of(&r, "Q00"), cluster_of(&r, "Q01"));
     }
 
     #[test]
