@@ -3,10 +3,9 @@
 //! Each group has a representative (its medoid), every member's similarity to it, and the terms
 //! the members share, so an analyst can see why items were merged.
 //!
-//! Similarity is 0.6 × word TF-IDF cosine + 0.4 × character-bigram cosine, raised for long
-//! texts (see [`length_factor`]): two long letters about one matter share its names but each
-//! also tells its own story, and plain cosine falls with length, so the same threshold would
-//! demand more of a letter than of a one-line suggestion.
+//! Similarity is 0.6 × word TF-IDF cosine + 0.4 × character-bigram cosine. Raising it for long
+//! texts was measured and dropped: it merged a small set of hot-issue letters well but chained a
+//! batch of 2,816 real letters into one group of 752 (README, "Quality, measured").
 
 mod candidates;
 mod corrections;
@@ -41,7 +40,7 @@ impl Default for MergeConfig {
     fn default() -> Self {
         MergeConfig {
             same_enterprise_threshold: 0.20,
-            // 0.15 before the wider candidate keys and the length factor; chosen on the A half
+            // 0.15 before the wider candidate keys; chosen on the A half
             // of our corpus and the dev half of the real hot issues (README, "Quality, measured").
             cross_enterprise_threshold: 0.14,
             word_weight: 0.6,
@@ -153,25 +152,6 @@ pub fn text_key(text: &str) -> u64 {
     text_hash(&bigrams)
 }
 
-/// Texts with more distinct terms than this count as long (about our corpus's median item).
-const LONG_TERMS: f32 = 30.0;
-/// How strongly a long text's similarities are raised: a pair of texts with `n` and `m` distinct
-/// terms has its similarity multiplied by `(max(1, n/30) · max(1, m/30))^(LONG_BOOST/2)`.
-const LONG_BOOST: f32 = 1.25;
-
-/// The factor an item's vectors are multiplied by, from its number of distinct word terms: 1 up
-/// to [`LONG_TERMS`], then growing a little slower than the length. Plain cosine between two
-/// texts that share a core of k terms and tell n - k others falls about as k/n, so long letters
-/// about one matter (shared place, estate or project names, each letter's own story around
-/// them) rarely cleared the threshold: the tipdm hot-issue dev set went from 28 merge groups
-/// (ARI 0.14) to 11 (ARI 0.82) for 5 issues. It is one factor per item, so every similarity
-/// and the grouping's sum vectors scale alike and average linkage stays exact.
-pub(crate) fn length_factor(distinct_terms: usize) -> f32 {
-    (distinct_terms as f32 / LONG_TERMS)
-        .max(1.0)
-        .powf(LONG_BOOST / 2.0)
-}
-
 /// The word and character-bigram vectors of a set of docs.
 struct Fitted {
     rank: Vec<u32>,
@@ -193,7 +173,7 @@ impl Fitted {
             buf.extend(docs[i].terms.iter().map(|&t| rank[t as usize]))
         };
         let char_features = |i: usize, buf: &mut Vec<u64>| push_char_bigrams(docs[i].text, buf);
-        let (mut words, word_ids, mut chars) = match frequencies {
+        let (words, word_ids, chars) = match frequencies {
             None => {
                 let (words, ids) = PackedVectors::fit(docs.len(), word_features);
                 (words, ids, PackedVectors::fit(docs.len(), char_features).0)
@@ -215,13 +195,6 @@ impl Fitted {
                 (words, ids, chars.0)
             }
         };
-        for i in 0..docs.len() {
-            let factor = length_factor(words.distinct(i));
-            if factor > 1.0 {
-                words.scale(i, factor);
-                chars.scale(i, factor);
-            }
-        }
         Fitted {
             rank,
             words,
@@ -379,10 +352,9 @@ fn describe(
                 .expect("a group has members")
         }
     };
-    // Long texts' similarities can pass 1 (see [`length_factor`]); shown, 1 is the most.
     let similarity = members
         .iter()
-        .map(|&m| space.sim(m, representative).min(1.0))
+        .map(|&m| space.sim(m, representative))
         .collect();
     Group {
         id: format!("G-{}", docs[members[0]].id),
@@ -484,51 +456,6 @@ mod tests {
         assert!(g.shared_terms.contains(&"首贷".to_string()));
         assert_eq!(groups[1].members, vec![2]);
         assert_eq!(groups[1].score(), 1.0);
-    }
-
-    #[test]
-    fn length_factor_is_one_for_short_texts_and_grows_below_length() {
-        assert_eq!(length_factor(0), 1.0);
-        assert_eq!(length_factor(30), 1.0);
-        let at_60 = length_factor(60);
-        assert!((at_60 - 2f32.powf(0.625)).abs() < 1e-6, "{at_60}");
-        assert!(length_factor(120) > at_60 && length_factor(120) < 4.0);
-    }
-
-    #[test]
-    fn two_long_letters_about_one_matter_merge() {
-        // Two letters of 83 distinct terms each sharing 3, named twice in each (a place, a road,
-        // a project), and a third about something else: plain similarity of the pair stays
-        // under the threshold.
-        let letter = |own: &str| -> Vec<String> {
-            let mut t = terms("松雅湖 东六线 长永高速 松雅湖 东六线 长永高速");
-            t.extend((0..80).map(|i| format!("{own}{i}")));
-            t
-        };
-        let t = [letter("甲"), letter("乙"), terms("峰谷 电价 偏高")];
-        let (t, vocabulary) = interned(&t);
-        let texts: Vec<String> = t
-            .iter()
-            .map(|ids| ids.iter().map(|&i| vocabulary.name(i)).collect())
-            .collect();
-        let ids = ["1", "2", "3"];
-        let docs: Vec<MergeDoc> = (0..3)
-            .map(|i| MergeDoc {
-                id: ids[i],
-                enterprise: ids[i],
-                terms: &t[i],
-                text: &texts[i],
-            })
-            .collect();
-        let config = MergeConfig::default();
-        let fitted = Fitted::new(&docs, &vocabulary, None);
-        let boosted = fitted.space(&config).sim(0, 1);
-        let plain = boosted / (length_factor(83) * length_factor(83));
-        assert!(plain < config.cross_enterprise_threshold, "{plain}");
-        assert!(boosted >= config.cross_enterprise_threshold, "{boosted}");
-        let groups = merge(&docs, &vocabulary, &config);
-        assert_eq!(groups[0].members, vec![0, 1], "{groups:?}");
-        assert!(groups[0].similarity.iter().all(|&s| s <= 1.0));
     }
 
     #[test]

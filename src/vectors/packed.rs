@@ -105,19 +105,6 @@ impl PackedVectors {
         self.docs[doc].len()
     }
 
-    /// Number of distinct features of a document.
-    pub fn distinct(&self, doc: usize) -> usize {
-        Counts::new(&self.docs[doc]).count()
-    }
-
-    /// Multiplies a document's vector by `factor` (every weight, dot product and vector read
-    /// afterwards): its norm is divided by it. An empty document stays empty.
-    pub fn scale(&mut self, doc: usize, factor: f32) {
-        if self.norms[doc] > 0.0 {
-            self.norms[doc] /= factor;
-        }
-    }
-
     /// A document's (feature id, weight) entries in id order.
     pub fn entries(&self, doc: usize) -> impl Iterator<Item = (u32, f32)> + '_ {
         let norm = self.norms[doc];
@@ -302,22 +289,6 @@ mod tests {
         // a long document with wide gaps and a count past one varint byte
         docs.push((0..400u64).map(|i| i * i * 37).chain([7; 200]).collect());
         docs
-    }
-
-    #[test]
-    fn scaling_a_document_scales_its_vector_and_dots() {
-        let docs = docs();
-        let (mut packed, _) =
-            PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| buf.extend(&docs[i]));
-        assert_eq!(packed.distinct(0), 4);
-        assert_eq!(packed.distinct(2), 0);
-        let before = packed.dot(0, 1);
-        assert!(before > 0.0);
-        packed.scale(0, 2.0);
-        packed.scale(2, 2.0);
-        assert!((packed.dot(0, 1) - 2.0 * before).abs() < 1e-6);
-        assert!((packed.dot(0, 0) - 4.0).abs() < 1e-5);
-        assert!(packed.vector(2).0.is_empty());
     }
 
     #[test]
