@@ -2,8 +2,9 @@
 //! analyst preparing a meeting. Items become TF-IDF vectors of their terms ([`TfIdf`], from
 //! [`crate::vectors`]), reduced by a seeded truncated SVD and L2-normalised; the members of a
 //! merge group then share their group's mean direction, so a common problem is never split
-//! between sub-problems. KMeans (linfa, fixed seed) clusters them, with k given or chosen by the mean silhouette (rows of clusters under
-//! [`MIN_SIZE`] items scoring 0, see [`choose_k`]). Each cluster gets a
+//! between sub-problems. KMeans (linfa, fixed seed) clusters them, with k given or chosen by the
+//! mean silhouette (rows of clusters under [`MIN_SIZE`] items scoring 0, see [`choose_k`]). Each
+//! cluster gets a
 //! c-TF-IDF label, the items nearest its centroid, its enterprises, channels and regions, and
 //! (from a search index) the most similar items outside it. The same analysis and seed always
 //! give the same clusters.
@@ -139,9 +140,10 @@ pub fn cluster_items(
     k: KChoice,
     seed: u64,
 ) -> Result<ClusterReport> {
-    let items = select(analysis, topic)?;
+    let picked = select(analysis, topic)?;
+    let items: Vec<&AnalyzedItem> = picked.iter().map(|&i| &analysis.items[i]).collect();
     let n = items.len();
-    let x = snap_to_groups(vectors(&items, seed), &group_keys(analysis, &items));
+    let x = snap_to_groups(vectors(&items, seed), &group_keys(analysis, &picked));
     let (k, mut k_choice) = match k {
         KChoice::Fixed(k) => {
             if k == 0 || k > n {
@@ -289,16 +291,11 @@ fn scope(topic: Option<&str>) -> String {
     }
 }
 
-/// The items whose main topic is `topic`, or all.
-fn select<'a>(analysis: &'a Analysis, topic: Option<&str>) -> Result<Vec<&'a AnalyzedItem>> {
-    let items: Vec<&AnalyzedItem> = match topic {
-        None => analysis.items.iter().collect(),
-        Some(t) => analysis
-            .items
-            .iter()
-            .filter(|a| a.main_topic() == t)
-            .collect(),
-    };
+/// The indices (in `analysis.items`) of the items whose main topic is `topic`, or of all.
+fn select(analysis: &Analysis, topic: Option<&str>) -> Result<Vec<usize>> {
+    let items: Vec<usize> = (0..analysis.items.len())
+        .filter(|&i| topic.is_none_or(|t| analysis.items[i].main_topic() == t))
+        .collect();
     if items.is_empty() {
         return Err(match topic {
             Some(t) => Error::UnknownTopic {
@@ -342,9 +339,9 @@ fn vectors(items: &[&AnalyzedItem], seed: u64) -> Array2<f64> {
     .0
 }
 
-/// Each selected item's merge group (an index into `analysis.groups`); an item in no group
-/// (an analysis not merged yet) is a group of its own.
-fn group_keys(analysis: &Analysis, items: &[&AnalyzedItem]) -> Vec<usize> {
+/// The merge group of each picked item (by index in `analysis.items`), as an index into
+/// `analysis.groups`; an item in no group (an analysis not merged yet) is a group of its own.
+fn group_keys(analysis: &Analysis, picked: &[usize]) -> Vec<usize> {
     let mut of: Vec<Option<usize>> = vec![None; analysis.items.len()];
     for (g, group) in analysis.groups.iter().enumerate() {
         for &m in &group.members {
@@ -353,18 +350,9 @@ fn group_keys(analysis: &Analysis, items: &[&AnalyzedItem]) -> Vec<usize> {
             }
         }
     }
-    let index: std::collections::HashMap<&str, usize> = analysis
-        .items
+    picked
         .iter()
-        .enumerate()
-        .map(|(i, a)| (a.item.id.as_str(), i))
-        .collect();
-    items
-        .iter()
-        .map(|a| {
-            let i = index[a.item.id.as_str()];
-            of[i].unwrap_or(analysis.groups.len() + i)
-        })
+        .map(|&i| of[i].unwrap_or(analysis.groups.len() + i))
         .collect()
 }
 

@@ -218,13 +218,17 @@ impl TopicCheck {
     }
 }
 
-/// Item id → hot issue, for the items given.
-pub fn issues_by_id(selected: &[(Item, &IdLabel)]) -> Result<BTreeMap<String, String>> {
+/// Item id → hot issue, for the items given; a row without an issue is an error naming
+/// `labels_file` and the row.
+pub fn issues_by_id(
+    selected: &[(Item, &IdLabel)],
+    labels_file: &Path,
+) -> Result<BTreeMap<String, String>> {
     selected
         .iter()
         .map(|(item, l)| {
             let issue = l.issue.clone().ok_or_else(|| Error::Row {
-                file: "标注文件".into(),
+                file: labels_file.display().to_string(),
                 row: l.row,
                 reason: "issue 为空".into(),
             })?;

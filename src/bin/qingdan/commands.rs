@@ -681,7 +681,7 @@ fn eval_by_id(a: EvalByIdArgs, issues: bool) -> anyhow::Result<ExitCode> {
     let half = a.half.as_deref().unwrap_or("全部");
     if issues {
         use qingdan::clusters::evaluate_issues;
-        let gold = issues_by_id(&selected)?;
+        let gold = issues_by_id(&selected, &a.labels)?;
         let items = selected.into_iter().map(|(item, _)| item).collect();
         let analysis = pipeline.run(items, &Progress::new(false));
         let e = evaluate_issues(&analysis, &gold, a.seed)?;
