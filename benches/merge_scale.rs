@@ -333,7 +333,7 @@ impl Inputs {
                 inputs.ids.push_str(&a.item.id);
                 inputs.enterprises.push_str(&a.enterprise);
                 inputs.texts.push_str(&a.text);
-                for t in &a.terms {
+                for t in a.terms.iter() {
                     let id = inputs.vocabulary.intern(t);
                     inputs.terms.push(id);
                 }

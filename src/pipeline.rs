@@ -13,7 +13,7 @@ use crate::merge::{
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
-use crate::segment::{is_quantity, Analyzer, JiebaSegmenter};
+use crate::segment::{is_quantity, Analyzer, JiebaSegmenter, Terms};
 use crate::topics::{
     relabel_unseeded, FeatureInput, KeywordAssigner, OwnedInput, SelfTraining, TopicAssigner,
     TopicAssignment, TopicModel,
@@ -33,7 +33,7 @@ pub struct AnalyzedItem {
     /// Normalized text (Simplified, half-width, single spaces).
     pub text: String,
     /// Canonical terms of title and text (stop words dropped, synonyms mapped).
-    pub terms: Vec<String>,
+    pub terms: Terms,
     /// Topics, best first.
     pub topics: Vec<TopicAssignment>,
 }
@@ -146,14 +146,16 @@ impl Pipeline {
 
     /// The terms that merging and clustering compare: title and text words, quantities left out,
     /// synonyms mapped to their canonical form.
-    pub fn terms(&self, prepared: &Prepared) -> Vec<String> {
-        prepared
+    pub fn terms(&self, prepared: &Prepared) -> Terms {
+        let mut terms: Terms = prepared
             .title_words
             .iter()
             .chain(&prepared.text_words)
             .filter(|w| !is_quantity(w))
-            .map(|w| self.analyzer.canonical(w).to_string())
-            .collect()
+            .map(|w| self.analyzer.canonical(w))
+            .collect();
+        terms.shrink_to_fit();
+        terms
     }
 
     /// Normalize, segment and assign topics to one item (no self-training: that needs a batch).

@@ -6,21 +6,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::segment::Terms;
+
 /// Up to `top` distinctive terms per cluster. `clusters[c]` holds the term lists of cluster c's
 /// items. Single characters and numbers are left out (they name nothing to a reader), and a term
 /// and a longer one containing it are listed once, as the longer (过桥资金, not also 资金).
-pub fn ctfidf_labels(clusters: &[Vec<&[String]>], top: usize) -> Vec<Vec<String>> {
+pub fn ctfidf_labels(clusters: &[Vec<&Terms>], top: usize) -> Vec<Vec<String>> {
     // In how many of each cluster's items each term occurs.
     let per_cluster: Vec<BTreeMap<&str, usize>> = clusters
         .iter()
         .map(|items| {
             let mut df: BTreeMap<&str, usize> = BTreeMap::new();
             for terms in items {
-                let distinct: BTreeSet<&str> = terms
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|t| worth_showing(t))
-                    .collect();
+                let distinct: BTreeSet<&str> = terms.iter().filter(|t| worth_showing(t)).collect();
                 for t in distinct {
                     *df.entry(t).or_default() += 1;
                 }
@@ -88,8 +86,8 @@ fn worth_showing(term: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn terms(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_string).collect()
+    fn terms(s: &str) -> Terms {
+        s.split(' ').collect()
     }
 
     #[test]
@@ -99,7 +97,7 @@ mod tests {
         // so A = 12. Own term: 3 · ln(1 + 12/3) = 4.83; an item's own word: ln(13) = 2.56;
         // 融资: 3 · ln(1 + 12/12) = 2.08, below every other term.
         let own = ["过桥资金", "用地", "缺工", "电价"];
-        let items: Vec<Vec<Vec<String>>> = own
+        let items: Vec<Vec<Terms>> = own
             .iter()
             .enumerate()
             .map(|(c, term)| {
@@ -108,18 +106,15 @@ mod tests {
                         let mut t = terms(&format!("融资 {term} 词{c}{i}甲 词{c}{i}乙"));
                         if c == 0 {
                             // 资金 is inside 过桥资金 and is not listed again.
-                            t.push("资金".into());
+                            t.push("资金");
                         }
-                        t.push("2025".into());
+                        t.push("2025");
                         t
                     })
                     .collect()
             })
             .collect();
-        let clusters: Vec<Vec<&[String]>> = items
-            .iter()
-            .map(|c| c.iter().map(Vec::as_slice).collect())
-            .collect();
+        let clusters: Vec<Vec<&Terms>> = items.iter().map(|c| c.iter().collect()).collect();
         let labels = ctfidf_labels(&clusters, 5);
         for (c, label) in labels.iter().enumerate() {
             assert_eq!(label[0], own[c], "{label:?}");
@@ -139,10 +134,7 @@ mod tests {
             terms("民营 利率"),
         ];
         let b = [terms("电价 峰谷"), terms("电价 峰谷")];
-        let clusters: Vec<Vec<&[String]>> = vec![
-            a.iter().map(Vec::as_slice).collect(),
-            b.iter().map(Vec::as_slice).collect(),
-        ];
+        let clusters: Vec<Vec<&Terms>> = vec![a.iter().collect(), b.iter().collect()];
         assert_eq!(ctfidf_labels(&clusters, 5)[0], vec!["利率", "民营企业"]);
     }
 }

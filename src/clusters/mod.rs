@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::index::{Hit, SearchIndex};
 use crate::pipeline::{Analysis, AnalyzedItem};
+use crate::segment::Terms;
 use crate::vectors::TfIdf;
 use crate::{Error, Result};
 
@@ -188,9 +189,9 @@ pub fn cluster_items(
         .enumerate()
         .filter(|(_, m)| !m.is_empty())
         .collect();
-    let term_lists: Vec<Vec<&[String]>> = kept
+    let term_lists: Vec<Vec<&Terms>> = kept
         .iter()
-        .map(|(_, m)| m.iter().map(|&i| items[i].terms.as_slice()).collect())
+        .map(|(_, m)| m.iter().map(|&i| &items[i].terms).collect())
         .collect();
     let labels = ctfidf_labels(&term_lists, LABEL_TERMS);
     let mut clusters: Vec<Cluster> = kept
@@ -325,10 +326,7 @@ fn topics_present(analysis: &Analysis) -> String {
 
 /// The items as dense unit rows: TF-IDF of their terms, reduced by truncated SVD.
 fn vectors(items: &[&AnalyzedItem], seed: u64) -> Array2<f64> {
-    let docs: Vec<Vec<&str>> = items
-        .iter()
-        .map(|a| a.terms.iter().map(String::as_str).collect())
-        .collect();
+    let docs: Vec<Vec<&str>> = items.iter().map(|a| a.terms.iter().collect()).collect();
     let tfidf = TfIdf::fit(&docs);
     reduce(
         &tfidf.vectors,

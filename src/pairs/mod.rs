@@ -111,7 +111,7 @@ pub fn pair_features(pipeline: &Pipeline, pairs: &[SentencePair]) -> PairFeature
         .par_iter()
         .map(|s| {
             let p = pipeline.prepare("", s);
-            let terms = pipeline.terms(&p);
+            let terms = pipeline.terms(&p).to_vec();
             let all_words = pipeline
                 .analyzer
                 .segmenter()

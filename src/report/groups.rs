@@ -61,7 +61,7 @@ impl<'a> MemberInput<'a> {
             date: a.item.date.map(|d| d.to_string()).unwrap_or_default(),
             channel: &a.channel,
             text: &a.text,
-            terms: a.terms.iter().map(String::as_str).collect(),
+            terms: a.terms.iter().collect(),
             topic: a.main_topic(),
             similarity,
         }

@@ -207,7 +207,7 @@ mod tests {
             region: "江北区".into(),
             title: String::new(),
             text: format!("内容{id}"),
-            terms: vec![],
+            terms: Default::default(),
             topics: vec![TopicAssignment {
                 topic: "金融信贷".into(),
                 score: 2.0,

@@ -4,9 +4,11 @@
 
 mod analyzer;
 mod jieba;
+mod terms;
 
 pub use analyzer::{is_quantity, AnalyzedToken, Analyzer};
 pub use jieba::JiebaSegmenter;
+pub use terms::Terms;
 
 /// A word found in a text, with its byte range in that text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use crate::date::Date;
 use crate::merge::Group;
 use crate::pipeline::{Analysis, AnalyzedItem};
 use crate::record::{Item, PastAnswer, SourceRef};
+use crate::segment::Terms;
 use crate::topics::TopicAssignment;
 use crate::{Error, Result};
 
@@ -102,19 +103,6 @@ pub fn text_key(key: u64) -> i64 {
     key as i64
 }
 
-/// Terms are stored one per line: normalized text has no line breaks, so no term has one.
-fn join_terms(terms: &[String]) -> String {
-    terms.join("\n")
-}
-
-fn split_terms(s: &str) -> Vec<String> {
-    if s.is_empty() {
-        Vec::new()
-    } else {
-        s.split('\n').map(str::to_string).collect()
-    }
-}
-
 pub(super) const ITEM_COLUMNS: &str = "seq, batch, id, raw_enterprise, raw_title, raw_text, date, \
      raw_channel, raw_region, source_file, source_row, enterprise, channel, region, title, text, \
      text_key, terms, topics, group_id, similarity, answer_text, answer_date, answer_unit, \
@@ -161,7 +149,7 @@ pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
             region: r.get(13)?,
             title: r.get(14)?,
             text: r.get(15)?,
-            terms: split_terms(&r.get::<_, String>(17)?),
+            terms: Terms::from_joined(r.get::<_, String>(17)?),
             topics: parse_topics(&topics)?,
         },
         text_key: r.get::<_, i64>(16)? as u64,
@@ -435,7 +423,7 @@ impl Change<'_> {
             .map(|row| {
                 let a = &row.analyzed;
                 let topics = serde_json::to_string(&a.topics).expect("topics serialize");
-                (content_hash(&a.item), topics, join_terms(&a.terms))
+                (content_hash(&a.item), topics, a.terms.joined().to_string())
             })
             .collect();
         let mut stmt = self

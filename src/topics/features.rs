@@ -3,11 +3,12 @@
 //! text, as TF-IDF (sublinear tf, smoothed idf), the word and character blocks L2-normalised
 //! apart, over a vocabulary sorted for determinism. [`FeatureConfig`] sets the details.
 
-use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::vectors::{document_frequencies, SparseVec};
+use crate::vectors::{document_frequencies, FxMap, SparseVec};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +112,11 @@ pub struct FeatureSpace {
     #[serde(default = "FeatureConfig::legacy")]
     pub config: FeatureConfig,
     #[serde(skip)]
-    ids: HashMap<String, u32>,
+    ids: FxMap<String, u32>,
+    /// The ids of character grams: names are sorted, so `c:` names are one run between the
+    /// bigrams' `b:` and the words' `w:`.
+    #[serde(skip)]
+    char_ids: Range<u32>,
 }
 
 impl FeatureSpace {
@@ -119,22 +124,125 @@ impl FeatureSpace {
     /// `config.min_df` documents are dropped (they cannot generalise and they bloat the model).
     pub fn fit(docs: &[Vec<String>], config: &FeatureConfig) -> Self {
         let df = document_frequencies(docs);
-        let kept: BTreeMap<&String, u32> = df
+        let mut kept: Vec<(&String, u32)> = df
             .into_iter()
             .filter(|(_, d)| *d >= config.min_df)
             .collect();
+        kept.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
         let n = docs.len() as f32;
         let mut space = FeatureSpace {
-            names: kept.keys().map(|f| f.to_string()).collect(),
+            names: kept.iter().map(|(f, _)| f.to_string()).collect(),
             idf: kept
-                .values()
-                .map(|&d| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+                .iter()
+                .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
                 .collect(),
             config: *config,
-            ids: HashMap::new(),
+            ids: FxMap::default(),
+            char_ids: 0..0,
         };
         space.index();
         space
+    }
+
+    /// Fits the space on training documents and gives their vectors, as [`FeatureSpace::fit`]
+    /// then [`FeatureSpace::vector`] would, to the bit. Each feature name is hashed once, into a
+    /// per-chunk interner, rather than kept as a string per occurrence and hashed twice: with
+    /// character grams that was most of a self-training fit.
+    pub fn fit_documents(
+        inputs: &[FeatureInput],
+        config: &FeatureConfig,
+    ) -> (Self, Vec<SparseVec>) {
+        let chunk = inputs
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(1);
+        // Per chunk: its distinct names (by local id) and each document's local ids.
+        let parts: Vec<(Vec<String>, Vec<Vec<u32>>)> = inputs
+            .par_chunks(chunk)
+            .map(|docs| {
+                let mut local: FxMap<String, u32> = FxMap::default();
+                let ids = docs
+                    .iter()
+                    .map(|d| {
+                        let mut ids = Vec::new();
+                        for_each_feature(d, config, |f| {
+                            let id = match local.get(f) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = local.len() as u32;
+                                    local.insert(f.to_string(), id);
+                                    id
+                                }
+                            };
+                            ids.push(id);
+                        });
+                        ids
+                    })
+                    .collect();
+                let mut names = vec![String::new(); local.len()];
+                for (name, id) in local {
+                    names[id as usize] = name;
+                }
+                (names, ids)
+            })
+            .collect();
+        // One id space over all chunks, and each feature's document frequency.
+        let mut global: FxMap<&str, u32> = FxMap::default();
+        let mut all_names: Vec<&str> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut docs: Vec<Vec<u32>> = Vec::with_capacity(inputs.len());
+        for (names, local_docs) in &parts {
+            let to_global: Vec<u32> = names
+                .iter()
+                .map(|n| {
+                    *global.entry(n).or_insert_with(|| {
+                        all_names.push(n);
+                        df.push(0);
+                        all_names.len() as u32 - 1
+                    })
+                })
+                .collect();
+            for local_ids in local_docs {
+                let ids: Vec<u32> = local_ids.iter().map(|&l| to_global[l as usize]).collect();
+                let mut distinct = ids.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                for &g in &distinct {
+                    df[g as usize] += 1;
+                }
+                docs.push(ids);
+            }
+        }
+        let mut kept: Vec<u32> = (0..all_names.len() as u32)
+            .filter(|&g| df[g as usize] >= config.min_df)
+            .collect();
+        kept.par_sort_unstable_by(|&a, &b| all_names[a as usize].cmp(all_names[b as usize]));
+        let mut new_id = vec![u32::MAX; all_names.len()];
+        for (k, &g) in kept.iter().enumerate() {
+            new_id[g as usize] = k as u32;
+        }
+        let n = inputs.len() as f32;
+        let idf = kept
+            .iter()
+            .map(|&g| ((1.0 + n) / (1.0 + df[g as usize] as f32)).ln() + 1.0)
+            .collect();
+        let names = kept
+            .iter()
+            .map(|&g| all_names[g as usize].to_string())
+            .collect();
+        let space = Self::with_names(names, idf, *config);
+        let vectors = docs
+            .into_par_iter()
+            .map(|ids| {
+                let ids = ids
+                    .into_iter()
+                    .map(|g| new_id[g as usize])
+                    .filter(|&k| k != u32::MAX)
+                    .collect();
+                space.weigh(ids)
+            })
+            .collect();
+        (space, vectors)
     }
 
     /// A space from its sorted names and their idf (a stored model), indexed.
@@ -143,13 +251,14 @@ impl FeatureSpace {
             names,
             idf,
             config,
-            ids: HashMap::new(),
+            ids: FxMap::default(),
+            char_ids: 0..0,
         };
         space.index();
         space
     }
 
-    /// Rebuilds the name → id map (after loading from a file).
+    /// Rebuilds the name → id map and the character grams' range (after loading from a file).
     pub fn index(&mut self) {
         self.ids = self
             .names
@@ -157,6 +266,18 @@ impl FeatureSpace {
             .enumerate()
             .map(|(i, n)| (n.clone(), i as u32))
             .collect();
+        let is_char = |n: &String| n.starts_with("c:");
+        let start = self.names.partition_point(|n| n.as_str() < "c:");
+        let len = self.names[start..]
+            .iter()
+            .take_while(|n| is_char(n))
+            .count();
+        self.char_ids = start as u32..(start + len) as u32;
+        debug_assert_eq!(
+            self.names.iter().filter(|n| is_char(n)).count(),
+            len,
+            "names are sorted"
+        );
     }
 
     pub fn len(&self) -> usize {
@@ -169,34 +290,35 @@ impl FeatureSpace {
 
     /// The TF-IDF vector of a document's raw features; unknown features are ignored.
     pub fn vector(&self, raw: &[String]) -> SparseVec {
-        let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
-        for f in raw {
-            if let Some(&id) = self.ids.get(f.as_str()) {
-                *counts.entry(id).or_default() += 1;
-            }
-        }
-        self.weigh(counts)
+        let ids: Vec<u32> = raw
+            .iter()
+            .filter_map(|f| self.ids.get(f.as_str()).copied())
+            .collect();
+        self.weigh(ids)
     }
 
     /// The TF-IDF vector of a document, straight from its text (no feature strings kept).
     pub fn vector_of(&self, input: &FeatureInput) -> SparseVec {
-        let mut counts: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut ids = Vec::new();
         for_each_feature(input, &self.config, |f| {
             if let Some(&id) = self.ids.get(f) {
-                *counts.entry(id).or_default() += 1;
+                ids.push(id);
             }
         });
-        self.weigh(counts)
+        self.weigh(ids)
     }
 
-    fn weigh(&self, counts: BTreeMap<u32, u32>) -> SparseVec {
-        let mut v: Vec<(u32, f32)> = counts
-            .into_iter()
-            .map(|(id, c)| (id, (1.0 + (c as f32).ln()) * self.idf[id as usize]))
-            .collect();
+    /// The vector of a document's feature ids, repeats counted (sublinear tf times idf).
+    fn weigh(&self, mut ids: Vec<u32>) -> SparseVec {
+        ids.sort_unstable();
+        let mut v: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
+        for run in ids.chunk_by(|a, b| a == b) {
+            let (id, c) = (run[0], run.len());
+            v.push((id, (1.0 + (c as f32).ln()) * self.idf[id as usize]));
+        }
         // Words and character grams are normalised apart and weigh the same: a text has many
         // more character grams than words, and they would otherwise drown the words.
-        let is_char = |id: u32| self.names[id as usize].starts_with("c:");
+        let is_char = |id: u32| self.char_ids.contains(&id);
         let norm = |char_block: bool| {
             v.iter()
                 .filter(|(id, _)| is_char(*id) == char_block)
@@ -261,6 +383,37 @@ mod tests {
             raw.contains(&"c:保报".to_string()),
             "punctuation is skipped in char grams"
         );
+    }
+
+    #[test]
+    fn fit_documents_matches_fit_then_vector() {
+        let texts = [
+            ("医保 报销", "报销 难 医保 卡", "医保报销。报销难医保卡"),
+            ("", "贷款 难 银行", "贷款难银行"),
+            ("贷款", "银行 抵押 贷款 难", "贷款。银行抵押贷款难"),
+            ("", "报销 慢", "报销慢"),
+        ];
+        let owned: Vec<(Vec<String>, Vec<String>, String)> = texts
+            .iter()
+            .map(|(t, x, all)| (words(t), words(x), all.to_string()))
+            .collect();
+        let inputs: Vec<FeatureInput> = owned
+            .iter()
+            .map(|(t, x, all)| FeatureInput {
+                title_words: if t[0].is_empty() { &[] } else { t },
+                text_words: x,
+                text: all,
+            })
+            .collect();
+        let config = FeatureConfig::legacy();
+        let raw: Vec<Vec<String>> = inputs.iter().map(|i| raw_features(i, &config)).collect();
+        let space = FeatureSpace::fit(&raw, &config);
+        let (fitted, vectors) = FeatureSpace::fit_documents(&inputs, &config);
+        assert_eq!(fitted, space);
+        assert!(space.len() > 5, "features seen twice are kept");
+        for (r, v) in raw.iter().zip(&vectors) {
+            assert_eq!(&space.vector(r), v);
+        }
     }
 
     #[test]

@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::features::{raw_features, FeatureConfig, FeatureInput, FeatureSpace};
+use super::features::{FeatureConfig, FeatureInput, FeatureSpace};
 use super::linear::{LinearSvm, SvmConfig};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
 use crate::{Error, Result};
@@ -75,12 +74,8 @@ impl TopicModel {
         let mut classes: Vec<String> = docs.iter().flat_map(|d| d.labels.iter().cloned()).collect();
         classes.sort();
         classes.dedup();
-        let raw: Vec<Vec<String>> = docs
-            .par_iter()
-            .map(|d| raw_features(&d.input, &config.features))
-            .collect();
-        let space = FeatureSpace::fit(&raw, &config.features);
-        let xs: Vec<_> = raw.par_iter().map(|r| space.vector(r)).collect();
+        let inputs: Vec<FeatureInput> = docs.iter().map(|d| d.input).collect();
+        let (space, xs) = FeatureSpace::fit_documents(&inputs, &config.features);
         let labels: Vec<Vec<usize>> = docs
             .iter()
             .map(|d| {

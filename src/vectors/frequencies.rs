@@ -68,10 +68,10 @@ impl DocumentFrequencies {
 
     /// Counts an item in or out by its merge features: its canonical terms and the character
     /// bigrams of its normalized text.
-    pub fn count_item(&mut self, terms: &[String], text: &str, add: bool) {
+    pub fn count_item<'a>(&mut self, terms: impl Iterator<Item = &'a str>, text: &str, add: bool) {
         let mut chars = Vec::new();
         super::push_char_bigrams(text, &mut chars);
-        self.count(terms.iter().map(String::as_str), chars, add);
+        self.count(terms, chars, add);
     }
 
     /// A compact, deterministic encoding (entries sorted).

@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// the well-mixed high bits pick the bucket). The vocabulary maps hash every feature of every
 /// document; SipHash made that the slowest part of fitting. Fixed keys also keep runs identical.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
+pub struct FxHasher(u64);
 
 impl FxHasher {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
@@ -48,4 +48,4 @@ impl Hasher for FxHasher {
     }
 }
 
-pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;

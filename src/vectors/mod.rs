@@ -16,7 +16,7 @@ mod tfidf;
 pub use bigrams::char_bigrams;
 pub use bigrams::push_char_bigrams;
 pub use frequencies::DocumentFrequencies;
-pub(crate) use fxhash::FxMap;
+pub use fxhash::FxMap;
 pub use packed::PackedVectors;
 pub use sparse::SparseVec;
 pub use tfidf::{document_frequencies, TfIdf};

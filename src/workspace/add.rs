@@ -20,6 +20,7 @@ use crate::merge::{text_key, Constraints, Group};
 use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord, Item};
+use crate::segment::Terms;
 use crate::store::{content_hash, now_utc, Detail, GroupRow, ItemRow, Setting, View};
 use crate::vectors::DocumentFrequencies;
 use crate::{Error, Result};
@@ -212,10 +213,10 @@ impl Writer {
         // Document frequencies of the workspace as it will be.
         let mut frequencies = view.document_frequencies()?;
         for old in &changed_rows {
-            frequencies.count_item(&old.analyzed.terms, &old.analyzed.text, false);
+            frequencies.count_item(old.analyzed.terms.iter(), &old.analyzed.text, false);
         }
         for a in &analysed {
-            frequencies.count_item(&a.terms, &a.text, true);
+            frequencies.count_item(a.terms.iter(), &a.text, true);
         }
 
         drop(t);
@@ -554,9 +555,9 @@ fn merge_neighbourhood(
 }
 
 /// An item's distinct terms with the highest TF-IDF weight in the workspace, heaviest first.
-fn heaviest_terms(terms: &[String], f: &DocumentFrequencies, n: usize) -> Vec<String> {
+fn heaviest_terms(terms: &Terms, f: &DocumentFrequencies, n: usize) -> Vec<String> {
     let mut tf: HashMap<&str, u32> = HashMap::new();
-    for t in terms {
+    for t in terms.iter() {
         *tf.entry(t).or_default() += 1;
     }
     let docs = f.docs.max(1) as f32;

@@ -108,7 +108,7 @@ impl Writer {
         let spinner = progress.spinner("写入数据库");
         let mut frequencies = DocumentFrequencies::default();
         for a in &items {
-            frequencies.count_item(&a.terms, &a.text, true);
+            frequencies.count_item(a.terms.iter(), &a.text, true);
         }
         // Items are written with their groups: one write each, no update after.
         let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];

@@ -145,7 +145,7 @@ fn write_analysis(change: &Change, analysis: &Analysis, batch: i64) -> Result<()
     }
     let mut frequencies = DocumentFrequencies::default();
     for (a, (group, similarity)) in analysis.items.iter().zip(place) {
-        frequencies.count_item(&a.terms, &a.text, true);
+        frequencies.count_item(a.terms.iter(), &a.text, true);
         change.put_item(&ItemRow {
             seq: 0,
             batch,

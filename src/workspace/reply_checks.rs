@@ -33,7 +33,7 @@ pub fn reply_flags(
         return Ok(BTreeMap::new());
     }
     let pipeline = BuiltWith::load(view)?.pipeline()?;
-    let cut = |text: &str| pipeline.terms(&pipeline.prepare("", text));
+    let cut = |text: &str| pipeline.terms(&pipeline.prepare("", text)).to_vec();
     let reply_terms: HashMap<&str, Vec<String>> = replies
         .iter()
         .map(|(item, r)| (item.as_str(), cut(&r.text)))
@@ -41,7 +41,7 @@ pub fn reply_flags(
     // Term weights from every item and reply of the workspace.
     let mut item_terms: HashMap<String, Vec<String>> = HashMap::new();
     view.for_each_item_with(Detail::Merge, |row| {
-        item_terms.insert(row.analyzed.item.id.clone(), row.analyzed.terms);
+        item_terms.insert(row.analyzed.item.id.clone(), row.analyzed.terms.to_vec());
         Ok(())
     })?;
     let model = RelevanceModel::new(

@@ -67,13 +67,13 @@ impl Workspace {
                         a.item.id.clone(),
                         title,
                         a.main_topic().to_string(),
-                        a.terms.clone(),
+                        a.terms.to_vec(),
                     ));
                 }
                 if let Some(unit) = lead {
                     past.push(PastAssignment {
                         topic: a.main_topic().to_string(),
-                        terms: a.terms,
+                        terms: a.terms.to_vec(),
                         unit,
                     });
                 }

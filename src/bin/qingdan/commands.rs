@@ -752,7 +752,7 @@ fn eval_replies(a: EvalRepliesArgs, routing: bool) -> anyhow::Result<ExitCode> {
             .filter_map(|(item, reply)| match &duties.units_in(reply)[..] {
                 [unit] => Some(RoutingCase {
                     topic: item.main_topic().to_string(),
-                    terms: item.terms.clone(),
+                    terms: item.terms.to_vec(),
                     unit: unit.clone(),
                 }),
                 _ => None,
@@ -778,8 +778,8 @@ fn eval_replies(a: EvalRepliesArgs, routing: bool) -> anyhow::Result<ExitCode> {
                 ReplyCase {
                     id: item.item.id.clone(),
                     topic: item.main_topic().to_string(),
-                    terms: item.terms.clone(),
-                    reply_terms: pipeline.terms(&p),
+                    terms: item.terms.to_vec(),
+                    reply_terms: pipeline.terms(&p).to_vec(),
                     reply_text: p.text,
                 }
             })

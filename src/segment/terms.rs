@@ -1,0 +1,107 @@
+//! [`Terms`]: an item's canonical terms in text order, kept in one string.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An item's terms in text order, joined in one string by `\n` (which no term holds: terms come
+/// from normalized text, whose whitespace is single spaces, and always hold a letter or digit).
+/// One allocation per item, not one per term: at 200 terms an item, separate `String`s took
+/// about 11 KB per item, ten gigabytes at a million items; joined they take about 1.4 KB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    joined: String,
+    len: u32,
+}
+
+impl Terms {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Terms from their `\n`-joined form (as the store keeps them).
+    pub fn from_joined(joined: String) -> Self {
+        let len = if joined.is_empty() {
+            0
+        } else {
+            joined.split('\n').count() as u32
+        };
+        Terms { joined, len }
+    }
+
+    /// The terms joined by `\n`.
+    pub fn joined(&self) -> &str {
+        &self.joined
+    }
+
+    pub fn push(&mut self, term: &str) {
+        debug_assert!(!term.is_empty() && !term.contains('\n'), "{term:?}");
+        if self.len > 0 {
+            self.joined.push('\n');
+        }
+        self.joined.push_str(term);
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The terms in text order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone + '_ {
+        self.joined.split('\n').take(self.len as usize)
+    }
+
+    /// The terms as owned strings (for the few places that keep them apart from the item).
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+
+    /// Gives back memory held beyond the terms (after building them term by term).
+    pub fn shrink_to_fit(&mut self) {
+        self.joined.shrink_to_fit();
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Terms {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut terms = Terms::new();
+        for t in iter {
+            terms.push(t.as_ref());
+        }
+        terms
+    }
+}
+
+/// Serialized as a list of strings, as the `Vec<String>` it replaced was.
+impl Serialize for Terms {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Terms {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<String>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_terms_in_order_and_round_trips() {
+        let terms: Terms = ["贷款", "难", "ERP"].into_iter().collect();
+        assert_eq!(terms.len(), 3);
+        assert_eq!(terms.iter().collect::<Vec<_>>(), ["贷款", "难", "ERP"]);
+        assert_eq!(Terms::from_joined(terms.joined().to_string()), terms);
+        let json = serde_json::to_string(&terms).unwrap();
+        assert_eq!(json, r#"["贷款","难","ERP"]"#);
+        assert_eq!(serde_json::from_str::<Terms>(&json).unwrap(), terms);
+        let none = Terms::from_joined(String::new());
+        assert!(none.is_empty() && none.iter().next().is_none());
+    }
+}
