@@ -24,10 +24,11 @@
 //! PASS/FAIL, never panicked on.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
+
+mod child;
+mod items;
 
 const QINGDAN: &str = env!("CARGO_BIN_EXE_qingdan");
 
@@ -38,48 +39,26 @@ struct Measured {
     stdout: String,
 }
 
-// The child is reaped by `wait4`, which also reports its peak memory, not by `Child::wait`.
-#[allow(clippy::zombie_processes)]
 fn measure(args: &[&str], dir: &Path) -> Measured {
-    let start = Instant::now();
-    let mut child = Command::new(QINGDAN)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start qingdan");
-    let mut out = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let (status, peak_kib) = wait_with_peak(child.id());
-    let secs = start.elapsed().as_secs_f64();
-    let stdout = reader.join().expect("stdout reader");
-    assert!(status == 0, "qingdan {args:?} failed ({status}): {stdout}");
+    let done = child::run(
+        Command::new(QINGDAN)
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1"),
+    )
+    .expect("start qingdan");
+    assert!(
+        done.code == 0,
+        "qingdan {args:?} failed ({}): {}{}",
+        done.code,
+        done.stdout,
+        done.stderr
+    );
     Measured {
-        secs,
-        peak_mib: peak_kib as f64 / 1024.0,
-        stdout,
+        secs: done.secs,
+        peak_mib: done.peak_mib(),
+        stdout: done.stdout,
     }
-}
-
-/// Waits for the child and returns its exit status and peak resident set in KiB.
-fn wait_with_peak(pid: u32) -> (i32, i64) {
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for the child we started and reaps it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid as i32, &mut status, 0, &mut usage) };
-    assert!(r == pid as i32, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    (code, usage.ru_maxrss)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -98,21 +77,12 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Writes the items: real-length text from ../shared when it is there, else the corpus
 /// replicated. Returns a description of the source.
 fn make_items(n: usize, m: usize, all: &Path, base: &Path, batch: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = root.join("../shared/anchors/make_scale.py");
-    let data = root.join("../shared/data");
-    let source = if script.is_file() && data.is_dir() {
-        let ok = Command::new("python3")
-            .arg(&script)
-            .arg(&data)
-            .arg((n + m).to_string())
-            .arg(all)
-            .arg("7")
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(ok, "make_scale.py failed");
-        "real-length tipdm text (../shared/anchors/make_scale.py, seed 7)".to_string()
+    let source = if let Some((script, data)) = items::shared() {
+        items::make_scale(&script, &data, n + m, all).unwrap_or_else(|e| panic!("{e}"));
+        format!(
+            "real-length tipdm text (../shared/anchors/make_scale.py, seed {})",
+            items::SEED
+        )
     } else {
         replicate_corpus(n + m, all);
         "the shipped corpus replicated (../shared is absent: short texts)".to_string()

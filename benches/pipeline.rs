@@ -8,10 +8,10 @@
 use std::time::Instant;
 
 mod heap;
+mod items;
 
 use rayon::prelude::*;
 
-use qingdan::corpus::corpus_bytes;
 use qingdan::dicts::Dicts;
 use qingdan::index::rebuild_index;
 use qingdan::ingest::{table_from_bytes, validate_rows, Batch, ColumnMap, IngestOptions};
@@ -45,71 +45,12 @@ fn timed<T>(rows: &mut Vec<Row>, stage: &'static str, f: impl FnOnce() -> T) -> 
     out
 }
 
-/// The corpus CSV replicated to `n` data rows. Each copy gets new ids and enterprise names and a
-/// deterministic edit (a clause dropped or two swapped, numbers changed), so copies are near
-/// duplicates, as re-posts and reworded complaints are, not identical lines.
-fn replicated_csv(n: usize) -> Vec<u8> {
-    let text = std::str::from_utf8(corpus_bytes()).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let (id, ent, body) = (0, 1, 3);
-    assert_eq!(
-        (&headers[id], &headers[ent], &headers[body]),
-        ("编号", "企业名称", "意见建议")
-    );
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&headers).unwrap();
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in 0..n {
-        let copy = i / rows.len();
-        let src = &rows[i % rows.len()];
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let mut clauses: Vec<&str> = src[body].split('，').collect();
-        if copy > 0 && clauses.len() > 2 {
-            let k = (state as usize) % clauses.len();
-            if state.is_multiple_of(2) {
-                clauses.remove(k);
-            } else {
-                let next = (k + 1) % clauses.len();
-                clauses.swap(k, next);
-            }
-        }
-        let digit = char::from(b'0' + (copy % 10) as u8);
-        let body_text: String = clauses
-            .join("，")
-            .chars()
-            .map(|c| {
-                if c.is_ascii_digit() && copy > 0 {
-                    digit
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let mut rec: Vec<String> = src.iter().map(str::to_string).collect();
-        rec[id] = format!("{}-{copy}", &src[id]);
-        if copy > 0 && !src[ent].is_empty() {
-            rec[ent] = format!("{}第{}分公司", &src[ent], copy % 200);
-        }
-        rec[body] = if src[body].trim().is_empty() {
-            String::new()
-        } else {
-            body_text
-        };
-        w.write_record(&rec).unwrap();
-    }
-    w.into_inner().unwrap()
-}
-
 fn main() {
     let n: usize = std::env::var("QINGDAN_BENCH_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let csv_bytes = replicated_csv(n);
+    let csv_bytes = items::replicated_csv(n);
     let mb = csv_bytes.len() as f64 / 1e6;
     let dicts = Dicts::embedded().unwrap();
     let pipeline = Pipeline::new(&dicts).unwrap();
