@@ -228,7 +228,6 @@ fn draw_queries(items: &[AnalyzedItem], pipeline: &Pipeline) -> (Vec<Query>, usi
         let mut terms: Vec<&str> = a
             .terms
             .iter()
-            .map(String::as_str)
             .filter(|t| t.chars().count() >= 2)
             .collect();
         terms.sort_unstable();
