@@ -21,21 +21,21 @@ use crate::Result;
 impl Workspace {
     /// Builds a new workspace from a batch, replacing the items of an earlier one in the folder
     /// (its corrections and group ids carry over; its batches stay on record). A folder with
-    /// other files in it is refused rather than overwritten.
-    pub fn run(&self, batch: &Batch, requested: Requested, progress: &Progress) -> Result<Outcome> {
+    /// other files in it is refused rather than overwritten. The batch's items move into the
+    /// analysis (a copy of every text would cost a gigabyte at a million items).
+    pub fn run(&self, mut batch: Batch, requested: Requested, progress: &Progress) -> Result<Outcome> {
         let mut w = self.writer(true)?;
         let built = BuiltWith::from_request(requested)?;
         let pipeline = built.pipeline()?;
-        let started = now_utc();
+        let record = batch.record(BatchKind::Run, now_utc());
         let t = Timing::start("build.analyse");
-        let items = pipeline.analyze_each(batch.items.clone(), progress);
+        let items = pipeline.analyze_each(std::mem::take(&mut batch.items), progress);
         drop(t);
-        let record = batch.record(BatchKind::Run, started);
         w.rebuild(
             &built,
             &pipeline,
             items,
-            Some((record, batch)),
+            Some((record, &batch)),
             true,
             progress,
         )

@@ -86,8 +86,8 @@ fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
     let batch = cfg.read_batch()?;
     let requested = requested(&cfg, a.input.dicts.is_some(), &a.model)?;
     let ws = Workspace::new(&a.out);
-    let outcome = ws.run(&batch, requested, &Progress::new(cfg.quiet))?;
     print_warnings(&batch.warnings);
+    let outcome = ws.run(batch, requested, &Progress::new(cfg.quiet))?;
     print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
 }
