@@ -8,6 +8,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -237,12 +238,27 @@ impl Blocks {
     }
 }
 
+/// Items handled together, with one scratch space.
+const CHUNK: usize = 256;
+
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, kept where `keep` gives a
 /// similarity. Work is done per item — its candidates gathered from all its blocks and deduplicated
 /// before any similarity is computed — so memory holds the kept edges, not every candidate.
-pub fn candidate_pairs<F>(words: &PackedVectors, text_keys: &[u64], keep: F) -> Vec<(u32, u32, f32)>
+///
+/// A pair belongs to its lower item: `a` gathers the partners above it, in a large block from the
+/// windows on both sides of it, so no pair is met (and its similarity computed) twice.
+/// `keep(scratch, a, partners, out)` pushes `(a, b, similarity)` for the partners `b` it keeps;
+/// `scratch()` makes the space it works in, one per thread at a time.
+pub fn candidate_pairs<S, M, F>(
+    words: &PackedVectors,
+    text_keys: &[u64],
+    scratch: M,
+    keep: F,
+) -> Vec<(u32, u32, f32)>
 where
-    F: Fn(u32, u32) -> Option<f32> + Sync,
+    S: Send,
+    M: Fn() -> S + Sync,
+    F: Fn(&mut S, u32, &[u32], &mut Vec<(u32, u32, f32)>) + Sync,
 {
     let n = words.len();
     let tops: Vec<TopTerms> = (0..n)
@@ -252,32 +268,41 @@ where
     let blocks = Blocks::new(&tops, text_keys);
     drop(tops);
     let (offsets, places) = blocks.places(n);
-    let mut pairs: Vec<(u32, u32, f32)> = (0..n as u32)
+    // Scratch spaces are reused across chunks: one may be large (a probe is an array as long as
+    // the vector space).
+    let spare: Mutex<Vec<S>> = Mutex::new(Vec::new());
+    let pairs: Vec<(u32, u32, f32)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
-        .flat_map_iter(|a| {
-            let mut found: Vec<u32> = Vec::new();
-            for &(b, pos) in &places[offsets[a as usize]..offsets[a as usize + 1]] {
-                let members = blocks.block(b as usize);
-                if members.len() <= FULL_BLOCK {
-                    found.extend(members.iter().filter(|&&m| m > a));
-                } else {
-                    found.extend(members[pos as usize + 1..].iter().take(WINDOW));
+        .flat_map_iter(|c| {
+            let taken = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let mut space = taken.unwrap_or_else(&scratch);
+            let (mut found, mut out) = (Vec::new(), Vec::new());
+            for a in (c * CHUNK..n.min((c + 1) * CHUNK)).map(|a| a as u32) {
+                found.clear();
+                for &(b, pos) in &places[offsets[a as usize]..offsets[a as usize + 1]] {
+                    let members = blocks.block(b as usize);
+                    let pos = pos as usize;
+                    let near = if members.len() <= FULL_BLOCK {
+                        members
+                    } else {
+                        &members[pos.saturating_sub(WINDOW)..members.len().min(pos + 1 + WINDOW)]
+                    };
+                    found.extend(near.iter().filter(|&&m| m > a));
                 }
+                found.sort_unstable();
+                found.dedup();
+                keep(&mut space, a, &found, &mut out);
             }
-            found.sort_unstable();
-            found.dedup();
-            found
-                .into_iter()
-                .filter_map(|b| {
-                    let (x, y) = (a.min(b), a.max(b));
-                    keep(x, y).map(|s| (x, y, s))
-                })
-                .collect::<Vec<_>>()
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(space);
+            out
         })
         .collect();
-    // A pair met from both ends (windows in two blocks) is kept once.
-    pairs.sort_unstable_by_key(|p| (p.0, p.1));
-    pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    debug_assert!(pairs
+        .windows(2)
+        .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
     pairs
 }
 
@@ -289,12 +314,20 @@ mod tests {
         PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| buf.extend(&docs[i])).0
     }
 
+    /// Every candidate pair, each with similarity 1.
+    fn all_pairs(vectors: &PackedVectors, texts: &[u64]) -> Vec<(u32, u32, f32)> {
+        let keep = |_: &mut (), a, partners: &[u32], out: &mut Vec<_>| {
+            out.extend(partners.iter().map(|&b| (a, b, 1.0)))
+        };
+        candidate_pairs(vectors, texts, || (), keep)
+    }
+
     #[test]
     fn identical_texts_are_always_candidates_even_in_big_blocks() {
         let n = 200;
         let vectors = fit(&vec![vec![0]; n]);
         let texts = vec![7u64; n];
-        let pairs = candidate_pairs(&vectors, &texts, |_, _| Some(1.0));
+        let pairs = all_pairs(&vectors, &texts);
         // every item is linked to its neighbour, so the block is connected...
         for i in 0..n as u32 - 1 {
             assert!(
@@ -307,10 +340,45 @@ mod tests {
     }
 
     #[test]
+    fn each_pair_once_and_the_pairs_of_forward_windows() {
+        // 300 items over a few common terms: large blocks and small ones, windows that overlap.
+        let docs: Vec<Vec<u32>> = (0..300u32)
+            .map(|i| vec![i % 3, 3 + i % 5, 8 + i % 7, 15 + i % 40, 60 + i % 11])
+            .collect();
+        let vectors = fit(&docs);
+        let texts: Vec<u64> = (0..300).map(|i| i % 50).collect();
+        // What pairing each member with the WINDOW members after it in every block gives.
+        let tops: Vec<TopTerms> = (0..300).map(|i| TopTerms::of(&vectors, i)).collect();
+        let blocks = Blocks::new(&tops, &texts);
+        let mut expected = Vec::new();
+        for b in 0..blocks.len() {
+            let members = blocks.block(b);
+            for (p, &x) in members.iter().enumerate() {
+                let ahead = if members.len() <= FULL_BLOCK {
+                    members.len()
+                } else {
+                    WINDOW
+                };
+                for &y in members[p + 1..].iter().take(ahead) {
+                    expected.push((x.min(y), x.max(y), 1.0));
+                }
+            }
+        }
+        expected.sort_by_key(|p| (p.0, p.1));
+        expected.dedup_by_key(|p| (p.0, p.1));
+        assert!((0..blocks.len()).any(|b| blocks.block(b).len() > FULL_BLOCK));
+        let pairs = all_pairs(&vectors, &texts);
+        assert!(pairs
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+        assert_eq!(pairs, expected);
+    }
+
+    #[test]
     fn unrelated_items_are_not_paired() {
         let vectors = fit(&[vec![0], vec![1]]);
         let texts = vec![1u64, 2];
-        assert!(candidate_pairs(&vectors, &texts, |_, _| Some(1.0)).is_empty());
+        assert!(all_pairs(&vectors, &texts).is_empty());
     }
 
     #[test]
@@ -342,7 +410,7 @@ mod tests {
         let top = TopTerms::of(&vectors, 0);
         assert!(top.ids().contains(&8));
         assert!(!top.paired().contains(&8));
-        let pairs = candidate_pairs(&vectors, &[1, 2, 3], |_, _| Some(1.0));
+        let pairs = all_pairs(&vectors, &[1, 2, 3]);
         assert_eq!(pairs, vec![(0, 1, 1.0)]);
     }
 }

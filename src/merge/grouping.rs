@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::vectors::{FxMap, PackedVectors, SparseVec};
+use crate::vectors::{FxMap, PackedVectors, Probe, SparseVec};
 
 /// One candidate edge between items.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +34,32 @@ impl Space<'_> {
     pub fn sim(&self, a: usize, b: usize) -> f32 {
         self.word_weight * self.words.dot(a, b) + (1.0 - self.word_weight) * self.chars.dot(a, b)
     }
+
+    /// Scratch space to compare one item with many (see [`Space::sim_probe`]).
+    pub fn probe(&self) -> SpaceProbe {
+        SpaceProbe {
+            words: Probe::new(self.words),
+            chars: Probe::new(self.chars),
+        }
+    }
+
+    /// Makes `probe` stand for item `a`.
+    pub fn load(&self, probe: &mut SpaceProbe, a: usize) {
+        probe.words.load(self.words, a);
+        probe.chars.load(self.chars, a);
+    }
+
+    /// `sim(a, b)` for the item `a` loaded in `probe`, to the bit, reading `b`'s vectors alone.
+    pub fn sim_probe(&self, probe: &mut SpaceProbe, b: usize) -> f32 {
+        self.word_weight * self.words.dot_probe(&mut probe.words, b)
+            + (1.0 - self.word_weight) * self.chars.dot_probe(&mut probe.chars, b)
+    }
+}
+
+/// One item's word and character vectors laid out by feature id ([`Probe`]).
+pub struct SpaceProbe {
+    words: Probe,
+    chars: Probe,
 }
 
 /// A group's sums are also kept as dense arrays once they have at least this many entries (word

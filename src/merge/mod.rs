@@ -14,7 +14,7 @@ mod stable_ids;
 mod vocabulary;
 
 pub use corrections::{Constraints, Correction};
-pub use grouping::{sort_edges, Edge, Groups, Space};
+pub use grouping::{sort_edges, Edge, Groups, Space, SpaceProbe};
 pub use stable_ids::keep_previous_ids;
 pub use vocabulary::Vocabulary;
 
@@ -104,7 +104,8 @@ pub fn merge(docs: &[MergeDoc], vocabulary: &Vocabulary, config: &MergeConfig) -
 ///
 /// Memory: the vectors are packed ([`PackedVectors`]) and fitted by streaming over the items, so
 /// besides its inputs the merge holds about two bytes per distinct word and character bigram of
-/// each item, the blocks and the kept edges.
+/// each item, the blocks and the kept edges — and per thread, one probe (about four bytes per
+/// distinct word and character bigram of the whole batch) to compare an item with its candidates.
 pub fn merge_with(
     docs: &[MergeDoc],
     vocabulary: &Vocabulary,
@@ -234,17 +235,23 @@ fn merge_fitted(
             text_hash(buf)
         })
         .collect();
-    let mut edges: Vec<Edge> = candidates::candidate_pairs(words, &text_keys, |a, b| {
-        let sim = space.sim(a as usize, b as usize);
-        (sim >= floor).then_some(sim)
-    })
-    .into_iter()
-    .map(|(a, b, sim)| Edge { a, b, sim })
-    .filter(|e| {
-        let isolated = |i: u32| constraints.isolated.contains(docs[i as usize].id);
-        !isolated(e.a) && !isolated(e.b)
-    })
-    .collect();
+    // Each item is compared with its candidates through a probe: its vectors laid out once.
+    let similar = |probe: &mut SpaceProbe, a: u32, partners: &[u32], out: &mut Vec<_>| {
+        space.load(probe, a as usize);
+        out.extend(partners.iter().filter_map(|&b| {
+            let sim = space.sim_probe(probe, b as usize);
+            (sim >= floor).then_some((a, b, sim))
+        }));
+    };
+    let mut edges: Vec<Edge> =
+        candidates::candidate_pairs(words, &text_keys, || space.probe(), similar)
+            .into_iter()
+            .map(|(a, b, sim)| Edge { a, b, sim })
+            .filter(|e| {
+                let isolated = |i: u32| constraints.isolated.contains(docs[i as usize].id);
+                !isolated(e.a) && !isolated(e.b)
+            })
+            .collect();
     drop(text_keys);
     sort_edges(&mut edges);
 

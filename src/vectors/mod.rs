@@ -1,5 +1,6 @@
 //! Vectors: the sparse-vector primitives several stages share — [`SparseVec`] and its dot product,
-//! [`TfIdf`] and [`document_frequencies`], the packed TF-IDF form [`PackedVectors`], character
+//! [`TfIdf`] and [`document_frequencies`], the packed TF-IDF form [`PackedVectors`] (and a [`Probe`] to
+//! take one's dot products with many), character
 //! bigrams ([`char_bigrams`]) and the fixed-key hash map features are counted in.
 //!
 //! Not a pipeline stage: topics (classifier features), merge (similarity), clusters (TF-IDF
@@ -17,6 +18,6 @@ pub use bigrams::char_bigrams;
 pub use bigrams::push_char_bigrams;
 pub use frequencies::DocumentFrequencies;
 pub use fxhash::FxMap;
-pub use packed::PackedVectors;
+pub use packed::{PackedVectors, Probe};
 pub use sparse::SparseVec;
 pub use tfidf::{document_frequencies, TfIdf};
