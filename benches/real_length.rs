@@ -225,11 +225,7 @@ fn draw_queries(items: &[AnalyzedItem], pipeline: &Pipeline) -> (Vec<Query>, usi
             "no usable query in {left_out} drawn"
         );
         let a = &items[next() % items.len()];
-        let mut terms: Vec<&str> = a
-            .terms
-            .iter()
-            .filter(|t| t.chars().count() >= 2)
-            .collect();
+        let mut terms: Vec<&str> = a.terms.iter().filter(|t| t.chars().count() >= 2).collect();
         terms.sort_unstable();
         terms.dedup();
         if terms.is_empty() {

@@ -111,9 +111,7 @@ fn document(s: &IndexSchema, a: &AnalyzedItem) -> TantivyDocument {
 }
 
 /// Builds a whole index of `items` at `generation` beside `dir`, runs `between` (the database
-/// commit), then puts the new index in `dir`'s place. Readers of the old index keep it open
-/// until they finish; a crash before the swap leaves the old index, which the generation check
-/// then finds behind.
+/// commit), then puts the new index in `dir`'s place (see [`Rebuild`]).
 pub fn rebuild_index<'a>(
     dir: &Path,
     items: impl Iterator<Item = &'a AnalyzedItem>,
@@ -121,22 +119,63 @@ pub fn rebuild_index<'a>(
     generation: u64,
     between: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    let fresh = sibling(dir, "new");
-    remove_dir_if_present(&fresh)?;
-    let update = IndexUpdate::create(&fresh, analyzer)?;
+    let rebuild = Rebuild::start(dir, analyzer)?;
     for a in items {
-        update.add(a)?;
+        rebuild.add(a)?;
     }
-    update.commit_with(generation, between)?;
-    failpoint::hit("index-built");
-    let old = sibling(dir, "old");
-    remove_dir_if_present(&old)?;
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+    rebuild.finish(generation, between)
+}
+
+/// A whole new index, written beside `dir` and put in its place by [`Rebuild::finish`]. The
+/// items can be added on one thread while the caller writes its database on another: nothing
+/// is committed before `finish`.
+pub struct Rebuild {
+    dir: PathBuf,
+    update: IndexUpdate,
+}
+
+impl Rebuild {
+    /// Starts an empty index beside `dir` (over what an earlier attempt left there).
+    pub fn start(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Self> {
+        let fresh = sibling(dir, "new");
+        remove_dir_if_present(&fresh)?;
+        Ok(Rebuild {
+            dir: dir.to_path_buf(),
+            update: IndexUpdate::create(&fresh, analyzer)?,
+        })
     }
-    failpoint::hit("index-swapping");
-    std::fs::rename(&fresh, dir).map_err(|e| Error::io(dir, e))?;
-    remove_dir_if_present(&old)
+
+    /// Indexes an item.
+    pub fn add(&self, a: &AnalyzedItem) -> Result<()> {
+        self.update.add(a)
+    }
+
+    /// Drops an index that will not be finished, with what it had written.
+    pub fn discard(self) -> Result<()> {
+        let fresh = self.update.dir().to_path_buf();
+        // Dropping the writer waits for its threads, which may still be writing there.
+        drop(self.update);
+        remove_dir_if_present(&fresh)
+    }
+
+    /// Commits at `generation` with `between` (the database commit) run between the two
+    /// phases, then puts the new index in `dir`'s place. Readers of the old index keep it open
+    /// until they finish; a crash before the swap leaves the old index, which the generation
+    /// check then finds behind.
+    pub fn finish(self, generation: u64, between: impl FnOnce() -> Result<()>) -> Result<()> {
+        let Rebuild { dir, update } = self;
+        let fresh = update.dir().to_path_buf();
+        update.commit_with(generation, between)?;
+        failpoint::hit("index-built");
+        let old = sibling(&dir, "old");
+        remove_dir_if_present(&old)?;
+        if dir.exists() {
+            std::fs::rename(&dir, &old).map_err(|e| Error::io(&dir, e))?;
+        }
+        failpoint::hit("index-swapping");
+        std::fs::rename(&fresh, &dir).map_err(|e| Error::io(&dir, e))?;
+        remove_dir_if_present(&old)
+    }
 }
 
 /// Removes what an interrupted rebuild may have left beside `dir`.

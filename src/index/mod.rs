@@ -8,7 +8,7 @@ mod schema;
 mod search;
 mod tokenizer;
 
-pub use build::{clean_leftovers, index_generation, rebuild_index, IndexUpdate};
+pub use build::{clean_leftovers, index_generation, rebuild_index, IndexUpdate, Rebuild};
 pub use schema::IndexSchema;
 pub use search::{Filters, Hit, SearchIndex};
 pub use tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};

@@ -1,10 +1,12 @@
 //! From words to terms: lower-case, drop stop words and punctuation, map synonyms to their
 //! canonical form (贷款 → 融资), keeping each term's place in the text for highlighting.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Segmenter, Span};
+use crate::vectors::FxMap;
 
 /// A term of a text: its canonical form and where its surface form stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +19,9 @@ pub struct AnalyzedToken {
 /// Segmenter + stop words + synonyms: the one way qingdan turns text into terms.
 pub struct Analyzer {
     segmenter: Arc<dyn Segmenter>,
-    stopwords: HashSet<String>,
-    synonyms: HashMap<String, String>,
+    // Every word of every text is looked up in both: the fast hasher, not SipHash.
+    stopwords: FxMap<String, ()>,
+    synonyms: FxMap<String, String>,
 }
 
 impl Analyzer {
@@ -29,8 +32,8 @@ impl Analyzer {
     ) -> Self {
         Analyzer {
             segmenter,
-            stopwords,
-            synonyms,
+            stopwords: stopwords.into_iter().map(|w| (w, ())).collect(),
+            synonyms: synonyms.into_iter().collect(),
         }
     }
 
@@ -48,17 +51,29 @@ impl Analyzer {
 
     /// The terms of a text with their byte ranges; synonyms are mapped to their canonical form.
     pub fn tokens(&self, text: &str) -> Vec<AnalyzedToken> {
-        self.spans(text)
-            .map(|(span, lower)| {
-                let word = lower.unwrap_or_else(|| span.word.to_string());
-                let term = self.synonyms.get(&word).cloned().unwrap_or(word);
-                AnalyzedToken {
-                    term,
-                    start: span.start,
-                    end: span.end,
-                }
+        self.term_spans(text)
+            .map(|(term, start, end)| AnalyzedToken {
+                term: term.into_owned(),
+                start,
+                end,
             })
             .collect()
+    }
+
+    /// [`Analyzer::tokens`] as (term, start, end), each term borrowed from the text or the
+    /// synonyms where it can be (only a lower-cased word is new), for callers that copy it anyway.
+    pub fn term_spans<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> impl Iterator<Item = (Cow<'a, str>, usize, usize)> + 'a {
+        self.spans(text).map(|(span, lower)| {
+            let word = lower.as_deref().unwrap_or(span.word);
+            let term = match self.synonyms.get(word) {
+                Some(canonical) => Cow::Borrowed(canonical.as_str()),
+                None => lower.map_or(Cow::Borrowed(span.word), Cow::Owned),
+            };
+            (term, span.start, span.end)
+        })
     }
 
     /// The canonical terms of a text, in order.
@@ -73,14 +88,14 @@ impl Analyzer {
 
     /// Whether a word is a stop word.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word)
+        self.stopwords.contains_key(word)
     }
 
     fn spans<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (Span<'a>, Option<String>)> + 'a {
         self.segmenter
             .segment(text)
             .into_iter()
-            .filter(|s| s.word.chars().any(char::is_alphanumeric))
+            .filter(|s| s.word.chars().any(is_alphanumeric))
             .filter_map(|s| {
                 let lower = s
                     .word
@@ -88,9 +103,15 @@ impl Analyzer {
                     .any(|c| c.is_ascii_uppercase())
                     .then(|| s.word.to_ascii_lowercase());
                 let key = lower.as_deref().unwrap_or(s.word);
-                (!self.stopwords.contains(key)).then_some((s, lower))
+                (!self.stopwords.contains_key(key)).then_some((s, lower))
             })
     }
+}
+
+/// [`char::is_alphanumeric`], answered at once for the common CJK ideographs (all letters) rather
+/// than through the Unicode tables' search.
+fn is_alphanumeric(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
 }
 
 /// Whether a word only states a quantity in Chinese numerals — 四十多, 十几万, 两个, 第一次, 半年.
@@ -126,6 +147,13 @@ mod tests {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
         Analyzer::new(Arc::new(seg), stop, syn)
+    }
+
+    #[test]
+    fn the_quick_letter_test_agrees_with_unicode() {
+        for c in ('\u{0}'..='\u{FFFF}').chain(['\u{20000}', '\u{1F600}']) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]

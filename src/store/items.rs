@@ -29,6 +29,35 @@ pub struct ItemRow {
     pub similarity: f32,
 }
 
+/// An item to write: [`ItemRow`]'s fields with the analysis borrowed, so a whole build is
+/// written without a copy of every item.
+#[derive(Debug, Clone, Copy)]
+pub struct NewItem<'a> {
+    /// The batch that writes it.
+    pub batch: i64,
+    pub analyzed: &'a AnalyzedItem,
+    /// The merge's exact-text key (see [`crate::merge::text_key`]).
+    pub text_key: u64,
+    pub group: &'a str,
+    pub similarity: f32,
+}
+
+impl<'a> From<&'a ItemRow> for NewItem<'a> {
+    fn from(r: &'a ItemRow) -> Self {
+        NewItem {
+            batch: r.batch,
+            analyzed: &r.analyzed,
+            text_key: r.text_key,
+            group: &r.group,
+            similarity: r.similarity,
+        }
+    }
+}
+
+/// Rows written per round: each round's hashes, JSON and terms are made on all threads, then
+/// inserted, so a build holds a round of them rather than every item's.
+const WRITE_ROUND: usize = 4096;
+
 /// How much of each item a read brings back. Terms are most of an item's size, and raw title
 /// and text (what the user wrote, before normalization) are only needed to analyse it again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,21 +440,13 @@ impl Change<'_> {
     /// Writes an item: a new id is appended at the end of the workspace's order, a known id
     /// is replaced in place.
     pub fn put_item(&self, row: &ItemRow) -> Result<()> {
-        self.put_items(std::slice::from_ref(row))
+        self.put_items(&[NewItem::from(row)])
     }
 
     /// Writes items as [`Change::put_item`] does, in order; what each row stores (its hash, its
-    /// topics as JSON, its terms) is made on all threads first.
-    pub fn put_items(&self, rows: &[ItemRow]) -> Result<()> {
+    /// topics as JSON, its terms) is made on all threads first, a round of rows at a time.
+    pub fn put_items(&self, rows: &[NewItem<'_>]) -> Result<()> {
         use rayon::prelude::*;
-        let made: Vec<(String, String, String)> = rows
-            .par_iter()
-            .map(|row| {
-                let a = &row.analyzed;
-                let topics = serde_json::to_string(&a.topics).expect("topics serialize");
-                (content_hash(&a.item), topics, a.terms.joined().to_string())
-            })
-            .collect();
         let mut stmt = self
             .conn()
             .prepare_cached(
@@ -450,38 +471,48 @@ impl Change<'_> {
                      answer_unit = excluded.answer_unit, answer_result = excluded.answer_result",
             )
             .map_err(|e| self.err(e))?;
-        for (row, (hash, topics, terms)) in rows.iter().zip(made) {
-            let a = &row.analyzed;
-            let answer = a.item.answer.as_ref();
-            stmt.execute(params![
-                row.batch,
-                a.item.id,
-                hash,
-                a.item.enterprise,
-                a.item.title,
-                a.item.text,
-                a.item.date.map(|d| d.to_string()),
-                a.item.channel,
-                a.item.region,
-                a.item.source.file,
-                a.item.source.row as i64,
-                a.enterprise,
-                a.channel,
-                a.region,
-                a.title,
-                a.text,
-                text_key(row.text_key),
-                terms,
-                topics,
-                a.main_topic(),
-                row.group,
-                row.similarity as f64,
-                answer.map_or("", |x| x.text.as_str()),
-                answer.and_then(|x| x.date).map(|d| d.to_string()),
-                answer.map_or("", |x| x.unit.as_str()),
-                answer.map_or("", |x| x.result.as_str()),
-            ])
-            .map_err(|e| self.err(e))?;
+        for round in rows.chunks(WRITE_ROUND) {
+            let made: Vec<(String, String, String)> = round
+                .par_iter()
+                .map(|row| {
+                    let a = row.analyzed;
+                    let topics = serde_json::to_string(&a.topics).expect("topics serialize");
+                    (content_hash(&a.item), topics, a.terms.joined().to_string())
+                })
+                .collect();
+            for (row, (hash, topics, terms)) in round.iter().zip(made) {
+                let a = row.analyzed;
+                let answer = a.item.answer.as_ref();
+                stmt.execute(params![
+                    row.batch,
+                    a.item.id,
+                    hash,
+                    a.item.enterprise,
+                    a.item.title,
+                    a.item.text,
+                    a.item.date.map(|d| d.to_string()),
+                    a.item.channel,
+                    a.item.region,
+                    a.item.source.file,
+                    a.item.source.row as i64,
+                    a.enterprise,
+                    a.channel,
+                    a.region,
+                    a.title,
+                    a.text,
+                    text_key(row.text_key),
+                    terms,
+                    topics,
+                    a.main_topic(),
+                    row.group,
+                    row.similarity as f64,
+                    answer.map_or("", |x| x.text.as_str()),
+                    answer.and_then(|x| x.date).map(|d| d.to_string()),
+                    answer.map_or("", |x| x.unit.as_str()),
+                    answer.map_or("", |x| x.result.as_str()),
+                ])
+                .map_err(|e| self.err(e))?;
+            }
         }
         Ok(())
     }

@@ -21,7 +21,7 @@ mod settings;
 
 pub use events::{ImportKind, ImportRecord};
 pub use groups::{GroupRow, MemberRow};
-pub use items::{content_hash, text_key, Detail, ItemRow};
+pub use items::{content_hash, text_key, Detail, ItemRow, NewItem};
 pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_ENV};
 pub use schema::current_version as schema_version;
 pub use settings::Setting;

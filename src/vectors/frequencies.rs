@@ -5,6 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::push_char_bigrams;
+use super::tfidf::count_documents;
+
 /// In how many items each merge feature occurs: words (canonical terms) and character bigrams.
 /// Kept up to date as items come and go, so new items are weighed against the whole workspace
 /// without reading every item.
@@ -72,6 +75,32 @@ impl DocumentFrequencies {
         let mut chars = Vec::new();
         super::push_char_bigrams(text, &mut chars);
         self.count(terms, chars, add);
+    }
+
+    /// The frequencies of whole items at once, as [`DocumentFrequencies::count_item`] on each in
+    /// turn gives them, counted on all threads with the fast hasher (a whole build counts every
+    /// item; one by one, that was the slowest part of writing the store).
+    pub fn of_items<'a, T: Sync, I: Iterator<Item = &'a str>>(
+        items: &'a [T],
+        terms: impl Fn(&'a T) -> I + Sync,
+        text: impl Fn(&'a T) -> &'a str + Sync,
+    ) -> Self {
+        let n = items.len();
+        let (words, chars) = rayon::join(
+            || count_documents(n, |i, count| terms(&items[i]).for_each(&mut *count)),
+            || {
+                count_documents(n, |i, count| {
+                    let mut bigrams = Vec::new();
+                    push_char_bigrams(text(&items[i]), &mut bigrams);
+                    bigrams.into_iter().for_each(count)
+                })
+            },
+        );
+        DocumentFrequencies {
+            docs: n as u32,
+            words: words.into_iter().map(|(w, k)| (w.to_string(), k)).collect(),
+            chars: chars.into_iter().collect(),
+        }
     }
 
     /// A compact, deterministic encoding (entries sorted).
@@ -156,5 +185,37 @@ mod tests {
         assert!(!df.words.contains_key("抵押") && !df.chars.contains_key(&1));
         let bytes = back.encode();
         assert!(DocumentFrequencies::decode(&bytes[..bytes.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn whole_items_count_as_one_by_one() {
+        let items: Vec<(Vec<String>, String)> = (0..500)
+            .map(|i| {
+                let terms = ["贷款", "抵押", "限行", "用地"][..1 + i % 4]
+                    .iter()
+                    .chain(["贷款"].iter())
+                    .map(|t| t.to_string())
+                    .collect();
+                (
+                    terms,
+                    format!("银行贷款{}，抵押难；第{i}条", "款".repeat(i % 3)),
+                )
+            })
+            .collect();
+        let mut one_by_one = DocumentFrequencies::default();
+        for (terms, text) in &items {
+            one_by_one.count_item(terms.iter().map(String::as_str), text, true);
+        }
+        fn terms(item: &(Vec<String>, String)) -> impl Iterator<Item = &str> {
+            item.0.iter().map(String::as_str)
+        }
+        fn text(item: &(Vec<String>, String)) -> &str {
+            &item.1
+        }
+        let whole = DocumentFrequencies::of_items(&items, terms, text);
+        assert_eq!(whole, one_by_one);
+        assert_eq!(whole.encode(), one_by_one.encode());
+        let none = DocumentFrequencies::of_items(&items[..0], terms, text);
+        assert_eq!(none, DocumentFrequencies::default());
     }
 }

@@ -3,18 +3,19 @@
 //! analysis). Corrections and earlier group ids carry over in each.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use super::self_training;
+use super::self_training::{self, SelfModel};
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
-use crate::index::rebuild_index;
+use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
 use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
-use crate::store::{now_utc, Change, Detail, GroupRow, ItemRow, Setting, View};
+use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, View};
 use crate::vectors::DocumentFrequencies;
 use crate::Result;
 
@@ -23,7 +24,12 @@ impl Workspace {
     /// (its corrections and group ids carry over; its batches stay on record). A folder with
     /// other files in it is refused rather than overwritten. The batch's items move into the
     /// analysis (a copy of every text would cost a gigabyte at a million items).
-    pub fn run(&self, mut batch: Batch, requested: Requested, progress: &Progress) -> Result<Outcome> {
+    pub fn run(
+        &self,
+        mut batch: Batch,
+        requested: Requested,
+        progress: &Progress,
+    ) -> Result<Outcome> {
         let mut w = self.writer(true)?;
         let built = BuiltWith::from_request(requested)?;
         let pipeline = built.pipeline()?;
@@ -90,67 +96,111 @@ impl Writer {
         let groups = merge_keeping_ids(&built.merge, &change.view(), &constraints, &items, None)?;
         drop(t);
         spinner.finish_and_clear();
-        let t = Timing::start("build.store");
-        if retire {
-            change.retire_batches()?;
-        }
-        change.clear_items()?;
-        let mut record = batch.as_ref().map(|(r, _)| r.clone());
-        let batch_id = match &mut record {
-            Some(r) => {
-                r.finished = now_utc();
-                let b = batch.as_ref().expect("a record comes with its batch").1;
-                r.id = change.insert_batch(r, &b.rejects, &b.warnings)?;
-                r.id
+        let index_dir = self.ws.index_dir();
+        let analyzer = pipeline.analyzer.clone();
+        let stop = AtomicBool::new(false);
+        let (items, groups) = (&items, &groups);
+        let record = std::thread::scope(|s| -> Result<Option<BatchRecord>> {
+            // The new index is filled on its own threads while the store is written: neither
+            // reads the other, and nothing is committed until both are done, in the same order
+            // as ever (index files, database, index meta).
+            let filling = s.spawn(|| -> Result<Rebuild> {
+                let _t = Timing::start("build.index");
+                let rebuild = Rebuild::start(&index_dir, analyzer)?;
+                for a in items {
+                    // The store failed: the index is dropped unfinished, never committed.
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    rebuild.add(a)?;
+                }
+                Ok(rebuild)
+            });
+            let t = Timing::start("build.store");
+            let spinner = progress.spinner("写入数据库");
+            let written = write_store(&change, built, &self_model, items, groups, batch, retire);
+            spinner.finish_and_clear();
+            drop(t);
+            if written.is_err() {
+                stop.store(true, Ordering::Relaxed);
             }
-            None => last_batch(&change.view())?,
-        };
-        let spinner = progress.spinner("写入数据库");
-        let mut frequencies = DocumentFrequencies::default();
-        for a in &items {
-            frequencies.count_item(a.terms.iter(), &a.text, true);
-        }
-        // Items are written with their groups: one write each, no update after.
-        let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];
-        for g in &groups {
-            for (&m, &sim) in g.members.iter().zip(&g.similarity) {
-                place[m] = (&g.id, sim);
-            }
-        }
-        let rows: Vec<ItemRow> = items
-            .par_iter()
-            .zip(place)
-            .map(|(a, (group, similarity))| ItemRow {
-                seq: 0,
-                batch: batch_id,
-                analyzed: a.clone(),
-                text_key: text_key(&a.text),
-                group: group.to_string(),
-                similarity,
-            })
-            .collect();
-        change.put_items(&rows)?;
-        drop(rows);
-        put_group_rows(&change, &items, &groups)?;
-        built.save(&change)?;
-        self_model.save(&change)?;
-        change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
-        spinner.finish_and_clear();
-        let generation = change.next_index_generation()?;
-        drop(t);
-        let t = Timing::start("build.index");
-        let spinner = progress.spinner("建立索引");
-        rebuild_index(
-            &self.ws.index_dir(),
-            items.iter(),
-            pipeline.analyzer.clone(),
-            generation,
-            || change.commit(),
-        )?;
-        spinner.finish_and_clear();
-        drop(t);
+            let spinner = progress.spinner("建立索引");
+            let rebuild = filling
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (record, generation) = match written {
+                Ok(written) => written,
+                Err(e) => {
+                    if let Ok(unfinished) = rebuild {
+                        unfinished.discard()?;
+                    }
+                    return Err(e);
+                }
+            };
+            let t = Timing::start("build.commit");
+            rebuild?.finish(generation, || change.commit())?;
+            drop(t);
+            spinner.finish_and_clear();
+            Ok(record)
+        })?;
         self.finish(record, groups.len(), 0)
     }
+}
+
+/// The store's part of a whole build, all but its commit: the batch (`retire`: earlier ones stop
+/// being current), every item in its group, the groups, the settings. Returns the batch's record
+/// and the generation the new index is to carry.
+fn write_store(
+    change: &Change,
+    built: &BuiltWith,
+    self_model: &SelfModel,
+    items: &[AnalyzedItem],
+    groups: &[Group],
+    batch: Option<(BatchRecord, &Batch)>,
+    retire: bool,
+) -> Result<(Option<BatchRecord>, u64)> {
+    if retire {
+        change.retire_batches()?;
+    }
+    change.clear_items()?;
+    let mut record = batch.as_ref().map(|(r, _)| r.clone());
+    let batch_id = match &mut record {
+        Some(r) => {
+            r.finished = now_utc();
+            let b = batch.as_ref().expect("a record comes with its batch").1;
+            r.id = change.insert_batch(r, &b.rejects, &b.warnings)?;
+            r.id
+        }
+        None => last_batch(&change.view())?,
+    };
+    let frequencies = DocumentFrequencies::of_items(items, |a| a.terms.iter(), |a| a.text.as_str());
+    // Items are written with their groups: one write each, no update after.
+    let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];
+    for g in groups {
+        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
+            place[m] = (&g.id, sim);
+        }
+    }
+    let keys: Vec<u64> = items.par_iter().map(|a| text_key(&a.text)).collect();
+    let rows: Vec<NewItem> = items
+        .iter()
+        .zip(place)
+        .zip(keys)
+        .map(|((a, (group, similarity)), key)| NewItem {
+            batch: batch_id,
+            analyzed: a,
+            text_key: key,
+            group,
+            similarity,
+        })
+        .collect();
+    change.put_items(&rows)?;
+    drop(rows);
+    put_group_rows(change, items, groups)?;
+    built.save(change)?;
+    self_model.save(change)?;
+    change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
+    Ok((record, change.next_index_generation()?))
 }
 
 /// The newest batch's id (items written without a batch of their own are credited to it).
@@ -206,14 +256,13 @@ pub(super) fn keep_ids(
 /// Writes analysed items (new ones appended, others in place of the same ids), credited to
 /// `batch`; [`put_groups`] then places them.
 pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) -> Result<()> {
-    let rows: Vec<ItemRow> = items
+    let rows: Vec<NewItem> = items
         .iter()
-        .map(|a| ItemRow {
-            seq: 0,
+        .map(|a| NewItem {
             batch,
-            analyzed: a.clone(),
+            analyzed: a,
             text_key: text_key(&a.text),
-            group: String::new(),
+            group: "",
             similarity: 1.0,
         })
         .collect();
