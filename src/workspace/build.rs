@@ -174,28 +174,7 @@ fn write_store(
         None => last_batch(&change.view())?,
     };
     let frequencies = DocumentFrequencies::of_items(items, |a| a.terms.iter(), |a| a.text.as_str());
-    // Items are written with their groups: one write each, no update after.
-    let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];
-    for g in groups {
-        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
-            place[m] = (&g.id, sim);
-        }
-    }
-    let keys: Vec<u64> = items.par_iter().map(|a| text_key(&a.text)).collect();
-    let rows: Vec<NewItem> = items
-        .iter()
-        .zip(place)
-        .zip(keys)
-        .map(|((a, (group, similarity)), key)| NewItem {
-            batch: batch_id,
-            analyzed: a,
-            text_key: key,
-            group,
-            similarity,
-        })
-        .collect();
-    change.put_items(&rows)?;
-    drop(rows);
+    change.put_items(&item_rows(items, groups, batch_id))?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;
     self_model.save(change)?;
@@ -256,17 +235,36 @@ pub(super) fn keep_ids(
 /// Writes analysed items (new ones appended, others in place of the same ids), credited to
 /// `batch`; [`put_groups`] then places them.
 pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) -> Result<()> {
-    let rows: Vec<NewItem> = items
+    change.put_items(&item_rows(items, &[], batch))
+}
+
+/// The rows that write `items` credited to `batch`, each with its place in `groups` (an item
+/// in none: no group yet, similarity 1). Items are written with their groups: one write each,
+/// no update after.
+pub(super) fn item_rows<'a>(
+    items: &'a [AnalyzedItem],
+    groups: &'a [Group],
+    batch: i64,
+) -> Vec<NewItem<'a>> {
+    let mut place: Vec<(&str, f32)> = vec![("", 1.0); items.len()];
+    for g in groups {
+        for (&m, &sim) in g.members.iter().zip(&g.similarity) {
+            place[m] = (&g.id, sim);
+        }
+    }
+    let keys: Vec<u64> = items.par_iter().map(|a| text_key(&a.text)).collect();
+    items
         .iter()
-        .map(|a| NewItem {
+        .zip(place)
+        .zip(keys)
+        .map(|((a, (group, similarity)), text_key)| NewItem {
             batch,
             analyzed: a,
-            text_key: text_key(&a.text),
-            group: "",
-            similarity: 1.0,
+            text_key,
+            group,
+            similarity,
         })
-        .collect();
-    change.put_items(&rows)
+        .collect()
 }
 
 /// Writes groups and each member's place in them; `items` are the groups' members by index.

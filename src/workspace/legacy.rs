@@ -13,11 +13,11 @@ use super::self_training::SelfModel;
 use super::Workspace;
 use crate::dicts::Dicts;
 use crate::index::rebuild_index;
-use crate::merge::{text_key, Correction};
+use crate::merge::Correction;
 use crate::pipeline::Analysis;
 use crate::progress::Progress;
 use crate::record::{BatchKind, BatchRecord, Item, Reject, SourceRef};
-use crate::store::{now_utc, Change, ItemRow, Setting, Store};
+use crate::store::{now_utc, Change, Setting, Store};
 use crate::topics::TopicMethod;
 use crate::vectors::DocumentFrequencies;
 use crate::{Error, Result};
@@ -137,25 +137,10 @@ fn convert(ws: &Workspace, store: &mut Store) -> Result<()> {
 
 /// The items, their groups and the document frequencies, as the analysis has them.
 fn write_analysis(change: &Change, analysis: &Analysis, batch: i64) -> Result<()> {
-    let mut place: Vec<(String, f32)> = vec![(String::new(), 1.0); analysis.items.len()];
-    for g in &analysis.groups {
-        for (&m, &s) in g.members.iter().zip(&g.similarity) {
-            place[m] = (g.id.clone(), s);
-        }
-    }
-    let mut frequencies = DocumentFrequencies::default();
-    for (a, (group, similarity)) in analysis.items.iter().zip(place) {
-        frequencies.count_item(a.terms.iter(), &a.text, true);
-        change.put_item(&ItemRow {
-            seq: 0,
-            batch,
-            analyzed: a.clone(),
-            text_key: text_key(&a.text),
-            group,
-            similarity,
-        })?;
-    }
-    super::build::put_groups(change, &analysis.items, &analysis.groups)?;
+    let items = &analysis.items;
+    let frequencies = DocumentFrequencies::of_items(items, |a| a.terms.iter(), |a| a.text.as_str());
+    change.put_items(&super::build::item_rows(items, &analysis.groups, batch))?;
+    super::build::put_groups(change, items, &analysis.groups)?;
     change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())
 }
 
