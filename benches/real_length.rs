@@ -234,16 +234,15 @@ fn draw_queries(items: &[AnalyzedItem], pipeline: &Pipeline) -> (Vec<Query>, usi
         let k = 1 + next() % 3;
         let words: Vec<&str> = (0..k).map(|_| terms[next() % terms.len()]).collect();
         let words = words.join(" ");
-        // A query is cut as a whole, not word by word: a word alone can cut otherwise than in
-        // its sentence (我想 → stop words), and the normalizer joins Chinese words across a
-        // space, so jieba may cut across the join. Only a query whose terms the item's index
-        // entry holds is one it must answer.
+        // A query is cut as `search` cuts it, and a word alone can cut otherwise than in its
+        // sentence (我想 → stop words). Only a query whose terms the item's index entry holds
+        // is one it must answer.
         let indexed: HashSet<String> = analyzer
             .terms(&a.title)
             .into_iter()
             .chain(analyzer.terms(&a.text))
             .collect();
-        let cut = analyzer.terms(&pipeline.normalizer.text(&words));
+        let cut = analyzer.terms(&pipeline.normalizer.query(&words));
         if cut.is_empty() || !cut.iter().all(|t| indexed.contains(t)) {
             left_out += 1;
             if example.is_empty() || (k > 1 && !example.contains(' ')) {
@@ -280,7 +279,7 @@ fn search(ws: &Path, queries: &[Query]) -> Latency {
                 let start = Instant::now();
                 let found =
                     r.index
-                        .search(&r.pipeline.normalizer.text(&q.words), &q.filters, 10)?;
+                        .search(&r.pipeline.normalizer.query(&q.words), &q.filters, 10)?;
                 let ids: Vec<&str> = found.iter().map(|h| h.id.as_str()).collect();
                 let groups = r.view.groups_of(&ids)?;
                 let answers = r.view.answers_of(&ids)?;

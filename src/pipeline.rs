@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
 use crate::merge::{
-    merge_among, merge_with, similarities, Constraints, Group, MergeConfig, MergeDoc, Vocabulary,
+    merge_among, merge_counting, merge_with, similarities, Constraints, Group, MergeConfig,
+    MergeDoc, Vocabulary,
 };
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
 use crate::record::Item;
-use crate::segment::{is_quantity, Analyzer, JiebaSegmenter, Terms};
+use crate::segment::{is_quantity, Analyzer, JiebaSegmenter, Terms, WordSpans};
 use crate::topics::{
     relabel_unseeded, FeatureInput, KeywordAssigner, OwnedInput, SelfTraining, TopicAssigner,
     TopicAssignment, TopicModel,
@@ -36,6 +37,18 @@ pub struct AnalyzedItem {
     pub terms: Terms,
     /// Topics, best first.
     pub topics: Vec<TopicAssignment>,
+    /// Where the words of `title` and `text` stand, from the analysis: self-training and the
+    /// index read the words again from them instead of cutting the text again. `None` for an
+    /// item read back from the store, which keeps no spans.
+    #[serde(skip)]
+    pub words: Option<ItemWords>,
+}
+
+/// Where the words of an item's normalized title and text stand.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemWords {
+    pub title: WordSpans,
+    pub text: WordSpans,
 }
 
 impl AnalyzedItem {
@@ -54,6 +67,8 @@ pub struct Prepared {
     pub both: String,
     pub title_words: Vec<String>,
     pub text_words: Vec<String>,
+    /// Where the words stand in `title` and `text`.
+    pub spans: ItemWords,
 }
 
 impl Prepared {
@@ -130,17 +145,17 @@ impl Pipeline {
     pub fn prepare(&self, title: &str, text: &str) -> Prepared {
         let title = self.normalizer.text(title);
         let text = self.normalizer.text(text);
-        let both = if title.is_empty() {
-            text.clone()
-        } else {
-            format!("{title}。{text}")
+        let spans = ItemWords {
+            title: self.analyzer.word_spans(&title),
+            text: self.analyzer.word_spans(&text),
         };
         Prepared {
-            title_words: self.analyzer.words(&title),
-            text_words: self.analyzer.words(&text),
+            title_words: self.analyzer.words_at(&title, &spans.title),
+            text_words: self.analyzer.words_at(&text, &spans.text),
+            both: both(&title, &text),
             title,
             text,
-            both,
+            spans,
         }
     }
 
@@ -171,6 +186,7 @@ impl Pipeline {
             text: p.text,
             terms,
             topics,
+            words: Some(p.spans),
             item,
         }
     }
@@ -184,8 +200,7 @@ impl Pipeline {
                 .iter_mut()
                 .map(|a| std::mem::take(&mut a.topics))
                 .collect();
-            // Only teachers and unseeded items are cut again, not the whole batch kept.
-            let words_of = |i: usize| self.words_of(&items[i].item);
+            let words_of = |i: usize| self.words_of_analysed(&items[i]);
             relabel_unseeded(&mut topics, fallback, config, words_of);
             for (a, t) in items.iter_mut().zip(topics) {
                 a.topics = t;
@@ -214,6 +229,19 @@ impl Pipeline {
     pub fn words_of(&self, item: &Item) -> OwnedInput {
         let p = self.prepare(&item.title, &item.text);
         (p.title_words, p.text_words, p.both)
+    }
+
+    /// [`Pipeline::words_of`] an analysed item: read at the spans its analysis kept, or when it
+    /// has none (read back from the store), cut again.
+    pub fn words_of_analysed(&self, a: &AnalyzedItem) -> OwnedInput {
+        match &a.words {
+            Some(w) => (
+                self.analyzer.words_at(&a.title, &w.title),
+                self.analyzer.words_at(&a.text, &w.text),
+                both(&a.title, &a.text),
+            ),
+            None => self.words_of(&a.item),
+        }
     }
 
     /// Merges analysed items into groups.
@@ -248,6 +276,15 @@ impl Pipeline {
     }
 }
 
+/// A normalized title and text joined, as topic features and the index see them.
+fn both(title: &str, text: &str) -> String {
+    if title.is_empty() {
+        text.to_string()
+    } else {
+        format!("{title}。{text}")
+    }
+}
+
 /// Merges analysed items (all of a workspace, or with `frequencies` the whole workspace's
 /// document frequencies, a part of it) under `constraints`. Needs no segmenter, so corrections
 /// run without one.
@@ -263,13 +300,22 @@ pub fn merge_items(
     })
 }
 
+/// Merges all of a workspace's analysed items under `constraints`, giving their document
+/// frequencies too (counted once, for the merge and the store).
+pub fn merge_whole(
+    config: &MergeConfig,
+    items: &[AnalyzedItem],
+    constraints: &Constraints,
+) -> (Vec<Group>, DocumentFrequencies) {
+    with_merge_docs(items, |docs, vocabulary| {
+        merge_counting(docs, vocabulary, config, constraints)
+    })
+}
+
 /// Calls `f` with the items as the merge sees them: terms interned in one vocabulary.
 fn with_merge_docs<T>(items: &[AnalyzedItem], f: impl FnOnce(&[MergeDoc], &Vocabulary) -> T) -> T {
     let mut vocabulary = Vocabulary::new();
-    let terms: Vec<Vec<u32>> = items
-        .iter()
-        .map(|a| a.terms.iter().map(|t| vocabulary.intern(t)).collect())
-        .collect();
+    let terms = vocabulary.intern_documents(items.len(), |i| items[i].terms.iter());
     let docs: Vec<MergeDoc> = items
         .iter()
         .zip(&terms)

@@ -477,6 +477,7 @@ mod tests {
                 terms: Vec::new(),
                 method: TopicMethod::Keyword,
             }],
+            words: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 use super::schema::IndexSchema;
-use super::tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
+use super::tokenizer::{AnalyzerTokenizer, PreCut, TOKENIZER_NAME};
 use crate::pipeline::AnalyzedItem;
 use crate::segment::Analyzer;
 use crate::{failpoint, Error, Result};
@@ -20,6 +20,8 @@ pub struct IndexUpdate {
     dir: PathBuf,
     schema: IndexSchema,
     writer: IndexWriter,
+    /// The words of added items' titles and texts, from their analysis.
+    pre_cut: Arc<PreCut>,
 }
 
 impl IndexUpdate {
@@ -37,9 +39,11 @@ impl IndexUpdate {
     }
 
     fn with_index(dir: &Path, index: Index, analyzer: Arc<Analyzer>) -> Result<Self> {
-        index
-            .tokenizers()
-            .register(TOKENIZER_NAME, AnalyzerTokenizer::new(analyzer));
+        let pre_cut = Arc::new(PreCut::default());
+        index.tokenizers().register(
+            TOKENIZER_NAME,
+            AnalyzerTokenizer::with_pre_cut(analyzer, pre_cut.clone()),
+        );
         // tantivy tokenizes on its own threads: one per core, 50 MB of buffer each.
         let threads = rayon::current_num_threads().clamp(1, 8);
         let writer = index.writer_with_num_threads(threads, threads * 50_000_000)?;
@@ -47,6 +51,7 @@ impl IndexUpdate {
             dir: dir.to_path_buf(),
             schema: IndexSchema::new(),
             writer,
+            pre_cut,
         })
     }
 
@@ -58,6 +63,10 @@ impl IndexUpdate {
 
     /// Indexes an item (remove its earlier version first when replacing it).
     pub fn add(&self, a: &AnalyzedItem) -> Result<()> {
+        if let Some(words) = &a.words {
+            self.pre_cut.offer(&a.title, &words.title);
+            self.pre_cut.offer(&a.text, &words.text);
+        }
         self.writer.add_document(document(&self.schema, a))?;
         Ok(())
     }

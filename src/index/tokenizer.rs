@@ -2,11 +2,12 @@
 //! so BM25 counts synonyms as one word and snippets still highlight what the user wrote.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::segment::Analyzer;
+use crate::segment::{Analyzer, WordSpans};
+use crate::vectors::FxMap;
 
 /// The name the tokenizer is registered under; every index open must register it again.
 pub const TOKENIZER_NAME: &str = "qingdan_zh";
@@ -15,11 +16,55 @@ pub const TOKENIZER_NAME: &str = "qingdan_zh";
 #[derive(Clone)]
 pub struct AnalyzerTokenizer {
     analyzer: Arc<Analyzer>,
+    pre_cut: Arc<PreCut>,
 }
 
 impl AnalyzerTokenizer {
     pub fn new(analyzer: Arc<Analyzer>) -> Self {
-        AnalyzerTokenizer { analyzer }
+        Self::with_pre_cut(analyzer, Arc::default())
+    }
+
+    /// A tokenizer that takes the words of a text from `pre_cut` when they were offered there.
+    pub fn with_pre_cut(analyzer: Arc<Analyzer>, pre_cut: Arc<PreCut>) -> Self {
+        AnalyzerTokenizer { analyzer, pre_cut }
+    }
+}
+
+/// Texts whose words their analysis already found, offered to the tokenizer so that indexing
+/// does not cut them again. tantivy tokenizes its own copy of each field on its own threads, so
+/// the words are found by the text itself; each offer is taken once, when the text is tokenized,
+/// and only the texts waiting in tantivy's queue are held.
+#[derive(Default)]
+pub struct PreCut {
+    texts: Mutex<FxMap<Box<str>, (WordSpans, u32)>>,
+}
+
+impl PreCut {
+    /// Offers the words of `text` at `spans` (from [`Analyzer::word_spans`] of that text) to
+    /// the next time it is tokenized.
+    pub fn offer(&self, text: &str, spans: &WordSpans) {
+        if text.is_empty() {
+            return;
+        }
+        let mut texts = self.texts.lock().unwrap_or_else(PoisonError::into_inner);
+        match texts.get_mut(text) {
+            // The same text twice (two items, or a title equal to a text) has the same words.
+            Some((_, offers)) => *offers += 1,
+            None => {
+                texts.insert(text.into(), (spans.clone(), 1));
+            }
+        }
+    }
+
+    /// The words offered for `text`, once per offer.
+    fn take(&self, text: &str) -> Option<WordSpans> {
+        let mut texts = self.texts.lock().unwrap_or_else(PoisonError::into_inner);
+        let (spans, offers) = texts.get_mut(text)?;
+        *offers -= 1;
+        if *offers > 0 {
+            return Some(spans.clone());
+        }
+        texts.remove(text).map(|(spans, _)| spans)
     }
 }
 
@@ -35,8 +80,12 @@ impl Tokenizer for AnalyzerTokenizer {
     type TokenStream<'a> = AnalyzerTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzerTokenStream<'a> {
+        let terms = match self.pre_cut.take(text) {
+            Some(spans) => self.analyzer.term_spans_at(text, spans).collect(),
+            None => self.analyzer.term_spans(text).collect(),
+        };
         AnalyzerTokenStream {
-            terms: self.analyzer.term_spans(text).collect(),
+            terms,
             next: 0,
             token: Token::default(),
         }
@@ -97,5 +146,42 @@ mod tests {
         assert_eq!(got, want);
         assert!(!stream.advance());
         assert!(!tokenizer.token_stream("").advance());
+    }
+
+    fn tokens_of(tokenizer: &mut AnalyzerTokenizer, text: &str) -> Vec<(String, usize, usize)> {
+        let mut stream = tokenizer.token_stream(text);
+        let mut got = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            got.push((t.text.clone(), t.offset_from, t.offset_to));
+        }
+        got
+    }
+
+    #[test]
+    fn offered_words_give_the_same_tokens_once_per_offer() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let analyzer = pipeline.analyzer.clone();
+        let pre_cut = Arc::new(PreCut::default());
+        let mut tokenizer = AnalyzerTokenizer::with_pre_cut(analyzer.clone(), pre_cut.clone());
+        let text = "银行贷款要求房产抵押，ERP系统借钱难";
+        let want = tokens_of(&mut AnalyzerTokenizer::new(analyzer.clone()), text);
+        let spans = analyzer.word_spans(text);
+        pre_cut.offer(text, &spans);
+        pre_cut.offer(text, &spans);
+        pre_cut.offer("", &spans);
+        for _ in 0..2 {
+            assert!(pre_cut.texts.lock().unwrap().contains_key(text));
+            assert_eq!(tokens_of(&mut tokenizer, text), want);
+        }
+        assert!(
+            pre_cut.texts.lock().unwrap().is_empty(),
+            "each offer is taken once"
+        );
+        assert_eq!(tokens_of(&mut tokenizer, text), want);
+        // Spans that do not fit their text are left out, never a panic.
+        let other = "短";
+        pre_cut.offer(other, &spans);
+        assert!(tokens_of(&mut tokenizer, other).len() <= 1);
     }
 }

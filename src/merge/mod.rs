@@ -112,7 +112,19 @@ pub fn merge_with(
     config: &MergeConfig,
     constraints: &Constraints,
 ) -> Vec<Group> {
-    merge_fitted(docs, vocabulary, config, constraints, None)
+    merge_fitted(docs, vocabulary, config, constraints, None, false).0
+}
+
+/// [`merge_with`] over a whole collection, also giving its document frequencies: the merge
+/// weighs terms with them, and a workspace keeps them, so they are counted once for both.
+pub fn merge_counting(
+    docs: &[MergeDoc],
+    vocabulary: &Vocabulary,
+    config: &MergeConfig,
+    constraints: &Constraints,
+) -> (Vec<Group>, DocumentFrequencies) {
+    let (groups, counted) = merge_fitted(docs, vocabulary, config, constraints, None, true);
+    (groups, counted.expect("counted when asked"))
 }
 
 /// Merges part of a larger collection — the items an added batch or a correction touches —
@@ -125,7 +137,15 @@ pub fn merge_among(
     constraints: &Constraints,
     frequencies: &DocumentFrequencies,
 ) -> Vec<Group> {
-    merge_fitted(docs, vocabulary, config, constraints, Some(frequencies))
+    merge_fitted(
+        docs,
+        vocabulary,
+        config,
+        constraints,
+        Some(frequencies),
+        false,
+    )
+    .0
 }
 
 /// The merge's similarity of each pair `(a, b)` of `docs`, weighed by the whole collection's
@@ -159,6 +179,7 @@ struct Fitted {
     words: PackedVectors,
     word_features: Vec<u32>,
     chars: PackedVectors,
+    char_features: Vec<u64>,
 }
 
 impl Fitted {
@@ -174,11 +195,11 @@ impl Fitted {
             buf.extend(docs[i].terms.iter().map(|&t| rank[t as usize]))
         };
         let char_features = |i: usize, buf: &mut Vec<u64>| push_char_bigrams(docs[i].text, buf);
-        let (words, word_ids, chars) = match frequencies {
-            None => {
-                let (words, ids) = PackedVectors::fit(docs.len(), word_features);
-                (words, ids, PackedVectors::fit(docs.len(), char_features).0)
-            }
+        let ((words, word_ids), (chars, char_ids)) = match frequencies {
+            None => (
+                PackedVectors::fit(docs.len(), word_features),
+                PackedVectors::fit(docs.len(), char_features),
+            ),
             Some(f) => {
                 let mut by_rank = vec![0u32; rank.len()];
                 for (id, &r) in rank.iter().enumerate() {
@@ -193,7 +214,7 @@ impl Fitted {
                     PackedVectors::fit_in(docs.len(), word_features, Some((word_df, f.docs)));
                 let chars =
                     PackedVectors::fit_in(docs.len(), char_features, Some((char_df, f.docs)));
-                (words, ids, chars.0)
+                ((words, ids), chars)
             }
         };
         Fitted {
@@ -201,6 +222,28 @@ impl Fitted {
             words,
             word_features: word_ids,
             chars,
+            char_features: char_ids,
+        }
+    }
+
+    /// The document frequencies the vectors were weighed with, by term and character bigram.
+    fn document_frequencies(&self, vocabulary: &Vocabulary) -> DocumentFrequencies {
+        let mut by_rank = vec![0u32; self.rank.len()];
+        for (id, &r) in self.rank.iter().enumerate() {
+            by_rank[r as usize] = id as u32;
+        }
+        let words = self.word_features.iter().zip(&self.words.df);
+        DocumentFrequencies {
+            docs: self.words.len() as u32,
+            words: words
+                .map(|(&r, &df)| (vocabulary.name(by_rank[r as usize]).to_string(), df))
+                .collect(),
+            chars: self
+                .char_features
+                .iter()
+                .copied()
+                .zip(self.chars.df.iter().copied())
+                .collect(),
         }
     }
 
@@ -219,8 +262,10 @@ fn merge_fitted(
     config: &MergeConfig,
     constraints: &Constraints,
     frequencies: Option<&DocumentFrequencies>,
-) -> Vec<Group> {
+    count: bool,
+) -> (Vec<Group>, Option<DocumentFrequencies>) {
     let fitted = Fitted::new(docs, vocabulary, frequencies);
+    let counted = count.then(|| fitted.document_frequencies(vocabulary));
     let space = fitted.space(config);
     let (words, rank, word_features) = (&fitted.words, &fitted.rank, &fitted.word_features);
     let floor = config
@@ -307,7 +352,7 @@ fn merge_fitted(
         .map(|(root, members)| describe(root, members, docs, &space, &groups, &terms))
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
+    (out, counted)
 }
 
 fn text_hash(bigrams: &[u64]) -> u64 {

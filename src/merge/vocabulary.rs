@@ -1,7 +1,12 @@
 //! Term ids for the merge: each distinct term is stored once and items carry `u32` ids, so a
 //! million items' terms take four bytes each instead of a string each.
 
+use rayon::prelude::*;
+
 use crate::vectors::FxMap;
+
+/// Documents interned together by [`Vocabulary::intern_documents`], per thread task.
+const CHUNK: usize = 1024;
 
 /// Terms by id, and ids by term. Ids are given in the order terms are first interned.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +29,53 @@ impl Vocabulary {
         self.names.push(term.into());
         self.ids.insert(term.into(), id);
         id
+    }
+
+    /// Interns the terms of `n` documents on all threads (`terms_of(i)`: document `i`'s terms)
+    /// and returns each document's ids: the same ids as interning them one after another. Each
+    /// chunk of documents finds its distinct terms on its own; only those are interned in turn.
+    pub fn intern_documents<'a, F, I>(&mut self, n: usize, terms_of: F) -> Vec<Vec<u32>>
+    where
+        F: Fn(usize) -> I + Sync,
+        I: Iterator<Item = &'a str>,
+    {
+        let chunks: Vec<(Vec<&'a str>, Vec<Vec<u32>>)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut local: FxMap<&'a str, u32> = FxMap::default();
+                let mut distinct: Vec<&'a str> = Vec::new();
+                let docs = (c * CHUNK..n.min((c + 1) * CHUNK))
+                    .map(|i| {
+                        terms_of(i)
+                            .map(|t| {
+                                *local.entry(t).or_insert_with(|| {
+                                    distinct.push(t);
+                                    distinct.len() as u32 - 1
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (distinct, docs)
+            })
+            .collect();
+        // First seen in an earlier chunk, or earlier in this one: the order of one pass.
+        let global: Vec<Vec<u32>> = chunks
+            .iter()
+            .map(|(distinct, _)| distinct.iter().map(|t| self.intern(t)).collect())
+            .collect();
+        chunks
+            .into_par_iter()
+            .zip(global)
+            .flat_map_iter(|((_, docs), global)| {
+                docs.into_iter().map(move |mut ids: Vec<u32>| {
+                    for id in &mut ids {
+                        *id = global[*id as usize];
+                    }
+                    ids
+                })
+            })
+            .collect()
     }
 
     /// The id of a known term.
@@ -74,5 +126,40 @@ mod tests {
         assert_eq!(v.len(), 3);
         // 用地 < 融资 < 贷款 in string order
         assert_eq!(v.name_ranks(), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn documents_interned_together_get_the_ids_of_one_pass() {
+        let docs: Vec<Vec<String>> = (0..3000)
+            .map(|i| {
+                (0..7)
+                    .map(|k| format!("词{}", (i * 7 + k * 13) % 2500))
+                    .collect()
+            })
+            .collect();
+        let mut one = Vocabulary::new();
+        let want: Vec<Vec<u32>> = docs
+            .iter()
+            .map(|d| d.iter().map(|t| one.intern(t)).collect())
+            .collect();
+        let mut together = Vocabulary::new();
+        together.intern("词5");
+        let mut again = Vocabulary::new();
+        again.intern("词5");
+        for d in &docs {
+            for t in d {
+                again.intern(t);
+            }
+        }
+        let got = together.intern_documents(docs.len(), |i| docs[i].iter().map(String::as_str));
+        assert_eq!(together.names, again.names);
+        let mut fresh = Vocabulary::new();
+        assert_eq!(
+            fresh.intern_documents(docs.len(), |i| docs[i].iter().map(String::as_str)),
+            want
+        );
+        assert_eq!(fresh.names, one.names);
+        assert_eq!(got.len(), docs.len());
+        assert!(fresh.intern_documents(0, |_| std::iter::empty()).is_empty());
     }
 }

@@ -38,6 +38,18 @@ impl TextNormalizer {
             .fold(text.to_string(), |acc, step| step.normalize(&acc))
     }
 
+    /// A search query: each space-separated part normalized as text on its own, the parts kept
+    /// apart by one space. As text, “懒政怠政 嘉雨” would become “懒政怠政嘉雨” (a line break
+    /// inside Chinese is layout), and jieba could cut a word across the join.
+    pub fn query(&self, query: &str) -> String {
+        let parts: Vec<String> = query
+            .split_whitespace()
+            .map(|part| self.text(part))
+            .filter(|part| !part.is_empty())
+            .collect();
+        parts.join(" ")
+    }
+
     /// An enterprise, channel or region name: as text, and also without inner spaces and with
     /// ASCII brackets, so “恒通物流（江城）有限公司” and “恒通物流(江城) 有限公司” are one enterprise.
     pub fn name(&self, name: &str) -> String {
@@ -79,5 +91,16 @@ mod tests {
             n.name("恒通物流（江城） 有限公司"),
             n.name("恒通物流(江城)有限公司")
         );
+    }
+
+    #[test]
+    fn query_words_stay_apart() {
+        let n = TextNormalizer::new().unwrap();
+        assert_eq!(n.text("懒政怠政 嘉雨"), "懒政怠政嘉雨");
+        assert_eq!(
+            n.query("  懶政怠政\u{3000} 嘉雨  ＥＲＰ "),
+            "懒政怠政 嘉雨 ERP"
+        );
+        assert_eq!(n.query(" \t "), "");
     }
 }

@@ -215,6 +215,7 @@ mod tests {
                 terms: vec![],
                 method: Default::default(),
             }],
+            words: None,
         }
     }
 

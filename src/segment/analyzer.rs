@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Segmenter, Span};
-use crate::vectors::FxMap;
+use super::{Segmenter, Span, WordSpans};
+use crate::vectors::{is_alphanumeric, FxMap};
 
 /// A term of a text: its canonical form and where its surface form stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,14 +66,42 @@ impl Analyzer {
         &'a self,
         text: &'a str,
     ) -> impl Iterator<Item = (Cow<'a, str>, usize, usize)> + 'a {
-        self.spans(text).map(|(span, lower)| {
-            let word = lower.as_deref().unwrap_or(span.word);
-            let term = match self.synonyms.get(word) {
-                Some(canonical) => Cow::Borrowed(canonical.as_str()),
-                None => lower.map_or(Cow::Borrowed(span.word), Cow::Owned),
-            };
-            (term, span.start, span.end)
-        })
+        self.spans(text)
+            .map(|(span, lower)| (self.term(span.word, lower), span.start, span.end))
+    }
+
+    /// Where the words [`Analyzer::words`] gives stand in the text: kept, they give the same
+    /// words and terms again without cutting the text ([`Analyzer::words_at`],
+    /// [`Analyzer::term_spans_at`]).
+    pub fn word_spans(&self, text: &str) -> WordSpans {
+        WordSpans::from_spans(self.spans(text).map(|(s, _)| (s.start, s.end)))
+    }
+
+    /// [`Analyzer::words`] of `text`, read at the `spans` [`Analyzer::word_spans`] found in it.
+    pub fn words_at(&self, text: &str, spans: &WordSpans) -> Vec<String> {
+        spans_in(text, spans.iter())
+            .map(|(word, _, _)| lowercase(word).unwrap_or_else(|| word.to_string()))
+            .collect()
+    }
+
+    /// [`Analyzer::term_spans`] of `text`, read at the `spans` [`Analyzer::word_spans`] found
+    /// in it (a [`WordSpans`], borrowed or owned). A span that does not fit the text is left out.
+    pub fn term_spans_at<'a>(
+        &'a self,
+        text: &'a str,
+        spans: impl IntoIterator<Item = (usize, usize)> + 'a,
+    ) -> impl Iterator<Item = (Cow<'a, str>, usize, usize)> + 'a {
+        spans_in(text, spans)
+            .map(|(word, start, end)| (self.term(word, lowercase(word)), start, end))
+    }
+
+    /// A word's term: its lower-case form (`lower`, when it has upper-case letters), mapped
+    /// to its synonyms' canonical form.
+    fn term<'a>(&'a self, word: &'a str, lower: Option<String>) -> Cow<'a, str> {
+        match self.synonyms.get(lower.as_deref().unwrap_or(word)) {
+            Some(canonical) => Cow::Borrowed(canonical.as_str()),
+            None => lower.map_or(Cow::Borrowed(word), Cow::Owned),
+        }
     }
 
     /// The canonical terms of a text, in order.
@@ -97,21 +125,28 @@ impl Analyzer {
             .into_iter()
             .filter(|s| s.word.chars().any(is_alphanumeric))
             .filter_map(|s| {
-                let lower = s
-                    .word
-                    .chars()
-                    .any(|c| c.is_ascii_uppercase())
-                    .then(|| s.word.to_ascii_lowercase());
+                let lower = lowercase(s.word);
                 let key = lower.as_deref().unwrap_or(s.word);
                 (!self.stopwords.contains_key(key)).then_some((s, lower))
             })
     }
 }
 
-/// [`char::is_alphanumeric`], answered at once for the common CJK ideographs (all letters) rather
-/// than through the Unicode tables' search.
-fn is_alphanumeric(c: char) -> bool {
-    c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
+/// A word in lower case, when it has upper-case (ASCII) letters.
+fn lowercase(word: &str) -> Option<String> {
+    word.bytes()
+        .any(|b| b.is_ascii_uppercase())
+        .then(|| word.to_ascii_lowercase())
+}
+
+/// The words of `text` at `spans`, with their ranges; a span that does not fit is skipped.
+fn spans_in<'a>(
+    text: &'a str,
+    spans: impl IntoIterator<Item = (usize, usize)> + 'a,
+) -> impl Iterator<Item = (&'a str, usize, usize)> + 'a {
+    spans
+        .into_iter()
+        .filter_map(|(start, end)| Some((text.get(start..end)?, start, end)))
 }
 
 /// Whether a word only states a quantity in Chinese numerals — 四十多, 十几万, 两个, 第一次, 半年.
@@ -150,13 +185,6 @@ mod tests {
     }
 
     #[test]
-    fn the_quick_letter_test_agrees_with_unicode() {
-        for c in ('\u{0}'..='\u{FFFF}').chain(['\u{20000}', '\u{1F600}']) {
-            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
-        }
-    }
-
-    #[test]
     fn quantities_in_chinese_numerals() {
         for q in "四十多 十几万 两个 第一次 半年 一千多 五六个 多次 万元".split(' ')
         {
@@ -189,5 +217,25 @@ mod tests {
             .find(|t| t.term == "融资")
             .unwrap();
         assert_eq!(&text[t.start..t.end], "贷款");
+    }
+
+    #[test]
+    fn kept_spans_give_the_same_words_and_terms() {
+        let a = analyzer();
+        for text in [
+            "希望企业的贷款，ERP！",
+            "银行贷款难 Ab12 借钱",
+            "",
+            "，。！",
+        ] {
+            let spans = a.word_spans(text);
+            assert_eq!(a.words_at(text, &spans), a.words(text), "{text}");
+            let again: Vec<_> = a.term_spans_at(text, spans.iter()).collect();
+            let cut: Vec<_> = a.term_spans(text).collect();
+            assert_eq!(again, cut, "{text}");
+        }
+        // Spans of another text never panic: what does not fit is left out.
+        let spans = a.word_spans("银行贷款难，融资担保费用偏高");
+        assert!(a.words_at("短", &spans).len() < a.words("银行贷款难，融资担保费用偏高").len());
     }
 }

@@ -4,10 +4,12 @@
 
 mod analyzer;
 mod jieba;
+mod spans;
 mod terms;
 
 pub use analyzer::{is_quantity, AnalyzedToken, Analyzer};
 pub use jieba::JiebaSegmenter;
+pub use spans::WordSpans;
 pub use terms::Terms;
 
 /// A word found in a text, with its byte range in that text.

@@ -180,6 +180,7 @@ pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
             text: r.get(15)?,
             terms: Terms::from_joined(r.get::<_, String>(17)?),
             topics: parse_topics(&topics)?,
+            words: None,
         },
         text_key: r.get::<_, i64>(16)? as u64,
         group: r.get(19)?,

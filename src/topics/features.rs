@@ -8,7 +8,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::vectors::{document_frequencies, FxMap, SparseVec};
+use crate::vectors::{document_frequencies, is_alphanumeric, FxMap, SparseVec};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
@@ -68,24 +68,28 @@ impl Default for FeatureConfig {
 /// Calls `f` with the name of every feature of a document, repeats included (they are term
 /// frequencies). One buffer serves all names, so classifying allocates nothing per feature.
 pub fn for_each_feature(input: &FeatureInput, config: &FeatureConfig, mut f: impl FnMut(&str)) {
-    use std::fmt::Write;
+    // Names are pieced together with push_str: `write!` costs more than the lookup they feed.
     let mut name = String::with_capacity(32);
     let title = std::iter::repeat_n(input.title_words, config.title_repeat as usize);
     for words in title.chain([input.text_words]) {
         for w in words {
             name.clear();
-            let _ = write!(name, "w:{w}");
+            name.push_str("w:");
+            name.push_str(w);
             f(&name);
         }
         if config.word_bigrams {
             for p in words.windows(2) {
                 name.clear();
-                let _ = write!(name, "b:{}+{}", p[0], p[1]);
+                name.push_str("b:");
+                name.push_str(&p[0]);
+                name.push('+');
+                name.push_str(&p[1]);
                 f(&name);
             }
         }
     }
-    let chars: Vec<char> = input.text.chars().filter(|c| c.is_alphanumeric()).collect();
+    let chars: Vec<char> = input.text.chars().filter(|&c| is_alphanumeric(c)).collect();
     for n in config.char_min.max(1)..=config.char_max {
         for gram in chars.windows(n as usize) {
             name.clear();

@@ -135,13 +135,13 @@ pub fn relabel_with<F>(
 where
     F: Fn(usize) -> OwnedInput + Sync,
 {
-    let unseeded_words: Vec<OwnedInput> = unseeded.par_iter().map(|&i| words_of(i)).collect();
+    // Each item's words only while it is labelled: at a million items, all of them at once
+    // would take gigabytes.
     unseeded
         .par_iter()
-        .zip(&unseeded_words)
-        .filter_map(|(&i, o)| {
+        .filter_map(|&i| {
             let topics: Vec<TopicAssignment> = model
-                .assign(&input(o))
+                .assign(&input(&words_of(i)))
                 .into_iter()
                 .filter(|t| t.confidence >= config.min_confidence)
                 .map(|t| TopicAssignment {

@@ -1,7 +1,8 @@
 //! Vectors: the sparse-vector primitives several stages share — [`SparseVec`] and its dot product,
 //! [`TfIdf`] and [`document_frequencies`], the packed TF-IDF form [`PackedVectors`] (and a [`Probe`] to
 //! take one's dot products with many), character
-//! bigrams ([`char_bigrams`]) and the fixed-key hash map features are counted in.
+//! bigrams ([`char_bigrams`]) with the quick letter test they use ([`is_alphanumeric`]) and the
+//! fixed-key hash map features are counted in.
 //!
 //! Not a pipeline stage: topics (classifier features), merge (similarity), clusters (TF-IDF
 //! before the SVD) and pairs (similarity features) build on it, and it imports none of them. Every function gives the same
@@ -14,8 +15,7 @@ mod packed;
 mod sparse;
 mod tfidf;
 
-pub use bigrams::char_bigrams;
-pub use bigrams::push_char_bigrams;
+pub use bigrams::{char_bigrams, is_alphanumeric, push_char_bigrams};
 pub use frequencies::DocumentFrequencies;
 pub use fxhash::FxMap;
 pub use packed::{PackedVectors, Probe};

@@ -16,6 +16,8 @@ use super::{FxMap, SparseVec};
 /// TF-IDF vectors over features numbered in sorted feature order.
 pub struct PackedVectors {
     pub idf: Vec<f32>,
+    /// Each feature's document frequency, as the idf was computed from it.
+    pub df: Vec<u32>,
     /// Per document: entries as varints of `gap << 1 | (tf > 1)`, then `tf` if above 1.
     docs: Vec<Box<[u8]>>,
     /// Per document: the L2 norm of its unnormalised weights.
@@ -63,7 +65,7 @@ impl PackedVectors {
             .iter()
             .map(|&(_, d)| ((1.0 + docs_f) / (1.0 + d as f32)).ln() + 1.0)
             .collect();
-        let features_sorted: Vec<T> = sorted.into_iter().map(|(t, _)| t).collect();
+        let (features_sorted, df): (Vec<T>, Vec<u32>) = sorted.into_iter().unzip();
         let ids: FxMap<T, u32> = features_sorted
             .iter()
             .enumerate()
@@ -83,7 +85,13 @@ impl PackedVectors {
                 },
             )
             .unzip();
-        (PackedVectors { idf, docs, norms }, features_sorted)
+        let vectors = PackedVectors {
+            idf,
+            df,
+            docs,
+            norms,
+        };
+        (vectors, features_sorted)
     }
 
     /// Number of documents.

@@ -12,7 +12,7 @@ use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
-use crate::pipeline::{merge_items, AnalyzedItem, Pipeline};
+use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
 use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, View};
@@ -93,7 +93,8 @@ impl Writer {
         let spinner = progress.spinner("合并同类项");
         let t = Timing::start("build.merge");
         let constraints = Constraints::from_corrections(&change.view().corrections()?);
-        let groups = merge_keeping_ids(&built.merge, &change.view(), &constraints, &items, None)?;
+        let (mut groups, frequencies) = merge_whole(&built.merge, &items, &constraints);
+        keep_ids(&change.view(), &mut groups, &items, None)?;
         drop(t);
         spinner.finish_and_clear();
         let index_dir = self.ws.index_dir();
@@ -118,7 +119,14 @@ impl Writer {
             });
             let t = Timing::start("build.store");
             let spinner = progress.spinner("写入数据库");
-            let written = write_store(&change, built, &self_model, items, groups, batch, retire);
+            let written = write_store(
+                &change,
+                built,
+                &self_model,
+                (items, groups, &frequencies),
+                batch,
+                retire,
+            );
             spinner.finish_and_clear();
             drop(t);
             if written.is_err() {
@@ -148,14 +156,13 @@ impl Writer {
 }
 
 /// The store's part of a whole build, all but its commit: the batch (`retire`: earlier ones stop
-/// being current), every item in its group, the groups, the settings. Returns the batch's record
-/// and the generation the new index is to carry.
+/// being current), every item in its group, the groups, the settings with the items' document
+/// frequencies. Returns the batch's record and the generation the new index is to carry.
 fn write_store(
     change: &Change,
     built: &BuiltWith,
     self_model: &SelfModel,
-    items: &[AnalyzedItem],
-    groups: &[Group],
+    (items, groups, frequencies): (&[AnalyzedItem], &[Group], &DocumentFrequencies),
     batch: Option<(BatchRecord, &Batch)>,
     retire: bool,
 ) -> Result<(Option<BatchRecord>, u64)> {
@@ -173,7 +180,6 @@ fn write_store(
         }
         None => last_batch(&change.view())?,
     };
-    let frequencies = DocumentFrequencies::of_items(items, |a| a.terms.iter(), |a| a.text.as_str());
     change.put_items(&item_rows(items, groups, batch_id))?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;

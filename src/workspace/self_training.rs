@@ -72,15 +72,13 @@ pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> Self
     };
     let assigned: Vec<Vec<TopicAssignment>> = items.iter().map(|a| a.topics.clone()).collect();
     let eligible = eligible_teachers(&assigned, fallback, config);
-    let words_of = |i: usize| pipeline.words_of(&items[i].item);
+    let words_of = |i: usize| pipeline.words_of_analysed(&items[i]);
     let model = fit_self_model(&assigned, fallback, config, words_of);
     if let Some(model) = &model {
         let unseeded: Vec<usize> = (0..items.len())
             .filter(|&i| is_unseeded(&assigned[i], fallback))
             .collect();
-        let relabelled = relabel_with(model, config, &unseeded, |i| {
-            pipeline.words_of(&items[i].item)
-        });
+        let relabelled = relabel_with(model, config, &unseeded, words_of);
         for (i, topics) in relabelled {
             items[i].topics = topics;
         }
@@ -130,7 +128,7 @@ pub(super) fn label_batch(
             .filter(|&i| is_unseeded(&new_assigned[i], fallback))
             .collect();
         for (i, topics) in relabel_with(model, config, &unseeded, |i| {
-            pipeline.words_of(&new[i].item)
+            pipeline.words_of_analysed(&new[i])
         }) {
             new[i].topics = topics;
         }
@@ -142,14 +140,13 @@ pub(super) fn label_batch(
         stored.iter().map(|s| keyword_view(&s.topics)).collect();
     assigned.extend(new_assigned);
     let n_stored = stored.len();
-    let item_of = |i: usize| -> &Item {
+    let words_of = |i: usize| {
         if i < n_stored {
-            &stored[i].item
+            pipeline.words_of(&stored[i].item)
         } else {
-            &new[i - n_stored].item
+            pipeline.words_of_analysed(&new[i - n_stored])
         }
     };
-    let words_of = |i: usize| pipeline.words_of(item_of(i));
     let Some(model) = fit_self_model(&assigned, fallback, config, words_of) else {
         return Ok(BatchTopics {
             retopiced: Vec::new(),

@@ -252,7 +252,7 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             from,
             to,
         };
-        let hits = r.index.search(&n.text(&a.query), &filters, a.limit)?;
+        let hits = r.index.search(&n.query(&a.query), &filters, a.limit)?;
         with_groups(&r.view, hits)
     })?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
