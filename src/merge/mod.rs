@@ -511,6 +511,42 @@ mod tests {
     }
 
     #[test]
+    fn a_counting_merge_gives_the_groups_and_the_collections_frequencies() {
+        let words = [
+            terms("首贷 融资 抵押 房产 融资"),
+            terms("首贷 融资 抵押 房产"),
+            terms("用电 电价 峰谷 偏高"),
+        ];
+        let (t, vocabulary) = interned(&words);
+        let texts = [
+            "首次贷款要求房产抵押，融资难",
+            "首次贷款要求房产抵押",
+            "峰谷电价偏高",
+        ];
+        let docs: Vec<MergeDoc> = (0..3)
+            .map(|i| MergeDoc {
+                id: ["1", "2", "3"][i],
+                enterprise: ["甲", "乙", "丙"][i],
+                terms: &t[i],
+                text: texts[i],
+            })
+            .collect();
+        let config = MergeConfig::default();
+        let none = Constraints::default();
+        let (groups, counted) = merge_counting(&docs, &vocabulary, &config, &none);
+        assert_eq!(groups, merge(&docs, &vocabulary, &config));
+        let items: Vec<(&Vec<String>, &str)> = words.iter().zip(texts).collect();
+        let want = DocumentFrequencies::of_items(
+            &items,
+            |(w, _)| w.iter().map(String::as_str),
+            |(_, t)| t,
+        );
+        assert_eq!(counted, want);
+        assert_eq!(counted.words["融资"], 2);
+        assert_eq!(counted.docs, 3);
+    }
+
+    #[test]
     fn corrections_force_and_forbid_merges() {
         let t = [
             terms("首贷 融资 抵押 房产"),
