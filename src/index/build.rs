@@ -11,7 +11,7 @@ use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 
 use super::schema::IndexSchema;
 use super::tokenizer::{AnalyzerTokenizer, PreCut, TOKENIZER_NAME};
-use crate::pipeline::{AnalyzedItem, ItemWords};
+use crate::pipeline::AnalyzedItem;
 use crate::segment::Analyzer;
 use crate::{failpoint, Error, Result};
 
@@ -63,13 +63,7 @@ impl IndexUpdate {
 
     /// Indexes an item (remove its earlier version first when replacing it).
     pub fn add(&self, a: &AnalyzedItem) -> Result<()> {
-        self.add_cut(a, a.words.as_ref())
-    }
-
-    /// Indexes an item whose analysis found `words` (its title's and text's words, read again
-    /// instead of cut), or without them, cuts its texts.
-    pub fn add_cut(&self, a: &AnalyzedItem, words: Option<&ItemWords>) -> Result<()> {
-        if let Some(words) = words {
+        if let Some(words) = &a.words {
             self.pre_cut.offer(&a.title, &words.title);
             self.pre_cut.offer(&a.text, &words.text);
         }
@@ -163,11 +157,6 @@ impl Rebuild {
     /// Indexes an item.
     pub fn add(&self, a: &AnalyzedItem) -> Result<()> {
         self.update.add(a)
-    }
-
-    /// Indexes an item with the words its analysis found ([`IndexUpdate::add_cut`]).
-    pub fn add_cut(&self, a: &AnalyzedItem, words: Option<&ItemWords>) -> Result<()> {
-        self.update.add_cut(a, words)
     }
 
     /// Drops an index that will not be finished, with what it had written.

@@ -12,7 +12,7 @@ use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
-use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, ItemWords, Pipeline};
+use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
 use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, View};
@@ -89,31 +89,46 @@ impl Writer {
         let t = Timing::start("build.self_training");
         let self_model = self_training::train_all(pipeline, &mut items);
         drop(t);
-        // The index needs no group: it fills on its own thread from here, while the items are
-        // merged and stored. Each item's word spans move to it and are dropped once indexed.
-        let words: Vec<Option<ItemWords>> = items.iter_mut().map(|a| a.words.take()).collect();
         let change = self.store.change()?;
+        let spinner = progress.spinner("合并同类项");
+        let t = Timing::start("build.merge");
+        let constraints = Constraints::from_corrections(&change.view().corrections()?);
+        let (mut groups, frequencies) = merge_whole(&built.merge, &items, &constraints);
+        keep_ids(&change.view(), &mut groups, &items, None)?;
+        drop(t);
+        spinner.finish_and_clear();
         let index_dir = self.ws.index_dir();
         let analyzer = pipeline.analyzer.clone();
         let stop = AtomicBool::new(false);
-        let items = &items;
-        let (record, groups) = std::thread::scope(|s| -> Result<(Option<BatchRecord>, usize)> {
-            // Neither the index nor the store reads the other, and nothing is committed until
-            // both are done, in the same order as ever (index files, database, index meta).
+        let (items, groups) = (&items, &groups);
+        let record = std::thread::scope(|s| -> Result<Option<BatchRecord>> {
+            // The new index is filled on its own threads while the store is written: neither
+            // reads the other, and nothing is committed until both are done, in the same order
+            // as ever (index files, database, index meta).
             let filling = s.spawn(|| -> Result<Rebuild> {
                 let _t = Timing::start("build.index");
                 let rebuild = Rebuild::start(&index_dir, analyzer)?;
-                for (a, words) in items.iter().zip(words) {
+                for a in items {
                     // The store failed: the index is dropped unfinished, never committed.
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    rebuild.add_cut(a, words.as_ref())?;
+                    rebuild.add(a)?;
                 }
                 Ok(rebuild)
             });
-            let written =
-                merge_and_store(&change, built, &self_model, items, batch, retire, progress);
+            let t = Timing::start("build.store");
+            let spinner = progress.spinner("写入数据库");
+            let written = write_store(
+                &change,
+                built,
+                &self_model,
+                (items, groups, &frequencies),
+                batch,
+                retire,
+            );
+            spinner.finish_and_clear();
+            drop(t);
             if written.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -121,7 +136,7 @@ impl Writer {
             let rebuild = filling
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let (record, generation, groups) = match written {
+            let (record, generation) = match written {
                 Ok(written) => written,
                 Err(e) => {
                     if let Ok(unfinished) = rebuild {
@@ -134,35 +149,23 @@ impl Writer {
             rebuild?.finish(generation, || change.commit())?;
             drop(t);
             spinner.finish_and_clear();
-            Ok((record, groups))
+            Ok(record)
         })?;
-        self.finish(record, groups, 0)
+        self.finish(record, groups.len(), 0)
     }
 }
 
-/// A whole build's merge and store, all but its commit: every group merged anew (the
-/// corrections hold, earlier group ids carry over), then the batch (`retire`: earlier ones stop
+/// The store's part of a whole build, all but its commit: the batch (`retire`: earlier ones stop
 /// being current), every item in its group, the groups, the settings with the items' document
-/// frequencies. Returns the batch's record, the generation the new index is to carry and the
-/// number of groups.
-fn merge_and_store(
+/// frequencies. Returns the batch's record and the generation the new index is to carry.
+fn write_store(
     change: &Change,
     built: &BuiltWith,
     self_model: &SelfModel,
-    items: &[AnalyzedItem],
+    (items, groups, frequencies): (&[AnalyzedItem], &[Group], &DocumentFrequencies),
     batch: Option<(BatchRecord, &Batch)>,
     retire: bool,
-    progress: &Progress,
-) -> Result<(Option<BatchRecord>, u64, usize)> {
-    let spinner = progress.spinner("合并同类项");
-    let t = Timing::start("build.merge");
-    let constraints = Constraints::from_corrections(&change.view().corrections()?);
-    let (mut groups, frequencies) = merge_whole(&built.merge, items, &constraints);
-    keep_ids(&change.view(), &mut groups, items, None)?;
-    drop(t);
-    spinner.finish_and_clear();
-    let _t = Timing::start("build.store");
-    let spinner = progress.spinner("写入数据库");
+) -> Result<(Option<BatchRecord>, u64)> {
     if retire {
         change.retire_batches()?;
     }
@@ -177,13 +180,12 @@ fn merge_and_store(
         }
         None => last_batch(&change.view())?,
     };
-    change.put_items(&item_rows(items, &groups, batch_id))?;
-    put_group_rows(change, items, &groups)?;
+    change.put_items(&item_rows(items, groups, batch_id))?;
+    put_group_rows(change, items, groups)?;
     built.save(change)?;
     self_model.save(change)?;
     change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
-    spinner.finish_and_clear();
-    Ok((record, change.next_index_generation()?, groups.len()))
+    Ok((record, change.next_index_generation()?))
 }
 
 /// The newest batch's id (items written without a batch of their own are credited to it).
