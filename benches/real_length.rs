@@ -607,7 +607,7 @@ fn bench_size(n_wanted: usize, dir: &Path, python: &Result<(String, PathBuf), St
     );
     if left_out > 0 {
         println!(
-            "  left out {left_out} drawn queries whose terms, the query cut as a whole, the item's index entry lacks, e.g. {example}"
+            "  left out {left_out} drawn queries whose terms, the query cut as search cuts it, the item's index entry lacks, e.g. {example}"
         );
     }
     println!(
