@@ -40,6 +40,39 @@ mod tests {
     }
 
     #[test]
+    fn equal_scores_come_back_in_id_order() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let text = "冷链车辆进城限行，通行证难办";
+        // Added in another order than their ids: the index keeps them in the order added.
+        let ids = ["m", "c", "x", "a", "k"];
+        let items = ids
+            .iter()
+            .map(|id| item(id, "绿源食品有限公司", text, 5))
+            .collect();
+        let analysis = pipeline.run(items, &Progress::hidden());
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        rebuild_index(
+            &dir,
+            analysis.items.iter(),
+            pipeline.analyzer.clone(),
+            1,
+            || Ok(()),
+        )
+        .unwrap();
+        let index = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
+        let found = |limit| -> Vec<String> {
+            let hits = index
+                .search("冷链 限行", &Filters::default(), limit)
+                .unwrap();
+            assert!(hits.windows(2).all(|w| w[0].score == w[1].score));
+            hits.into_iter().map(|h| h.id).collect()
+        };
+        assert_eq!(found(10), vec!["a", "c", "k", "m", "x"]);
+        assert_eq!(found(2), vec!["a", "c"]);
+    }
+
+    #[test]
     fn index_search_filters_and_similar() {
         let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
         let items = vec![

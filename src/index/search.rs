@@ -11,7 +11,9 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{collapse_overlapped_ranges, Snippet, SnippetGenerator};
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
+};
 
 use super::build::{day_number, index_generation};
 use super::schema::IndexSchema;
@@ -121,10 +123,11 @@ impl SearchIndex {
         let words = self.words_query(&terms);
         let full = self.with_filters(words, filters);
         let searcher = self.reader.searcher();
-        let Some(limit) = pool_size(limit, searcher.num_docs()) else {
+        let Some(pool) = pool_size(limit.saturating_add(TIE_MARGIN), searcher.num_docs()) else {
             return Ok(Vec::new());
         };
-        let top = searcher.search(&full, &TopDocs::with_limit(limit).order_by_score())?;
+        let top = searcher.search(&full, &TopDocs::with_limit(pool).order_by_score())?;
+        let top = self.ties_by_id(&searcher, top, limit)?;
         let mut snippets = SnippetGenerator::create(&searcher, &*full, self.schema.text)?;
         snippets.set_max_num_chars(120);
         top.into_iter()
@@ -285,6 +288,39 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(must))
     }
 
+    /// The best `limit` of `top` (best first), equal scores in item id order. tantivy orders
+    /// them by where the index put each document, which a rebuild changes (it indexes on several
+    /// threads); `top` holds [`TIE_MARGIN`] more, so a tie at the cut is decided by id too,
+    /// unless it runs longer than that.
+    fn ties_by_id(
+        &self,
+        searcher: &Searcher,
+        top: Vec<(Score, DocAddress)>,
+        limit: usize,
+    ) -> Result<Vec<(Score, DocAddress)>> {
+        let mut out = Vec::with_capacity(limit);
+        for run in top.chunk_by(|a, b| a.0 == b.0) {
+            if out.len() >= limit {
+                break;
+            }
+            if run.len() == 1 {
+                out.push(run[0]);
+                continue;
+            }
+            let mut keyed = run
+                .iter()
+                .map(|&(score, addr)| {
+                    let doc: TantivyDocument = searcher.doc(addr)?;
+                    Ok((first(&doc, self.schema.id), (score, addr)))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            out.extend(keyed.into_iter().map(|(_, hit)| hit));
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
     fn hit(&self, doc: &TantivyDocument, score: f32, query_terms: &[String]) -> Hit {
         let s = &self.schema;
         let text = first(doc, s.text);
@@ -328,6 +364,9 @@ fn check_limit(limit: usize) -> Result<()> {
 /// How many documents to ask tantivy for: never more than the index holds, since `TopDocs`
 /// allocates for its whole limit (`-n 18446744073709551615` would abort); `None` when the index
 /// is empty (a limit of 0 panics).
+/// Hits fetched beyond those asked for, so that equal scores at the cut are ordered by id.
+const TIE_MARGIN: usize = 64;
+
 fn pool_size(wanted: usize, docs: u64) -> Option<usize> {
     let docs = usize::try_from(docs).unwrap_or(usize::MAX);
     (docs > 0).then(|| wanted.min(docs))
