@@ -39,6 +39,17 @@ mod tests {
         }
     }
 
+    /// The items analysed and indexed in a new temporary folder's `index`.
+    fn indexed(pipeline: &Pipeline, items: Vec<Item>) -> (tempfile::TempDir, SearchIndex) {
+        let analysis = pipeline.run(items, &Progress::hidden());
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("index");
+        let analyzer = pipeline.analyzer.clone();
+        rebuild_index(&dir, analysis.items.iter(), analyzer.clone(), 1, || Ok(())).unwrap();
+        let index = SearchIndex::open(&dir, analyzer).unwrap();
+        (tmp, index)
+    }
+
     #[test]
     fn equal_scores_come_back_in_id_order() {
         let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
@@ -49,18 +60,7 @@ mod tests {
             .iter()
             .map(|id| item(id, "绿源食品有限公司", text, 5))
             .collect();
-        let analysis = pipeline.run(items, &Progress::hidden());
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("index");
-        rebuild_index(
-            &dir,
-            analysis.items.iter(),
-            pipeline.analyzer.clone(),
-            1,
-            || Ok(()),
-        )
-        .unwrap();
-        let index = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
+        let (_tmp, index) = indexed(&pipeline, items);
         let found = |limit| -> Vec<String> {
             let hits = index
                 .search("冷链 限行", &Filters::default(), limit)
@@ -90,18 +90,8 @@ mod tests {
                 9,
             ),
         ];
-        let analysis = pipeline.run(items, &Progress::hidden());
-        let tmp = tempfile::tempdir().unwrap();
+        let (tmp, index) = indexed(&pipeline, items);
         let dir = tmp.path().join("index");
-        rebuild_index(
-            &dir,
-            analysis.items.iter(),
-            pipeline.analyzer.clone(),
-            1,
-            || Ok(()),
-        )
-        .unwrap();
-        let index = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
         assert_eq!(index.len(), 3);
 
         // 借钱 is a synonym of 贷款: found though the word never occurs; highlighted in the text.
