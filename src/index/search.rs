@@ -298,7 +298,8 @@ impl SearchIndex {
         top: Vec<(Score, DocAddress)>,
         limit: usize,
     ) -> Result<Vec<(Score, DocAddress)>> {
-        let mut out = Vec::with_capacity(limit);
+        // `limit` may be huge (`--limit` is any positive number): only `top` bounds the hits.
+        let mut out = Vec::with_capacity(limit.min(top.len()));
         for run in top.chunk_by(|a, b| a.0 == b.0) {
             if out.len() >= limit {
                 break;
