@@ -131,8 +131,7 @@ impl SearchIndex {
         let mut snippets = SnippetGenerator::create(&searcher, &*full, self.schema.text)?;
         snippets.set_max_num_chars(120);
         top.into_iter()
-            .map(|(score, addr)| {
-                let doc: TantivyDocument = searcher.doc(addr)?;
+            .map(|(score, doc)| {
                 let snippet = snippets.snippet_from_doc(&doc);
                 let mut hit = self.hit(&doc, score, &terms);
                 hit.snippet = if snippet.fragment().is_empty() {
@@ -288,35 +287,30 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(must))
     }
 
-    /// The best `limit` of `top` (best first), equal scores in item id order. tantivy orders
-    /// them by where the index put each document, which a rebuild changes (it indexes on several
-    /// threads); `top` holds [`TIE_MARGIN`] more, so a tie at the cut is decided by id too,
-    /// unless it runs longer than that.
+    /// The best `limit` of `top` (best first) with their documents, equal scores in item id
+    /// order. tantivy orders them by where the index put each document, which a rebuild changes
+    /// (it indexes on several threads); `top` holds [`TIE_MARGIN`] more, so a tie at the cut is
+    /// decided by id too, unless it runs longer than that. Each document is read once.
     fn ties_by_id(
         &self,
         searcher: &Searcher,
         top: Vec<(Score, DocAddress)>,
         limit: usize,
-    ) -> Result<Vec<(Score, DocAddress)>> {
+    ) -> Result<Vec<(Score, TantivyDocument)>> {
         // `limit` may be huge (`--limit` is any positive number): only `top` bounds the hits.
         let mut out = Vec::with_capacity(limit.min(top.len()));
         for run in top.chunk_by(|a, b| a.0 == b.0) {
             if out.len() >= limit {
                 break;
             }
-            if run.len() == 1 {
-                out.push(run[0]);
-                continue;
-            }
-            let mut keyed = run
+            let mut docs = run
                 .iter()
-                .map(|&(score, addr)| {
-                    let doc: TantivyDocument = searcher.doc(addr)?;
-                    Ok((first(&doc, self.schema.id), (score, addr)))
-                })
+                .map(|&(score, addr)| Ok((score, searcher.doc::<TantivyDocument>(addr)?)))
                 .collect::<Result<Vec<_>>>()?;
-            keyed.sort_by(|a, b| a.0.cmp(&b.0));
-            out.extend(keyed.into_iter().map(|(_, hit)| hit));
+            if docs.len() > 1 {
+                docs.sort_by_cached_key(|(_, doc)| first(doc, self.schema.id));
+            }
+            out.extend(docs);
         }
         out.truncate(limit);
         Ok(out)

@@ -1,6 +1,8 @@
 //! [`WordSpans`]: where the words of one text stand, kept from its analysis so that later stages
 //! (self-training, the index) read the same words without cutting the text again.
 
+use crate::vectors::varint;
+
 /// The byte ranges of a text's words, in text order (by start, then end), packed as varints:
 /// per word, its start less the previous word's start, then its length. About two bytes a
 /// word, where the words as `String`s would take some thirty.
@@ -19,8 +21,8 @@ impl WordSpans {
                 start >= previous && end >= start,
                 "{start}..{end} after {previous}"
             );
-            push_varint(&mut packed, start - previous);
-            push_varint(&mut packed, end - start);
+            varint::put(&mut packed, (start - previous) as u64);
+            varint::put(&mut packed, (end - start) as u64);
             previous = start;
         }
         WordSpans {
@@ -69,35 +71,12 @@ impl<B: AsRef<[u8]>> Iterator for Spans<B> {
 
     fn next(&mut self) -> Option<(usize, usize)> {
         let packed = self.packed.as_ref();
-        if self.at >= packed.len() {
-            return None;
-        }
-        self.start += read_varint(packed, &mut self.at);
-        let len = read_varint(packed, &mut self.at);
+        let mut rest = packed.get(self.at..).filter(|r| !r.is_empty())?;
+        self.start += varint::read(&mut rest) as usize;
+        let len = varint::read(&mut rest) as usize;
+        self.at = packed.len() - rest.len();
         Some((self.start, self.start + len))
     }
-}
-
-fn push_varint(out: &mut Vec<u8>, mut v: usize) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn read_varint(bytes: &[u8], at: &mut usize) -> usize {
-    let mut v = 0usize;
-    let mut shift = 0;
-    while let Some(&b) = bytes.get(*at) {
-        *at += 1;
-        v |= ((b & 0x7f) as usize) << shift;
-        if b < 0x80 {
-            break;
-        }
-        shift += 7;
-    }
-    v
 }
 
 #[cfg(test)]

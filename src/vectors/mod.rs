@@ -14,6 +14,7 @@ mod fxhash;
 mod packed;
 mod sparse;
 mod tfidf;
+pub(crate) mod varint;
 
 pub use bigrams::{char_bigrams, is_alphanumeric, push_char_bigrams};
 pub use frequencies::DocumentFrequencies;

@@ -11,7 +11,7 @@ use std::hash::Hash;
 use rayon::prelude::*;
 
 use super::tfidf::count_documents;
-use super::{FxMap, SparseVec};
+use super::{varint, FxMap, SparseVec};
 
 /// TF-IDF vectors over features numbered in sorted feature order.
 pub struct PackedVectors {
@@ -279,10 +279,10 @@ fn encode(sorted_ids: &[u32], idf: &[f32], raw: &mut Vec<f32>) -> (Box<[u8]>, f3
         raw.push(tf_factor(tf as u32) * idf[id as usize]);
         let gap = u64::from(id - prev) << 1;
         if tf > 1 {
-            put_varint(&mut out, gap | 1);
-            put_varint(&mut out, tf as u64);
+            varint::put(&mut out, gap | 1);
+            varint::put(&mut out, tf as u64);
         } else {
-            put_varint(&mut out, gap);
+            varint::put(&mut out, gap);
         }
         prev = id;
         k += tf;
@@ -290,14 +290,6 @@ fn encode(sorted_ids: &[u32], idf: &[f32], raw: &mut Vec<f32>) -> (Box<[u8]>, f3
     // The same sum, in the same order, as the fit's norm.
     let norm = raw.iter().map(|w| w * w).sum::<f32>().sqrt();
     (out.into_boxed_slice(), norm)
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 /// Reads a packed document as (feature id, count) in id order.
@@ -309,20 +301,6 @@ struct Counts<'a> {
 impl<'a> Counts<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         Counts { bytes, id: 0 }
-    }
-
-    fn varint(&mut self) -> u64 {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = self.bytes[0];
-            self.bytes = &self.bytes[1..];
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return v;
-            }
-            shift += 7;
-        }
     }
 }
 
@@ -340,9 +318,13 @@ impl Iterator for Counts<'_> {
             self.bytes = &self.bytes[1..];
             u64::from(first)
         } else {
-            self.varint()
+            varint::read(&mut self.bytes)
         };
-        let tf = if v & 1 == 1 { self.varint() as u32 } else { 1 };
+        let tf = if v & 1 == 1 {
+            varint::read(&mut self.bytes) as u32
+        } else {
+            1
+        };
         self.id += (v >> 1) as u32;
         Some((self.id, tf))
     }
