@@ -225,6 +225,47 @@ impl Pipeline {
         items
     }
 
+    /// [`Pipeline::analyze_each`] for a whole build, with the terms interned for the merge: a
+    /// round of items at a time is analysed, then its terms are interned and dropped, so their
+    /// text is never held for every item at once (about a gigabyte at a million items, freed
+    /// in pieces too small for the merge's arrays to reuse).
+    pub fn analyze_interning(
+        &self,
+        items: Vec<Item>,
+        progress: &Progress,
+    ) -> (Vec<AnalyzedItem>, InternedTerms) {
+        let bar = progress.stage("分词与主题", items.len());
+        let mut out = Vec::with_capacity(items.len());
+        let mut terms = InternedTerms {
+            vocabulary: Vocabulary::new(),
+            ids: Vec::with_capacity(items.len()),
+        };
+        let mut rest = items.into_iter();
+        loop {
+            let round: Vec<Item> = rest.by_ref().take(ANALYSIS_ROUND).collect();
+            if round.is_empty() {
+                break;
+            }
+            let mut analysed: Vec<AnalyzedItem> = round
+                .into_par_iter()
+                .map(|item| {
+                    let analysed = self.analyze_item(item);
+                    bar.inc(1);
+                    analysed
+                })
+                .collect();
+            // Interned round by round, the ids are those of one pass over every item.
+            let ids = terms
+                .vocabulary
+                .intern_documents(analysed.len(), |i| analysed[i].terms.iter());
+            terms.ids.extend(ids);
+            analysed.par_iter_mut().for_each(|a| a.terms = Terms::new());
+            out.append(&mut analysed);
+        }
+        bar.finish_and_clear();
+        (out, terms)
+    }
+
     /// An item's title words, text words and normalized text, as self-training reads them.
     pub fn words_of(&self, item: &Item) -> OwnedInput {
         let p = self.prepare(&item.title, &item.text);
@@ -300,31 +341,115 @@ pub fn merge_items(
     })
 }
 
-/// Merges all of a workspace's analysed items under `constraints`, giving their document
-/// frequencies too (counted once, for the merge and the store).
+/// Items analysed at a time by [`Pipeline::analyze_interning`].
+const ANALYSIS_ROUND: usize = 16_384;
+
+/// A whole build's terms as ids in one vocabulary, kept apart from its items (which are left
+/// without terms): at a million items the terms' text takes about a gigabyte, their ids about
+/// half as much, and the merge needs the ids anyway.
+pub struct InternedTerms {
+    vocabulary: Vocabulary,
+    /// Each item's terms, in order, repeats kept.
+    ids: Vec<Vec<u32>>,
+}
+
+impl InternedTerms {
+    /// Item `i`'s terms, `\n`-joined as [`Terms::joined`] gives them.
+    pub fn joined(&self, i: usize) -> String {
+        let mut out = String::new();
+        for (k, &t) in self.ids[i].iter().enumerate() {
+            if k > 0 {
+                out.push('\n');
+            }
+            out.push_str(self.vocabulary.name(t));
+        }
+        out
+    }
+}
+
+/// Merges all of a workspace's analysed items, whose terms `terms` holds, under
+/// `constraints`, giving their document frequencies too (counted once, for the merge and the
+/// store).
 pub fn merge_whole(
     config: &MergeConfig,
     items: &[AnalyzedItem],
+    terms: &InternedTerms,
     constraints: &Constraints,
 ) -> (Vec<Group>, DocumentFrequencies) {
-    with_merge_docs(items, |docs, vocabulary| {
-        merge_counting(docs, vocabulary, config, constraints)
-    })
+    let docs = merge_docs(items, &terms.ids);
+    merge_counting(&docs, &terms.vocabulary, config, constraints)
 }
 
 /// Calls `f` with the items as the merge sees them: terms interned in one vocabulary.
 fn with_merge_docs<T>(items: &[AnalyzedItem], f: impl FnOnce(&[MergeDoc], &Vocabulary) -> T) -> T {
     let mut vocabulary = Vocabulary::new();
     let terms = vocabulary.intern_documents(items.len(), |i| items[i].terms.iter());
-    let docs: Vec<MergeDoc> = items
+    f(&merge_docs(items, &terms), &vocabulary)
+}
+
+/// The items as the merge sees them, with their terms' ids.
+fn merge_docs<'a>(items: &'a [AnalyzedItem], terms: &'a [Vec<u32>]) -> Vec<MergeDoc<'a>> {
+    items
         .iter()
-        .zip(&terms)
+        .zip(terms)
         .map(|(a, terms)| MergeDoc {
             id: &a.item.id,
             enterprise: &a.enterprise,
             terms,
             text: &a.text,
         })
-        .collect();
-    f(&docs, &vocabulary)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SourceRef;
+
+    fn item(id: &str, text: &str) -> Item {
+        Item {
+            id: id.into(),
+            enterprise: "恒通物流".into(),
+            title: String::new(),
+            text: text.into(),
+            date: None,
+            channel: String::new(),
+            region: String::new(),
+            source: SourceRef {
+                file: "t.csv".into(),
+                row: 2,
+            },
+            answer: None,
+        }
+    }
+
+    #[test]
+    fn interned_terms_give_back_each_items_terms_and_leave_the_items_without_them() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let texts = [
+            "企业贷款难，贷款利率高，希望降低贷款门槛。",
+            "",
+            "园区道路拥堵，货车通行难。",
+            "贷款难。",
+        ];
+        let items: Vec<Item> = (0..ANALYSIS_ROUND + 3)
+            .map(|i| item(&i.to_string(), texts[i % texts.len()]))
+            .collect();
+        let before: Vec<String> = items
+            .iter()
+            .map(|i| pipeline.analyze_item(i.clone()).terms.joined().to_string())
+            .collect();
+        // The first item repeats a term, the second has none: both must come back as they were.
+        let first: Vec<&str> = before[0].split('\n').collect();
+        let distinct: std::collections::HashSet<&&str> = first.iter().collect();
+        assert!(distinct.len() < first.len(), "{}", before[0]);
+        assert_eq!(before[1], "");
+        // More items than a round: the second round's terms use the first round's ids.
+        let (items, terms) = pipeline.analyze_interning(items, &Progress::hidden());
+        assert_eq!(items.len(), before.len());
+        for (i, b) in before.iter().enumerate() {
+            assert_eq!(&terms.joined(i), b, "item {i}");
+            assert!(items[i].terms.is_empty(), "item {i} kept its terms");
+        }
+    }
 }

@@ -74,7 +74,31 @@ impl Timing {
 impl Drop for Timing {
     fn drop(&mut self) {
         if let Some(start) = self.start {
-            eprintln!("耗时 {} {:.3}", self.name, start.elapsed().as_secs_f64());
+            let seconds = start.elapsed().as_secs_f64();
+            match resident_mib() {
+                Some((now, peak)) => {
+                    eprintln!(
+                        "耗时 {} {seconds:.3} 内存 {now} MiB 峰值 {peak} MiB",
+                        self.name
+                    )
+                }
+                None => eprintln!("耗时 {} {seconds:.3}", self.name),
+            }
         }
     }
+}
+
+/// The process's resident memory now and at its peak, in MiB (Linux only: `/proc/self/status`).
+fn resident_mib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((kib("VmRSS:")? / 1024, kib("VmHWM:")? / 1024))
 }

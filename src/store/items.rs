@@ -447,6 +447,16 @@ impl Change<'_> {
     /// Writes items as [`Change::put_item`] does, in order; what each row stores (its hash, its
     /// topics as JSON, its terms) is made on all threads first, a round of rows at a time.
     pub fn put_items(&self, rows: &[NewItem<'_>]) -> Result<()> {
+        self.put_items_with_terms(rows, |i| rows[i].analyzed.terms.joined().to_string())
+    }
+
+    /// [`Change::put_items`] for items whose terms are kept apart from them: `terms(i)` gives
+    /// the `\n`-joined terms of `rows[i]`.
+    pub fn put_items_with_terms(
+        &self,
+        rows: &[NewItem<'_>],
+        terms: impl Fn(usize) -> String + Sync,
+    ) -> Result<()> {
         use rayon::prelude::*;
         let mut stmt = self
             .conn()
@@ -472,13 +482,14 @@ impl Change<'_> {
                      answer_unit = excluded.answer_unit, answer_result = excluded.answer_result",
             )
             .map_err(|e| self.err(e))?;
-        for round in rows.chunks(WRITE_ROUND) {
+        for (r, round) in rows.chunks(WRITE_ROUND).enumerate() {
             let made: Vec<(String, String, String)> = round
                 .par_iter()
-                .map(|row| {
+                .enumerate()
+                .map(|(k, row)| {
                     let a = row.analyzed;
                     let topics = serde_json::to_string(&a.topics).expect("topics serialize");
-                    (content_hash(&a.item), topics, a.terms.joined().to_string())
+                    (content_hash(&a.item), topics, terms(r * WRITE_ROUND + k))
                 })
                 .collect();
             for (row, (hash, topics, terms)) in round.iter().zip(made) {

@@ -154,7 +154,7 @@ impl Writer {
             }
         }
         let pipeline = built.pipeline()?;
-        let analyzed = pipeline.analyze_each(items, progress);
+        let analyzed = pipeline.analyze_interning(items, progress);
         let record = record(batch, &sorted, started);
         self.rebuild(
             built,

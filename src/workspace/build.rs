@@ -12,7 +12,7 @@ use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
-use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, Pipeline};
+use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, InternedTerms, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
 use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, View};
@@ -35,12 +35,12 @@ impl Workspace {
         let pipeline = built.pipeline()?;
         let record = batch.record(BatchKind::Run, now_utc());
         let t = Timing::start("build.analyse");
-        let items = pipeline.analyze_each(std::mem::take(&mut batch.items), progress);
+        let analysed = pipeline.analyze_interning(std::mem::take(&mut batch.items), progress);
         drop(t);
         w.rebuild(
             &built,
             &pipeline,
-            items,
+            analysed,
             Some((record, &batch)),
             true,
             progress,
@@ -74,14 +74,15 @@ impl Workspace {
 }
 
 impl Writer {
-    /// Writes a whole new analysis of `items` (in workspace order): every group merged anew,
+    /// Writes a whole new analysis of `items` (in workspace order, their terms kept apart in
+    /// `terms`, as [`Pipeline::analyze_interning`] gives them): every group merged anew,
     /// the settings, the batch if any (`retire`: earlier batches stop being current), and a
     /// new index. The self-trained model is fitted on these items.
     pub(super) fn rebuild(
         &mut self,
         built: &BuiltWith,
         pipeline: &Pipeline,
-        mut items: Vec<AnalyzedItem>,
+        (mut items, terms): (Vec<AnalyzedItem>, InternedTerms),
         batch: Option<(BatchRecord, &Batch)>,
         retire: bool,
         progress: &Progress,
@@ -93,22 +94,24 @@ impl Writer {
         let spinner = progress.spinner("合并同类项");
         let t = Timing::start("build.merge");
         let constraints = Constraints::from_corrections(&change.view().corrections()?);
-        let (mut groups, frequencies) = merge_whole(&built.merge, &items, &constraints);
+        let (mut groups, frequencies) = merge_whole(&built.merge, &items, &terms, &constraints);
         keep_ids(&change.view(), &mut groups, &items, None)?;
         drop(t);
         spinner.finish_and_clear();
         let index_dir = self.ws.index_dir();
         let analyzer = pipeline.analyzer.clone();
         let stop = AtomicBool::new(false);
-        let (items, groups) = (&items, &groups);
+        let group_count = groups.len();
+        let (items_ref, groups_ref) = (&items, &groups);
         let record = std::thread::scope(|s| -> Result<Option<BatchRecord>> {
+            let (items, groups) = (items_ref, groups_ref);
             // The new index is filled on its own threads while the store is written: neither
             // reads the other, and nothing is committed until both are done, in the same order
             // as ever (index files, database, index meta).
             let filling = s.spawn(|| -> Result<Rebuild> {
                 let _t = Timing::start("build.index");
                 let rebuild = Rebuild::start(&index_dir, analyzer)?;
-                for a in items {
+                for a in items_ref {
                     // The store failed: the index is dropped unfinished, never committed.
                     if stop.load(Ordering::Relaxed) {
                         break;
@@ -123,7 +126,7 @@ impl Writer {
                 &change,
                 built,
                 &self_model,
-                (items, groups, &frequencies),
+                (items, &terms, groups, &frequencies),
                 batch,
                 retire,
             );
@@ -151,18 +154,26 @@ impl Writer {
             spinner.finish_and_clear();
             Ok(record)
         })?;
-        self.finish(record, groups.len(), 0)
+        // The exports read the items back from the store: this copy would double the peak.
+        drop((items, terms, groups, frequencies, self_model));
+        self.finish(record, group_count, 0)
     }
 }
 
 /// The store's part of a whole build, all but its commit: the batch (`retire`: earlier ones stop
-/// being current), every item in its group, the groups, the settings with the items' document
-/// frequencies. Returns the batch's record and the generation the new index is to carry.
+/// being current), every item (its terms from `terms`) in its group, the groups, the settings
+/// with the items' document frequencies. Returns the batch's record and the generation the new
+/// index is to carry.
 fn write_store(
     change: &Change,
     built: &BuiltWith,
     self_model: &SelfModel,
-    (items, groups, frequencies): (&[AnalyzedItem], &[Group], &DocumentFrequencies),
+    (items, terms, groups, frequencies): (
+        &[AnalyzedItem],
+        &InternedTerms,
+        &[Group],
+        &DocumentFrequencies,
+    ),
     batch: Option<(BatchRecord, &Batch)>,
     retire: bool,
 ) -> Result<(Option<BatchRecord>, u64)> {
@@ -180,7 +191,7 @@ fn write_store(
         }
         None => last_batch(&change.view())?,
     };
-    change.put_items(&item_rows(items, groups, batch_id))?;
+    change.put_items_with_terms(&item_rows(items, groups, batch_id), |i| terms.joined(i))?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;
     self_model.save(change)?;

@@ -70,7 +70,11 @@ pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> Self
             teachers: 0,
         };
     };
-    let assigned: Vec<Vec<TopicAssignment>> = items.iter().map(|a| a.topics.clone()).collect();
+    // Taken out and put back rather than copied: a copy would hold every item's topics twice.
+    let mut assigned: Vec<Vec<TopicAssignment>> = items
+        .iter_mut()
+        .map(|a| std::mem::take(&mut a.topics))
+        .collect();
     let eligible = eligible_teachers(&assigned, fallback, config);
     let words_of = |i: usize| pipeline.words_of_analysed(&items[i]);
     let model = fit_self_model(&assigned, fallback, config, words_of);
@@ -78,10 +82,12 @@ pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> Self
         let unseeded: Vec<usize> = (0..items.len())
             .filter(|&i| is_unseeded(&assigned[i], fallback))
             .collect();
-        let relabelled = relabel_with(model, config, &unseeded, words_of);
-        for (i, topics) in relabelled {
-            items[i].topics = topics;
+        for (i, topics) in relabel_with(model, config, &unseeded, words_of) {
+            assigned[i] = topics;
         }
+    }
+    for (a, topics) in items.iter_mut().zip(assigned) {
+        a.topics = topics;
     }
     SelfModel {
         model,
