@@ -345,8 +345,8 @@ pub fn merge_items(
 const ANALYSIS_ROUND: usize = 16_384;
 
 /// A whole build's terms as ids in one vocabulary, kept apart from its items (which are left
-/// without terms): at a million items the terms' text takes about a gigabyte, their ids about
-/// half as much, and the merge needs the ids anyway.
+/// without terms): at a million items the terms' text takes about a gigabyte, their ids less,
+/// and the merge needs the ids anyway.
 pub struct InternedTerms {
     vocabulary: Vocabulary,
     /// Each item's terms, in order, repeats kept.

@@ -36,7 +36,8 @@ fn reset_sigpipe() {
 /// glibc gives threads up to eight heaps (arenas) per core, and memory freed in one heap is not
 /// reused by threads allocating from another: at a million items that held gigabytes apart (the
 /// file read on the main thread, texts analysed on rayon's). One heap per core, as rayon has
-/// threads, kept a 300,000-item run's peak 11% lower and was no slower.
+/// threads: a 300,000-item run peaked at 2.50 GB instead of 3.06 GB, in 130 s instead of 126 s
+/// (one run each).
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
