@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -213,16 +214,22 @@ impl Pipeline {
     /// self-training); output in input order.
     pub fn analyze_each(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let bar = progress.stage("分词与主题", items.len());
-        let items = items
+        let items = self.analyze_counted(items, &bar);
+        bar.finish_and_clear();
+        items
+    }
+
+    /// The per-item stages over `items` in parallel, counting each on `bar`; output in input
+    /// order.
+    fn analyze_counted(&self, items: Vec<Item>, bar: &ProgressBar) -> Vec<AnalyzedItem> {
+        items
             .into_par_iter()
             .map(|item| {
                 let analyzed = self.analyze_item(item);
                 bar.inc(1);
                 analyzed
             })
-            .collect();
-        bar.finish_and_clear();
-        items
+            .collect()
     }
 
     /// [`Pipeline::analyze_each`] for a whole build, with the terms interned for the merge: a
@@ -246,14 +253,7 @@ impl Pipeline {
             if round.is_empty() {
                 break;
             }
-            let mut analysed: Vec<AnalyzedItem> = round
-                .into_par_iter()
-                .map(|item| {
-                    let analysed = self.analyze_item(item);
-                    bar.inc(1);
-                    analysed
-                })
-                .collect();
+            let mut analysed = self.analyze_counted(round, &bar);
             // Interned round by round, the ids are those of one pass over every item.
             let ids = terms
                 .vocabulary
@@ -356,14 +356,11 @@ pub struct InternedTerms {
 impl InternedTerms {
     /// Item `i`'s terms, `\n`-joined as [`Terms::joined`] gives them.
     pub fn joined(&self, i: usize) -> String {
-        let mut out = String::new();
-        for (k, &t) in self.ids[i].iter().enumerate() {
-            if k > 0 {
-                out.push('\n');
-            }
-            out.push_str(self.vocabulary.name(t));
-        }
-        out
+        let terms: Terms = self.ids[i]
+            .iter()
+            .map(|&t| self.vocabulary.name(t))
+            .collect();
+        terms.into_joined()
     }
 }
 

@@ -32,6 +32,11 @@ impl Terms {
         &self.joined
     }
 
+    /// The terms joined by `\n`, as an owned string.
+    pub fn into_joined(self) -> String {
+        self.joined
+    }
+
     pub fn push(&mut self, term: &str) {
         debug_assert!(!term.is_empty() && !term.contains('\n'), "{term:?}");
         if self.len > 0 {

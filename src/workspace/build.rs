@@ -102,16 +102,14 @@ impl Writer {
         let analyzer = pipeline.analyzer.clone();
         let stop = AtomicBool::new(false);
         let group_count = groups.len();
-        let (items_ref, groups_ref) = (&items, &groups);
         let record = std::thread::scope(|s| -> Result<Option<BatchRecord>> {
-            let (items, groups) = (items_ref, groups_ref);
             // The new index is filled on its own threads while the store is written: neither
             // reads the other, and nothing is committed until both are done, in the same order
             // as ever (index files, database, index meta).
             let filling = s.spawn(|| -> Result<Rebuild> {
                 let _t = Timing::start("build.index");
                 let rebuild = Rebuild::start(&index_dir, analyzer)?;
-                for a in items_ref {
+                for a in &items {
                     // The store failed: the index is dropped unfinished, never committed.
                     if stop.load(Ordering::Relaxed) {
                         break;
@@ -126,7 +124,7 @@ impl Writer {
                 &change,
                 built,
                 &self_model,
-                (items, &terms, groups, &frequencies),
+                (&items, &terms, &groups, &frequencies),
                 batch,
                 retire,
             );
