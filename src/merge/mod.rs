@@ -417,6 +417,9 @@ fn describe(
     }
 }
 
+/// How many shared terms a group lists.
+const SHARED_TERMS: usize = 6;
+
 /// Terms in at least half of the members (all of a singleton's), by member count then rarity.
 fn shared_terms(members: &[usize], docs: &[MergeDoc], terms: &Terms) -> Vec<String> {
     let mut count: FxMap<u32, usize> = FxMap::default();
@@ -433,28 +436,31 @@ fn shared_terms(members: &[usize], docs: &[MergeDoc], terms: &Terms) -> Vec<Stri
     let need = members.len().div_ceil(2).max(1);
     let name = |t: u32| terms.vocabulary.name(t);
     // Single characters and numbers explain nothing to a reader.
-    let mut shared: Vec<(&str, usize, f32)> = count
+    let mut shared: Vec<(&str, usize, usize, f32)> = count
         .into_iter()
         .filter(|&(t, c)| {
             let t = name(t);
             c >= need && t.chars().count() >= 2 && !t.chars().all(|ch| ch.is_ascii_digit())
         })
-        .map(|(t, c)| (name(t), c, terms.idf(t)))
+        .map(|(t, c)| (name(t), c, name(t).chars().count(), terms.idf(t)))
         .collect();
     // Longer words first among equals, so 子女入学 is listed and its parts 子女, 入学 are not.
     shared.sort_by(|a, b| {
         b.1.cmp(&a.1)
-            .then(b.0.chars().count().cmp(&a.0.chars().count()))
-            .then(b.2.total_cmp(&a.2))
+            .then(b.2.cmp(&a.2))
+            .then(b.3.total_cmp(&a.3))
             .then(a.0.cmp(b.0))
     });
     let mut kept: Vec<&str> = Vec::new();
-    for (t, _, _) in shared {
+    for (t, ..) in shared {
+        if kept.len() == SHARED_TERMS {
+            break;
+        }
         if !kept.iter().any(|k| k.contains(t)) {
             kept.push(t);
         }
     }
-    kept.into_iter().take(6).map(str::to_string).collect()
+    kept.into_iter().map(str::to_string).collect()
 }
 
 #[cfg(test)]

@@ -65,9 +65,49 @@ impl Default for FeatureConfig {
     }
 }
 
-/// Calls `f` with the name of every feature of a document, repeats included (they are term
-/// frequencies). One buffer serves all names, so classifying allocates nothing per feature.
-pub fn for_each_feature(input: &FeatureInput, config: &FeatureConfig, mut f: impl FnMut(&str)) {
+/// A feature of a document as [`for_each_feature_key`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeatureKey<'a> {
+    /// A word (`w:`), a word pair (`b:`) or a character gram too long to pack, by name.
+    Name(&'a str),
+    /// A character gram of at most [`PACKED_GRAM`] characters, packed ([`pack_gram`]).
+    Gram(u64),
+}
+
+/// Character grams up to this long are keyed by their packed characters rather than by a name
+/// string: they are most of a text's features, and a number hashes and compares at once.
+const PACKED_GRAM: usize = 3;
+
+/// Code points run below this; each packed character is one digit in this base.
+const GRAM_BASE: u64 = 0x11_0001;
+
+/// A short character gram as one number: each code point plus one, as digits in base
+/// [`GRAM_BASE`] (no digit is 0, so grams of different lengths never meet; 3 digits fit u64).
+fn pack_gram(gram: &[char]) -> u64 {
+    gram.iter().fold(0, |k, &c| k * GRAM_BASE + c as u64 + 1)
+}
+
+/// Appends a packed gram's feature name (`c:` and its characters) to `name`.
+fn push_gram_name(mut key: u64, name: &mut String) {
+    let mut chars = [' '; PACKED_GRAM];
+    let mut len = 0;
+    while key > 0 && len < PACKED_GRAM {
+        chars[len] = char::from_u32((key % GRAM_BASE - 1) as u32).unwrap_or('\u{FFFD}');
+        key /= GRAM_BASE;
+        len += 1;
+    }
+    name.push_str("c:");
+    name.extend(chars[..len].iter().rev());
+}
+
+/// Calls `f` with every feature of a document, repeats included (they are term frequencies):
+/// the named ones through one buffer, the short character grams packed, so classifying
+/// allocates nothing per feature.
+pub fn for_each_feature_key(
+    input: &FeatureInput,
+    config: &FeatureConfig,
+    mut f: impl FnMut(FeatureKey),
+) {
     // Names are pieced together with push_str: `write!` costs more than the lookup they feed.
     let mut name = String::with_capacity(32);
     let title = std::iter::repeat_n(input.title_words, config.title_repeat as usize);
@@ -76,7 +116,7 @@ pub fn for_each_feature(input: &FeatureInput, config: &FeatureConfig, mut f: imp
             name.clear();
             name.push_str("w:");
             name.push_str(w);
-            f(&name);
+            f(FeatureKey::Name(&name));
         }
         if config.word_bigrams {
             for p in words.windows(2) {
@@ -85,19 +125,36 @@ pub fn for_each_feature(input: &FeatureInput, config: &FeatureConfig, mut f: imp
                 name.push_str(&p[0]);
                 name.push('+');
                 name.push_str(&p[1]);
-                f(&name);
+                f(FeatureKey::Name(&name));
             }
         }
     }
     let chars: Vec<char> = input.text.chars().filter(|&c| is_alphanumeric(c)).collect();
     for n in config.char_min.max(1)..=config.char_max {
         for gram in chars.windows(n as usize) {
-            name.clear();
-            name.push_str("c:");
-            name.extend(gram);
-            f(&name);
+            if gram.len() <= PACKED_GRAM {
+                f(FeatureKey::Gram(pack_gram(gram)));
+            } else {
+                name.clear();
+                name.push_str("c:");
+                name.extend(gram);
+                f(FeatureKey::Name(&name));
+            }
         }
     }
+}
+
+/// Calls `f` with the name of every feature of a document, in [`for_each_feature_key`]'s order.
+pub fn for_each_feature(input: &FeatureInput, config: &FeatureConfig, mut f: impl FnMut(&str)) {
+    let mut name = String::with_capacity(16);
+    for_each_feature_key(input, config, |key| match key {
+        FeatureKey::Name(n) => f(n),
+        FeatureKey::Gram(g) => {
+            name.clear();
+            push_gram_name(g, &mut name);
+            f(&name);
+        }
+    });
 }
 
 /// Feature names of a document as owned strings (for fitting a vocabulary).
@@ -117,6 +174,9 @@ pub struct FeatureSpace {
     pub config: FeatureConfig,
     #[serde(skip)]
     ids: FxMap<String, u32>,
+    /// The ids of the short character grams, by packed key (they are in `ids` by name too).
+    #[serde(skip)]
+    gram_ids: FxMap<u64, u32>,
     /// The ids of character grams: names are sorted, so `c:` names are one run between the
     /// bigrams' `b:` and the words' `w:`.
     #[serde(skip)]
@@ -142,6 +202,7 @@ impl FeatureSpace {
                 .collect(),
             config: *config,
             ids: FxMap::default(),
+            gram_ids: FxMap::default(),
             char_ids: 0..0,
         };
         space.index();
@@ -149,9 +210,11 @@ impl FeatureSpace {
     }
 
     /// Fits the space on training documents and gives their vectors, as [`FeatureSpace::fit`]
-    /// then [`FeatureSpace::vector`] would, to the bit. Each feature name is hashed once, into a
-    /// per-chunk interner, rather than kept as a string per occurrence and hashed twice: with
-    /// character grams that was most of a self-training fit.
+    /// then [`FeatureSpace::vector`] would, to the bit. Each chunk of documents interns its
+    /// features on its own thread (short character grams as numbers, see [`FeatureKey`]) and
+    /// counts their documents; the chunks' names are then sorted together once, which gives the
+    /// vocabulary in order with each feature's document frequency, with no map shared across
+    /// threads.
     pub fn fit_documents(
         inputs: &[FeatureInput],
         config: &FeatureConfig,
@@ -160,90 +223,58 @@ impl FeatureSpace {
             .len()
             .div_ceil(4 * rayon::current_num_threads())
             .max(1);
-        // Per chunk: its distinct names (by local id) and each document's local ids.
-        let parts: Vec<(Vec<String>, Vec<Vec<u32>>)> = inputs
+        let parts: Vec<ChunkFeatures> = inputs
             .par_chunks(chunk)
-            .map(|docs| {
-                let mut local: FxMap<String, u32> = FxMap::default();
-                let ids = docs
+            .map(|docs| ChunkFeatures::of(docs, config))
+            .collect();
+        // Every chunk's names, sorted: equal names are neighbours, and their frequencies add up.
+        let mut all: Vec<(&str, u32, u32)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| {
+                let p = p as u32;
+                part.names
                     .iter()
-                    .map(|d| {
-                        let mut ids = Vec::new();
-                        for_each_feature(d, config, |f| {
-                            let id = match local.get(f) {
-                                Some(&id) => id,
-                                None => {
-                                    let id = local.len() as u32;
-                                    local.insert(f.to_string(), id);
-                                    id
-                                }
-                            };
-                            ids.push(id);
-                        });
-                        ids
-                    })
-                    .collect();
-                let mut names = vec![String::new(); local.len()];
-                for (name, id) in local {
-                    names[id as usize] = name;
-                }
-                (names, ids)
+                    .enumerate()
+                    .map(move |(l, name)| (name.as_str(), p, l as u32))
             })
             .collect();
-        // One id space over all chunks, and each feature's document frequency.
-        let mut global: FxMap<&str, u32> = FxMap::default();
-        let mut all_names: Vec<&str> = Vec::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut docs: Vec<Vec<u32>> = Vec::with_capacity(inputs.len());
-        for (names, local_docs) in &parts {
-            let to_global: Vec<u32> = names
-                .iter()
-                .map(|n| {
-                    *global.entry(n).or_insert_with(|| {
-                        all_names.push(n);
-                        df.push(0);
-                        all_names.len() as u32 - 1
-                    })
-                })
-                .collect();
-            for local_ids in local_docs {
-                let ids: Vec<u32> = local_ids.iter().map(|&l| to_global[l as usize]).collect();
-                let mut distinct = ids.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                for &g in &distinct {
-                    df[g as usize] += 1;
-                }
-                docs.push(ids);
-            }
-        }
-        let mut kept: Vec<u32> = (0..all_names.len() as u32)
-            .filter(|&g| df[g as usize] >= config.min_df)
+        all.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut final_ids: Vec<Vec<u32>> = parts
+            .iter()
+            .map(|part| vec![u32::MAX; part.names.len()])
             .collect();
-        kept.par_sort_unstable_by(|&a, &b| all_names[a as usize].cmp(all_names[b as usize]));
-        let mut new_id = vec![u32::MAX; all_names.len()];
-        for (k, &g) in kept.iter().enumerate() {
-            new_id[g as usize] = k as u32;
-        }
         let n = inputs.len() as f32;
-        let idf = kept
-            .iter()
-            .map(|&g| ((1.0 + n) / (1.0 + df[g as usize] as f32)).ln() + 1.0)
-            .collect();
-        let names = kept
-            .iter()
-            .map(|&g| all_names[g as usize].to_string())
-            .collect();
+        let (mut names, mut idf) = (Vec::new(), Vec::new());
+        for same in all.chunk_by(|a, b| a.0 == b.0) {
+            let df: u32 = same
+                .iter()
+                .map(|&(_, p, l)| parts[p as usize].df[l as usize])
+                .sum();
+            if df < config.min_df {
+                continue;
+            }
+            for &(_, p, l) in same {
+                final_ids[p as usize][l as usize] = names.len() as u32;
+            }
+            names.push(same[0].0.to_string());
+            idf.push(((1.0 + n) / (1.0 + df as f32)).ln() + 1.0);
+        }
+        drop(all);
         let space = Self::with_names(names, idf, *config);
-        let vectors = docs
+        let vectors = parts
             .into_par_iter()
-            .map(|ids| {
-                let ids = ids
-                    .into_iter()
-                    .map(|g| new_id[g as usize])
-                    .filter(|&k| k != u32::MAX)
-                    .collect();
-                space.weigh(ids)
+            .zip(final_ids)
+            .flat_map_iter(|(part, to_final)| {
+                let space = &space;
+                part.docs.into_iter().map(move |local| {
+                    let ids = local
+                        .into_iter()
+                        .map(|l| to_final[l as usize])
+                        .filter(|&k| k != u32::MAX)
+                        .collect();
+                    space.weigh(ids)
+                })
             })
             .collect();
         (space, vectors)
@@ -256,6 +287,7 @@ impl FeatureSpace {
             idf,
             config,
             ids: FxMap::default(),
+            gram_ids: FxMap::default(),
             char_ids: 0..0,
         };
         space.index();
@@ -269,6 +301,15 @@ impl FeatureSpace {
             .iter()
             .enumerate()
             .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        self.gram_ids = self
+            .names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let gram: Vec<char> = n.strip_prefix("c:")?.chars().collect();
+                (gram.len() <= PACKED_GRAM).then(|| (pack_gram(&gram), i as u32))
+            })
             .collect();
         let is_char = |n: &String| n.starts_with("c:");
         let start = self.names.partition_point(|n| n.as_str() < "c:");
@@ -304,8 +345,12 @@ impl FeatureSpace {
     /// The TF-IDF vector of a document, straight from its text (no feature strings kept).
     pub fn vector_of(&self, input: &FeatureInput) -> SparseVec {
         let mut ids = Vec::new();
-        for_each_feature(input, &self.config, |f| {
-            if let Some(&id) = self.ids.get(f) {
+        for_each_feature_key(input, &self.config, |f| {
+            let id = match f {
+                FeatureKey::Name(n) => self.ids.get(n),
+                FeatureKey::Gram(g) => self.gram_ids.get(&g),
+            };
+            if let Some(&id) = id {
                 ids.push(id);
             }
         });
@@ -360,6 +405,63 @@ impl FeatureSpace {
     }
 }
 
+/// One chunk of training documents' features: the distinct names by local id, each one's
+/// number of documents, and each document's local ids (repeats kept).
+struct ChunkFeatures {
+    names: Vec<String>,
+    df: Vec<u32>,
+    docs: Vec<Vec<u32>>,
+}
+
+impl ChunkFeatures {
+    fn of(inputs: &[FeatureInput], config: &FeatureConfig) -> Self {
+        let (mut named, mut grams) = (FxMap::<String, u32>::default(), FxMap::default());
+        let mut df: Vec<u32> = Vec::new();
+        // The last document counted for each id, so a repeat is not counted twice.
+        let mut counted_in: Vec<usize> = Vec::new();
+        let docs = inputs
+            .iter()
+            .enumerate()
+            .map(|(d, input)| {
+                let mut ids = Vec::new();
+                for_each_feature_key(input, config, |f| {
+                    let known = match f {
+                        FeatureKey::Name(n) => named.get(n),
+                        FeatureKey::Gram(g) => grams.get(&g),
+                    };
+                    let id = match known {
+                        Some(&id) => id,
+                        None => {
+                            let id = df.len() as u32;
+                            match f {
+                                FeatureKey::Name(n) => named.insert(n.to_string(), id),
+                                FeatureKey::Gram(g) => grams.insert(g, id),
+                            };
+                            df.push(0);
+                            counted_in.push(usize::MAX);
+                            id
+                        }
+                    };
+                    if counted_in[id as usize] != d {
+                        counted_in[id as usize] = d;
+                        df[id as usize] += 1;
+                    }
+                    ids.push(id);
+                });
+                ids
+            })
+            .collect();
+        let mut names = vec![String::new(); df.len()];
+        for (name, id) in named {
+            names[id as usize] = name;
+        }
+        for (gram, id) in grams {
+            push_gram_name(gram, &mut names[id as usize]);
+        }
+        ChunkFeatures { names, df, docs }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,15 +511,51 @@ mod tests {
                 text: all,
             })
             .collect();
-        let config = FeatureConfig::legacy();
-        let raw: Vec<Vec<String>> = inputs.iter().map(|i| raw_features(i, &config)).collect();
-        let space = FeatureSpace::fit(&raw, &config);
-        let (fitted, vectors) = FeatureSpace::fit_documents(&inputs, &config);
-        assert_eq!(fitted, space);
-        assert!(space.len() > 5, "features seen twice are kept");
-        for (r, v) in raw.iter().zip(&vectors) {
-            assert_eq!(&space.vector(r), v);
+        let long_grams = FeatureConfig {
+            char_max: 4,
+            ..FeatureConfig::legacy()
+        };
+        // The default's min_df (3) would keep few features of four documents.
+        let default = FeatureConfig {
+            min_df: 2,
+            ..FeatureConfig::default()
+        };
+        for config in [FeatureConfig::legacy(), default, long_grams] {
+            let raw: Vec<Vec<String>> = inputs.iter().map(|i| raw_features(i, &config)).collect();
+            let space = FeatureSpace::fit(&raw, &config);
+            let (fitted, vectors) = FeatureSpace::fit_documents(&inputs, &config);
+            assert_eq!(fitted, space);
+            assert!(space.len() > 5, "features seen twice are kept");
+            for ((r, v), input) in raw.iter().zip(&vectors).zip(&inputs) {
+                assert_eq!(&space.vector(r), v);
+                assert_eq!(&space.vector_of(input), v);
+            }
         }
+    }
+
+    #[test]
+    fn packed_grams_name_their_characters() {
+        let text = "Ab医。𠀋保z";
+        let input = FeatureInput {
+            title_words: &[],
+            text_words: &[],
+            text,
+        };
+        let config = FeatureConfig {
+            char_max: 4,
+            ..FeatureConfig::legacy()
+        };
+        let mut names = Vec::new();
+        for_each_feature(&input, &config, |f| names.push(f.to_string()));
+        let chars: Vec<char> = text.chars().filter(|c| *c != '。').collect();
+        let want: Vec<String> = (1..=4)
+            .flat_map(|n| {
+                chars
+                    .windows(n)
+                    .map(|g| format!("c:{}", String::from_iter(g)))
+            })
+            .collect();
+        assert_eq!(names, want);
     }
 
     #[test]

@@ -5,9 +5,8 @@
 //! (noise, pollution, illegal building: what no other topic owns); it is then given only alone,
 //! when it scores best, never beside another topic.
 
-use std::collections::HashMap;
-
 use super::{FeatureInput, Taxonomy, TopicAssigner, TopicAssignment, TopicMethod};
+use crate::vectors::FxMap;
 
 const CORE_WEIGHT: f32 = 2.0;
 const RELATED_WEIGHT: f32 = 1.0;
@@ -25,13 +24,13 @@ pub struct KeywordAssigner {
     names: Vec<String>,
     fallback: String,
     fallback_index: usize,
-    /// term → (topic index, weight)
-    weights: HashMap<String, Vec<(usize, f32)>>,
+    /// term → (topic index, weight); every word of every text is looked up: the fast hasher.
+    weights: FxMap<String, Vec<(usize, f32)>>,
 }
 
 impl KeywordAssigner {
     pub fn new(taxonomy: &Taxonomy) -> Self {
-        let mut weights: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        let mut weights: FxMap<String, Vec<(usize, f32)>> = FxMap::default();
         for (i, topic) in taxonomy.topics.iter().enumerate() {
             let terms = topic
                 .core

@@ -6,6 +6,7 @@
 //! uses the whole workspace, and the number of fits grows with the logarithm of its size.
 
 use crate::pipeline::{AnalyzedItem, Pipeline};
+use crate::progress::Timing;
 use crate::record::Item;
 use crate::store::{Change, ItemRow, Setting, View};
 use crate::topics::{
@@ -77,8 +78,11 @@ pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> Self
         .collect();
     let eligible = eligible_teachers(&assigned, fallback, config);
     let words_of = |i: usize| pipeline.words_of_analysed(&items[i]);
+    let fit = Timing::start("build.self_training.fit");
     let model = fit_self_model(&assigned, fallback, config, words_of);
+    drop(fit);
     if let Some(model) = &model {
+        let _relabel = Timing::start("build.self_training.relabel");
         let unseeded: Vec<usize> = (0..items.len())
             .filter(|&i| is_unseeded(&assigned[i], fallback))
             .collect();
