@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::progress::Timing;
 use crate::vectors::{push_char_bigrams, DocumentFrequencies, FxMap, PackedVectors};
 
 /// Thresholds and weights of the merge.
@@ -264,8 +265,11 @@ fn merge_fitted(
     frequencies: Option<&DocumentFrequencies>,
     count: bool,
 ) -> (Vec<Group>, Option<DocumentFrequencies>) {
+    let t = Timing::start("merge.fit");
     let fitted = Fitted::new(docs, vocabulary, frequencies);
     let counted = count.then(|| fitted.document_frequencies(vocabulary));
+    drop(t);
+    let t = Timing::start("merge.candidates");
     let space = fitted.space(config);
     let (words, rank, word_features) = (&fitted.words, &fitted.rank, &fitted.word_features);
     let floor = config
@@ -299,6 +303,8 @@ fn merge_fitted(
             .collect();
     drop(text_keys);
     sort_edges(&mut edges);
+    drop(t);
+    let t = Timing::start("merge.link");
 
     let same = |e: &Edge| docs[e.a as usize].enterprise == docs[e.b as usize].enterprise;
     // Constraints name items by id; the merge works on positions.
@@ -335,7 +341,9 @@ fn merge_fitted(
         }
     }
     drop(index);
+    drop(t);
 
+    let _t = Timing::start("merge.describe");
     let roots = groups.roots();
     let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
     for (item, root) in roots.iter().enumerate() {
