@@ -5,7 +5,8 @@
 //! The tables' keys are shipped (`dicts/opencc_t2s_keys.txt`) so that only the stretches where a
 //! key can match are handed to OpenCC: a conversion starts on a key's first character and never
 //! crosses a character that is in no key, so converting each such stretch on its own gives
-//! exactly what converting the whole text gives. On real-length text this is about 6% of the characters.
+//! exactly what converting the whole text gives. In 5,000 real-length messages, 5.6% of the
+//! characters can start one.
 
 use ferrous_opencc::config::BuiltinConfig;
 use ferrous_opencc::OpenCC;

@@ -66,8 +66,8 @@ impl Default for FeatureConfig {
 }
 
 /// A feature of a document as [`for_each_feature_key`] gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FeatureKey<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FeatureKey<'a> {
     /// A word (`w:`), a word pair (`b:`) or a character gram too long to pack, by name.
     Name(&'a str),
     /// A character gram of at most [`PACKED_GRAM`] characters, packed ([`pack_gram`]).
@@ -103,7 +103,7 @@ fn push_gram_name(mut key: u64, name: &mut String) {
 /// Calls `f` with every feature of a document, repeats included (they are term frequencies):
 /// the named ones through one buffer, the short character grams packed, so classifying
 /// allocates nothing per feature.
-pub fn for_each_feature_key(
+fn for_each_feature_key(
     input: &FeatureInput,
     config: &FeatureConfig,
     mut f: impl FnMut(FeatureKey),
