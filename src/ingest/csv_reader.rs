@@ -72,8 +72,15 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
     let mut breaks_before = 0;
     let mut counted_to = 0;
     let mut inner_breaks = 0;
-    for (k, (start, cells)) in records.iter().enumerate() {
-        let start = (*start).clamp(counted_to, bytes.len());
+    // Each record ends where the next starts.
+    let ends: Vec<usize> = records
+        .iter()
+        .skip(1)
+        .map(|(s, _)| *s)
+        .chain([bytes.len()])
+        .collect();
+    for ((start, cells), end) in records.into_iter().zip(ends) {
+        let start = start.clamp(counted_to, bytes.len());
         // The csv crate gives a record's position before the blank lines it skipped.
         let start = start
             + bytes[start..]
@@ -83,7 +90,6 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
         breaks_before += line_breaks(bytes, counted_to, start);
         counted_to = start;
         let row = (1 + breaks_before).saturating_sub(inner_breaks).max(1);
-        let end = records.get(k + 1).map_or(bytes.len(), |(s, _)| *s);
         match cells {
             Ok(cells) => {
                 inner_breaks += cells
@@ -99,11 +105,11 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
                 };
                 let cells = match damage {
                     Some(_) => cells.iter().map(|c| c.replace('\0', "\u{FFFD}")).collect(),
-                    None => cells.clone(),
+                    None => cells,
                 };
                 table.push_damaged(row, cells, damage);
             }
-            Err(reason) => table.push_problem(row, reason.clone()),
+            Err(reason) => table.push_problem(row, reason),
         }
     }
     let table = table.finish(file).ok_or_else(|| Error::NotATable {

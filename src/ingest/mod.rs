@@ -23,6 +23,7 @@ pub use validate::{
     CONTENT_ID_PREFIX,
 };
 
+use crate::progress::Timing;
 use crate::{Error, Result};
 
 /// How to read input files.
@@ -95,7 +96,10 @@ pub fn read_labelled(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Res
 pub fn read_batch(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Result<Batch> {
     let mut batch = Batch::default();
     for path in paths {
+        let t = Timing::start("ingest.read");
         let table = read_table(path.as_ref(), options)?;
+        drop(t);
+        let _t = Timing::start("ingest.validate");
         let map = ColumnMap::resolve(&table, &options.columns)?;
         validate_rows(&table, &map, &mut batch);
     }
