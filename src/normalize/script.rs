@@ -17,6 +17,14 @@ use crate::{Error, Result};
 /// The keys of the tables OpenCC's t2s conversion uses (see the file's header).
 const KEYS: &str = include_str!("../../dicts/opencc_t2s_keys.txt");
 
+/// The shipped keys, one per line below the `#` header.
+fn keys() -> impl Iterator<Item = &'static str> {
+    KEYS.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
 /// OpenCC's t2s conversion.
 pub struct TraditionalToSimplified {
     converter: OpenCC,
@@ -55,7 +63,6 @@ impl TraditionalToSimplified {
             line: 0,
             reason: e.to_string(),
         })?;
-        let keys = || KEYS.lines().filter(|l| !l.starts_with('#')).map(str::trim);
         Ok(TraditionalToSimplified {
             converter,
             starts: CharSet::new(keys().filter_map(|k| k.chars().next())),
@@ -108,7 +115,7 @@ mod tests {
     #[test]
     fn skipping_gives_what_whole_text_conversion_gives() {
         let t = TraditionalToSimplified::new().unwrap();
-        let keys: Vec<&str> = KEYS.lines().filter(|l| !l.starts_with('#')).collect();
+        let keys: Vec<&str> = keys().collect();
         // Every key alone, between plain characters, and all keys run together so that
         // neighbouring keys compete for the same characters.
         for k in &keys {
