@@ -41,6 +41,7 @@ pub mod store;
 pub mod topics;
 pub mod training;
 pub mod vectors;
+pub mod web;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -92,6 +92,21 @@ pub fn read_labelled(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Res
     Ok(batch)
 }
 
+/// Reads and validates one file's bytes as a batch (an upload: `name` is what messages call
+/// it, and never a path that is opened).
+pub fn batch_from_bytes(
+    name: &str,
+    ext: &str,
+    bytes: &[u8],
+    options: &IngestOptions,
+) -> Result<Batch> {
+    let mut batch = Batch::default();
+    let table = table_from_bytes(name, ext, bytes, options)?;
+    let map = ColumnMap::resolve(&table, &options.columns)?;
+    validate_rows(&table, &map, &mut batch);
+    Ok(batch)
+}
+
 /// Reads and validates several files as one batch.
 pub fn read_batch(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Result<Batch> {
     let mut batch = Batch::default();

@@ -28,4 +28,4 @@ pub use summary::{Counts, Summary};
 pub use tables::{
     write_atomically, write_csv, write_json, write_outputs, write_report_html, REPORT_HTML,
 };
-pub use xlsx::{write_meeting_xlsx, write_text as write_xlsx_text};
+pub use xlsx::{meeting_xlsx_bytes, write_meeting_xlsx, write_text as write_xlsx_text};

@@ -309,6 +309,13 @@ fn build(pack: &MeetingPack) -> std::result::Result<Workbook, XlsxError> {
     Ok(book)
 }
 
+/// The workbook's bytes (what the workbench downloads).
+pub fn meeting_xlsx_bytes(pack: &MeetingPack) -> Result<Vec<u8>> {
+    build(pack)
+        .and_then(|mut book| book.save_to_buffer())
+        .map_err(|e| Error::output(Path::new("meeting.xlsx"), e))
+}
+
 /// Writes the workbook.
 pub fn write_meeting_xlsx(path: &Path, pack: &MeetingPack) -> Result<()> {
     build(pack)

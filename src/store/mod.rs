@@ -3,7 +3,9 @@
 //! their rejects, kept for good), every item (as written and normalized, with a past answer when
 //! it came with one) with its analysis (terms, topics) and its merge group, the groups, the
 //! analyst's corrections, the settings the workspace was built with, and the closed loop's
-//! append-only event log with the reply and rating sheets imported into it. Every file a user reads is an export made from it.
+//! append-only event log with the reply and rating sheets imported into it, the workbench's
+//! accounts, and the audit log of who changed what. Every file a user reads is an export made
+//! from it.
 //!
 //! Reading goes through a [`Snapshot`] (one read transaction: a consistent view however long it
 //! is held, whatever a writer does meanwhile); changing goes through a [`Change`], which takes
@@ -11,18 +13,24 @@
 //! [`WriterLock`] keeps a second writing command out for the whole command, not only its
 //! transaction.
 
+mod accounts;
+mod audit;
 mod batches;
 mod events;
 mod groups;
 mod items;
 mod lock;
+mod pages;
 mod schema;
 mod settings;
 
+pub use accounts::{Account, Role};
+pub use audit::AuditRow;
 pub use events::{ImportKind, ImportRecord};
 pub use groups::{GroupRow, MemberRow};
 pub use items::{content_hash, text_key, Detail, ItemRow, NewItem};
 pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_ENV};
+pub use pages::{EnterpriseLine, GroupFilter, GroupLine, GroupOrder, ItemLine, Page};
 pub use schema::current_version as schema_version;
 pub use settings::Setting;
 

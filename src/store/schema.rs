@@ -151,6 +151,34 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (import, seq)
     ) WITHOUT ROWID;
     "#,
+    // 3: the workbench — accounts, the audit log of every change with who made it, and the
+    // indexes its pages read in order (paging at 1M items without sorting them).
+    r#"
+    CREATE TABLE accounts (
+        name     TEXT PRIMARY KEY,
+        role     TEXT NOT NULL CHECK (role IN ('分析员', '承办单位', '只读')),
+        unit     TEXT NOT NULL,
+        password TEXT NOT NULL,
+        created  TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    -- Append-only, like the event log: who changed what, written in the change's transaction.
+    CREATE TABLE audit (
+        seq      INTEGER PRIMARY KEY,
+        recorded TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        detail   TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+    CREATE INDEX groups_by_enterprises ON groups(enterprises DESC, size DESC, id);
+    CREATE INDEX groups_by_size ON groups(size DESC, enterprises DESC, id);
+    CREATE INDEX items_by_enterprise ON items(enterprise, seq);
+    "#,
 ];
 
 /// The schema version this build writes.

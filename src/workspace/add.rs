@@ -290,6 +290,16 @@ impl Writer {
         {
             update.add(a)?;
         }
+        change.audit(
+            self.ws.actor(),
+            "添加批次",
+            &format!(
+                "{}：接收{}条，退回{}条",
+                record.files.join("、"),
+                record.rows_accepted,
+                record.rows_rejected
+            ),
+        )?;
         update.commit_with(generation, || change.commit())?;
         spinner.finish_and_clear();
         drop(t);

@@ -67,6 +67,11 @@ impl Workspace {
             change.delete_group(&id)?;
         }
         put_groups(&change, &items, &groups)?;
+        change.audit(
+            w.ws.actor(),
+            "重新合并",
+            &format!("{}个合并组", groups.len()),
+        )?;
         change.commit()?;
         let groups_rebuilt = groups.len();
         w.finish(None, groups_rebuilt, 0)
@@ -146,6 +151,11 @@ impl Writer {
                     return Err(e);
                 }
             };
+            change.audit(
+                self.ws.actor(),
+                "运行",
+                &format!("{}条，{}个合并组", items.len(), group_count),
+            )?;
             let t = Timing::start("build.commit");
             rebuild?.finish(generation, || change.commit())?;
             drop(t);

@@ -28,12 +28,22 @@ pub struct CaseBook {
 /// Folds every matter, places it against the deadlines as of `as_of`, and checks its reply.
 pub fn case_book(view: &View, as_of: Date) -> Result<CaseBook> {
     let config = LoopConfig::load(view)?;
-    let mut book = fold_all(view, &config, as_of)?;
+    let mut book = fold_all(view, &config, as_of, false)?;
     flag_replies(view, &mut book)?;
     Ok(book)
 }
 
-fn fold_all(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBook> {
+/// The matters with at least one event (every one that was ever assigned), as
+/// [`case_book`] has them: what the loop's boards and inboxes show, read without walking
+/// every item of a large workspace.
+pub fn logged_case_book(view: &View, as_of: Date) -> Result<CaseBook> {
+    let config = LoopConfig::load(view)?;
+    let mut book = fold_all(view, &config, as_of, true)?;
+    flag_replies(view, &mut book)?;
+    Ok(book)
+}
+
+fn fold_all(view: &View, config: &LoopConfig, as_of: Date, only_logged: bool) -> Result<CaseBook> {
     let events = view.events()?;
     let logs = logs_by_item(&events);
     let profile = config.profile(None)?;
@@ -41,7 +51,7 @@ fn fold_all(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBook> {
     let mut rows = Vec::new();
     let mut years: Vec<i32> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    view.for_each_item_with(Detail::Lists, |row| {
+    let mut each = |row: crate::store::ItemRow| -> Result<()> {
         let a = &row.analyzed;
         let id = a.item.id.as_str();
         let case = match logs.get(id) {
@@ -84,7 +94,17 @@ fn fold_all(view: &View, config: &LoopConfig, as_of: Date) -> Result<CaseBook> {
             case,
         });
         Ok(())
-    })?;
+    };
+    if only_logged {
+        let ids: Vec<&str> = logs.keys().copied().collect();
+        for chunk in ids.chunks(500) {
+            for row in view.items_by_ids(chunk)? {
+                each(row)?;
+            }
+        }
+    } else {
+        view.for_each_item_with(Detail::Lists, each)?;
+    }
     seen.sort();
     let orphaned: Vec<String> = logs
         .keys()
@@ -107,5 +127,10 @@ impl Workspace {
     /// Every matter as of `as_of`, with the reply checks.
     pub fn case_book(&self, as_of: Date) -> Result<CaseBook> {
         self.read(|view| case_book(view, as_of))
+    }
+
+    /// Every matter with at least one event as of `as_of`, with the reply checks.
+    pub fn logged_case_book(&self, as_of: Date) -> Result<CaseBook> {
+        self.read(|view| logged_case_book(view, as_of))
     }
 }

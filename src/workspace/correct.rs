@@ -75,6 +75,11 @@ impl Workspace {
             change.delete_group(g)?;
         }
         put_groups(&change, &local, &groups)?;
+        let action = match &correction {
+            Correction::Merge { .. } => "合并",
+            Correction::Split { .. } => "拆开",
+        };
+        change.audit(self.actor(), action, &named.join("、"))?;
         change.commit()?;
         w.finish(None, groups.len(), 0)
     }

@@ -214,6 +214,14 @@ impl Workspace {
             e.seq = change.append_event(e)?;
         }
         let id = change.insert_import(&record, &rejects)?;
+        change.audit(
+            self.actor(),
+            &format!("导入{}表", record.kind.label()),
+            &format!(
+                "{}：{}行，写入{}条记录",
+                record.file, record.rows_read, record.events_added
+            ),
+        )?;
         crate::failpoint::hit("events-appended");
         change.commit()?;
         crate::failpoint::hit("events-committed");

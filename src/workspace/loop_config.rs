@@ -125,6 +125,8 @@ impl Workspace {
             change.set_setting(*key, text.as_bytes())?;
         }
         let config = LoopConfig::load(&change.view())?;
+        let keys: Vec<String> = texts.iter().map(|(k, _)| format!("{k:?}")).collect();
+        change.audit(self.actor(), "闭环设置", &keys.join("、"))?;
         change.commit()?;
         Ok(config)
     }

@@ -229,6 +229,18 @@ impl Step {
     }
 }
 
+/// One audit line per kind of step written, naming its matters.
+fn audit_events(change: &crate::store::Change, actor: &str, events: &[Event]) -> Result<()> {
+    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in events {
+        by_kind.entry(e.kind.label()).or_default().push(&e.item);
+    }
+    for (kind, items) in by_kind {
+        change.audit(actor, kind, &items.join("、"))?;
+    }
+    Ok(())
+}
+
 /// Writes the events and commits, or, when any named matter refused its step, writes nothing
 /// and says why for each.
 fn write_all_or_none(
@@ -308,6 +320,7 @@ impl Workspace {
             }
         }
         let events = pending.events;
+        audit_events(&change, self.actor(), &events)?;
         let written = write_all_or_none(&self.dir, change, events, &refused)?;
         Ok(StepResult { written, skipped })
     }
@@ -346,6 +359,7 @@ impl Workspace {
             }
         }
         let events = pending.events;
+        audit_events(&change, self.actor(), &events)?;
         let written = write_all_or_none(&self.dir, change, events, &refused)?;
         Ok(StepResult {
             written,

@@ -10,6 +10,7 @@
 //! The closed loop's commands (交办, the steps of a matter, reply and rating sheets, the monthly
 //! analysis) append to the store's event log in the same way; they leave the index alone.
 
+mod accounts;
 mod add;
 mod build;
 mod built_with;
@@ -27,6 +28,7 @@ mod reply_checks;
 mod routing;
 mod self_training;
 
+pub use accounts::{hash_password, password_matches, MIN_PASSWORD_CHARS};
 pub use add::AddOptions;
 pub use built_with::{BuiltWith, Requested};
 pub use cases::CaseBook;
@@ -58,6 +60,8 @@ pub struct Workspace {
     /// Whether changing commands write the exports after each change (the default); without,
     /// `qingdan report` writes them when wanted (loading many batches in a row).
     pub write_exports: bool,
+    /// Who makes the changes, as the audit log records them (the workbench's user).
+    pub actor: Option<String>,
 }
 
 /// What a changing command did.
@@ -84,7 +88,19 @@ impl Workspace {
         Workspace {
             dir: dir.into(),
             write_exports: true,
+            actor: None,
         }
+    }
+
+    /// The same workspace, its changes recorded as made by `name`.
+    pub fn by(mut self, name: &str) -> Self {
+        self.actor = Some(name.to_string());
+        self
+    }
+
+    /// Who the audit log names for this workspace's changes.
+    pub fn actor(&self) -> &str {
+        self.actor.as_deref().unwrap_or("命令行")
     }
 
     /// The same workspace, its changing commands writing no exports.

@@ -3,10 +3,11 @@
 //! work (it is between its two commits), and when no writer is, brings the index up to date
 //! itself (a writer was killed between them) — so no reader sees half a change.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::{BuiltWith, Workspace};
-use crate::index::SearchIndex;
+use crate::index::{Hit, SearchIndex};
 use crate::pipeline::Pipeline;
 use crate::store::{writer_wait, Store, View, WriterLock};
 use crate::{Error, Result};
@@ -18,6 +19,20 @@ pub struct ReadIndexed<'a> {
     pub index: &'a SearchIndex,
     pub pipeline: &'a Pipeline,
     pub built: &'a BuiltWith,
+}
+
+impl ReadIndexed<'_> {
+    /// Fills in each hit's merge group and past answer, which the store keeps.
+    pub fn complete(&self, mut hits: Vec<Hit>) -> Result<Vec<Hit>> {
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        let groups: HashMap<String, String> = self.view.groups_of(&ids)?.into_iter().collect();
+        let mut answers: HashMap<String, _> = self.view.answers_of(&ids)?.into_iter().collect();
+        for h in &mut hits {
+            h.group = groups.get(&h.id).cloned().unwrap_or_default();
+            h.answer = answers.remove(&h.id);
+        }
+        Ok(hits)
+    }
 }
 
 impl Workspace {

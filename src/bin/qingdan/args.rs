@@ -69,6 +69,11 @@ pub enum Command {
     Monthly(crate::loop_args::MonthlyArgs),
     /// 显示或设置闭环用的期限方案、节假日日历和职责清单
     LoopConfig(crate::loop_args::LoopConfigArgs),
+    /// 启动网页工作台：检索、清单、合并与拆分、交办与答复、月报与会议材料、上传批次
+    Serve(crate::serve_commands::ServeArgs),
+    /// 管理工作台账户（分析员、承办单位、只读）
+    #[command(subcommand)]
+    Account(crate::serve_commands::AccountCommand),
 }
 
 #[derive(Debug, Args)]

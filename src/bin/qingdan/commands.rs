@@ -14,7 +14,7 @@ use qingdan::ingest::{read_labelled, ColumnOverrides, IngestOptions, LabelledBat
 use qingdan::pipeline::Pipeline;
 use qingdan::progress::Progress;
 use qingdan::record::{BatchRecord, Warning};
-use qingdan::store::{Detail, View};
+use qingdan::store::Detail;
 use qingdan::topics::{ModelConfig, SvmConfig, TopicModel};
 use qingdan::training;
 use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
@@ -60,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Overdue(a) => loop_commands::overdue(a),
         Command::Monthly(a) => loop_commands::monthly(a),
         Command::LoopConfig(a) => loop_commands::loop_config(a),
+        Command::Serve(a) => crate::serve_commands::serve(a),
+        Command::Account(c) => crate::serve_commands::account(c),
     }
 }
 
@@ -208,19 +210,6 @@ fn exporting(ws: Workspace, no_export: bool) -> Workspace {
 }
 
 /// Fills each hit's merge group and past answer from the store.
-fn with_groups(view: &View, mut hits: Vec<Hit>) -> qingdan::Result<Vec<Hit>> {
-    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
-    let groups: std::collections::HashMap<String, String> =
-        view.groups_of(&ids)?.into_iter().collect();
-    let mut answers: std::collections::HashMap<String, _> =
-        view.answers_of(&ids)?.into_iter().collect();
-    for h in &mut hits {
-        h.group = groups.get(&h.id).cloned().unwrap_or_default();
-        h.answer = answers.remove(&h.id);
-    }
-    Ok(hits)
-}
-
 fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
     value
         .map(|v| {
@@ -253,7 +242,7 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             to,
         };
         let hits = r.index.search(&n.query(&a.query), &filters, a.limit)?;
-        with_groups(&r.view, hits)
+        r.complete(hits)
     })?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
     Ok(found(&hits))
@@ -287,7 +276,7 @@ fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
             }
             (None, None) => unreachable!("clap requires an id or --text"),
         };
-        with_groups(&r.view, hits)
+        r.complete(hits)
     })?;
     print_hits(&hits, a.json, |h| format!("相似度 {:.2}", h.score))?;
     Ok(found(&hits))

@@ -1,0 +1,246 @@
+//! The reports on the web: the monthly analysis and a topic's meeting pack, each shown in the
+//! page and downloadable (HTML, XLSX), built in memory from one store snapshot (no file is
+//! written or read for a request); and the audit log of who changed what.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::auth::User;
+use super::lists::given;
+use super::render::{blocking, page, url_encode, Paging, WebError};
+use super::AppState;
+use crate::closed_loop::metrics::Period;
+use crate::closed_loop::monthly::MonthlyReport;
+use crate::clusters::{KChoice, DEFAULT_SEED};
+use crate::date::Date;
+use crate::report::{meeting_pack, meeting_xlsx_bytes, render_meeting_html, MeetingPack};
+use crate::store::Detail;
+use crate::workspace::{BuiltWith, ReadIndexed};
+
+/// Months the monthly report's series shows, as `qingdan monthly` does.
+const SERIES_MONTHS: usize = 6;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A report file: its own content policy (its inline style and script, nothing fetched), and
+/// as an attachment when downloaded.
+fn report_file(bytes: Vec<u8>, content_type: &'static str, name: &str, download: bool) -> Response {
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+             img-src data:; frame-ancestors 'self'",
+        ),
+    );
+    if download {
+        let value = format!("attachment; filename*=UTF-8''{}", url_encode(name));
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonthlyQuery {
+    month: Option<String>,
+    format: Option<String>,
+    download: Option<String>,
+}
+
+fn month_of(q: &MonthlyQuery) -> Result<(Period, String), WebError> {
+    let today = Date::today();
+    let key = given(&q.month).unwrap_or_else(|| today.month_key());
+    let parsed = key
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .and_then(|(y, m)| Period::month(y, m).map(|p| (p, format!("{y:04}-{m:02}"))));
+    parsed.ok_or_else(|| WebError::bad(format!("月份“{key}”无效，应如 2025-03")))
+}
+
+async fn monthly_report(state: &AppState, period: Period) -> Result<MonthlyReport, WebError> {
+    let ws = state.ws().clone();
+    let today = Date::today();
+    let book = blocking(move || ws.case_book(today)).await?;
+    Ok(MonthlyReport::build(
+        &book.rows,
+        &book.events,
+        period,
+        today,
+        SERIES_MONTHS,
+    ))
+}
+
+pub async fn monthly(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Query(q): Query<MonthlyQuery>,
+) -> Response {
+    async {
+        user.reads_all()?;
+        let (period, key) = month_of(&q)?;
+        let report = monthly_report(&state, period).await?;
+        page(
+            &state,
+            &user,
+            "monthly.html",
+            context! { month => key, label => period.label(), lead => report.lead() },
+        )
+    }
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn monthly_file(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Query(q): Query<MonthlyQuery>,
+) -> Response {
+    async {
+        user.reads_all()?;
+        let (period, key) = month_of(&q)?;
+        let report = monthly_report(&state, period).await?;
+        let download = given(&q.download).is_some();
+        Ok::<_, WebError>(match given(&q.format).as_deref() {
+            None | Some("html") => report_file(
+                report.to_html().into_bytes(),
+                "text/html; charset=utf-8",
+                &format!("月报-{key}.html"),
+                download,
+            ),
+            Some("xlsx") => report_file(
+                report.to_xlsx().map_err(WebError::from)?,
+                XLSX,
+                &format!("月报-{key}.xlsx"),
+                true,
+            ),
+            Some(other) => return Err(WebError::bad(format!("格式“{other}”无效"))),
+        })
+    }
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct MeetingQuery {
+    topic: Option<String>,
+    format: Option<String>,
+    download: Option<String>,
+}
+
+async fn pack(state: &AppState, topic: String) -> Result<MeetingPack, WebError> {
+    let ws = state.ws().clone();
+    blocking(move || {
+        ws.read_indexed(|r: &ReadIndexed| {
+            let analysis = r.view.analysis(Detail::Full)?;
+            meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)
+        })
+    })
+    .await
+}
+
+pub async fn meeting(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Query(q): Query<MeetingQuery>,
+) -> Response {
+    async {
+        user.reads_all()?;
+        let ws = state.ws().clone();
+        let topics = blocking(move || {
+            ws.read(|view| {
+                let built = BuiltWith::load(view)?;
+                Ok(match &built.model {
+                    Some(m) => m.classes.clone(),
+                    None => built
+                        .dicts
+                        .taxonomy
+                        .topics
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect(),
+                })
+            })
+        })
+        .await?;
+        let topic = given(&q.topic);
+        let headline = match &topic {
+            Some(t) => Some(pack(&state, t.clone()).await?.headline()),
+            None => None,
+        };
+        page(
+            &state,
+            &user,
+            "meeting.html",
+            context! { topics => topics, topic => topic, headline => headline },
+        )
+    }
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn meeting_file(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Query(q): Query<MeetingQuery>,
+) -> Response {
+    async {
+        user.reads_all()?;
+        let topic = given(&q.topic).ok_or_else(|| WebError::bad("请选择主题"))?;
+        let pack = pack(&state, topic.clone()).await?;
+        let stem = crate::report::meeting_file_stem(&topic);
+        let download = given(&q.download).is_some();
+        Ok::<_, WebError>(match given(&q.format).as_deref() {
+            None | Some("html") => report_file(
+                render_meeting_html(&pack).into_bytes(),
+                "text/html; charset=utf-8",
+                &format!("{stem}.html"),
+                download,
+            ),
+            Some("xlsx") => report_file(
+                meeting_xlsx_bytes(&pack).map_err(WebError::from)?,
+                XLSX,
+                &format!("{stem}.xlsx"),
+                true,
+            ),
+            Some(other) => return Err(WebError::bad(format!("格式“{other}”无效"))),
+        })
+    }
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActivityQuery {
+    page: Option<String>,
+    per: Option<String>,
+}
+
+pub async fn activity(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Query(q): Query<ActivityQuery>,
+) -> Response {
+    async {
+        user.reads_all()?;
+        let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
+        let ws = state.ws().clone();
+        let (total, rows) =
+            blocking(move || ws.read(|view| view.audit_page(paging.offset(), paging.per))).await?;
+        page(
+            &state,
+            &user,
+            "activity.html",
+            context! { rows => rows, pager => paging.context(total), query => format!("per={}", paging.per) },
+        )
+    }
+    .await
+    .unwrap_or_else(IntoResponse::into_response)
+}
