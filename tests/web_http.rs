@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use common::*;
-use qingdan::store::Role;
+use qingdan::store::{GroupFilter, GroupOrder, Role};
 use qingdan::workspace::Workspace;
 use web_support::*;
 
@@ -54,6 +54,17 @@ async fn the_local_analyst_sees_every_page_and_changes_need_the_csrf_token() {
     assert!(home.body.contains("本机分析员"));
     let common = c.get("/common").await;
     let group = first_link(&common.body, "/group/").expect("a group link");
+    let filter = GroupFilter {
+        min_enterprises: 2,
+        ..Default::default()
+    };
+    let total = ws
+        .read(|v| Ok(v.group_page(&filter, GroupOrder::Enterprises, 0, 1)?.total))
+        .unwrap();
+    assert!(total > 50, "two pages of common problems");
+    assert!(common.body.contains(&format!("id=\"total\">{total}<")));
+    let second = c.get("/common?page=2").await.body;
+    assert!(second.contains("<td>51</td>") && !second.contains("<td>50</td>"));
     let enterprise = first_link(&c.get("/enterprises").await.body, "/enterprise?").unwrap();
     for page in [
         "/search?q=融资",

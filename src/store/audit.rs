@@ -49,6 +49,15 @@ impl View<'_> {
     }
 }
 
+impl View<'_> {
+    /// The newest audit line's number (0 with none): it moves on with every committed change.
+    pub fn last_audit_seq(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM audit", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
 impl Change<'_> {
     /// Records who made this change and what it was.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {

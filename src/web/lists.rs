@@ -16,7 +16,7 @@ use super::AppState;
 use crate::date::Date;
 use crate::index::Filters;
 use crate::merge::Correction;
-use crate::store::{GroupFilter, GroupOrder};
+use crate::store::{GroupFilter, GroupOrder, View};
 use crate::workspace::{BuiltWith, ReadIndexed};
 
 /// Trims a query value; empty counts as absent.
@@ -27,7 +27,13 @@ pub(super) fn given(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The topics the workspace sorts into (for the filters).
+/// The topics the workspace sorts into, as of `view` (for the filters).
+pub(super) fn topics_of(state: &AppState, view: &View) -> crate::Result<Vec<String>> {
+    let prepared = state.0.prepared.get(view, view.index_generation()?)?;
+    Ok(topic_names(&prepared.built))
+}
+
+/// The topics the workspace sorts into.
 fn topic_names(built: &BuiltWith) -> Vec<String> {
     match &built.model {
         Some(model) => model.classes.clone(),
@@ -140,47 +146,48 @@ async fn search_page(state: AppState, user: User, q: SearchQuery) -> Result<Resp
         to => given(&q.to).unwrap_or_default(),
         n => limit,
     };
-    let ws = state.ws().clone();
+    let st = state.clone();
     let (topics, hits) = blocking(move || {
-        ws.read_indexed(|r: &ReadIndexed| {
-            let topics = topic_names(r.built);
-            let Some(query) = query else {
-                return Ok((topics, None));
-            };
-            let n = &r.pipeline.normalizer;
-            let filters = Filters {
-                topic: given(&q.topic).map(|t| n.name(&t)),
-                enterprise: given(&q.enterprise).map(|e| n.name(&e)),
-                channel: given(&q.channel).map(|c| n.name(&c)),
-                region: given(&q.region).map(|r| n.name(&r)),
-                from,
-                to,
-            };
-            let hits = r.index.search(&n.query(&query), &filters, limit)?;
-            let hits = r.complete(hits)?;
-            let groups: Vec<&str> = hits.iter().map(|h| h.group.as_str()).collect();
-            let mut sizes: HashMap<String, (usize, usize)> = HashMap::new();
-            for g in groups {
-                if let Some(row) = r.view.group(g)? {
-                    sizes.insert(g.to_string(), (row.size, row.enterprises));
-                }
-            }
-            let shown: Vec<minijinja::Value> = hits
-                .iter()
-                .map(|h| {
-                    let (size, enterprises) = sizes.get(&h.group).copied().unwrap_or((1, 1));
-                    context! {
-                        id => h.id, enterprise => h.enterprise, title => h.title,
-                        date => h.date, channel => h.channel, region => h.region,
-                        topics => h.topics.join("、"), score => format!("{:.2}", h.score),
-                        snippet => highlighted(&h.snippet), group => h.group,
-                        group_size => size, group_enterprises => enterprises,
-                        answer => h.answer.as_ref().map(|a| a.line()),
+        st.ws()
+            .read_indexed_with(&st.0.prepared, |r: &ReadIndexed| {
+                let topics = topic_names(r.built);
+                let Some(query) = query else {
+                    return Ok((topics, None));
+                };
+                let n = &r.pipeline.normalizer;
+                let filters = Filters {
+                    topic: given(&q.topic).map(|t| n.name(&t)),
+                    enterprise: given(&q.enterprise).map(|e| n.name(&e)),
+                    channel: given(&q.channel).map(|c| n.name(&c)),
+                    region: given(&q.region).map(|r| n.name(&r)),
+                    from,
+                    to,
+                };
+                let hits = r.index.search(&n.query(&query), &filters, limit)?;
+                let hits = r.complete(hits)?;
+                let groups: Vec<&str> = hits.iter().map(|h| h.group.as_str()).collect();
+                let mut sizes: HashMap<String, (usize, usize)> = HashMap::new();
+                for g in groups {
+                    if let Some(row) = r.view.group(g)? {
+                        sizes.insert(g.to_string(), (row.size, row.enterprises));
                     }
-                })
-                .collect();
-            Ok((topics, Some(shown)))
-        })
+                }
+                let shown: Vec<minijinja::Value> = hits
+                    .iter()
+                    .map(|h| {
+                        let (size, enterprises) = sizes.get(&h.group).copied().unwrap_or((1, 1));
+                        context! {
+                            id => h.id, enterprise => h.enterprise, title => h.title,
+                            date => h.date, channel => h.channel, region => h.region,
+                            topics => h.topics.join("、"), score => format!("{:.2}", h.score),
+                            snippet => highlighted(&h.snippet), group => h.group,
+                            group_size => size, group_enterprises => enterprises,
+                            answer => h.answer.as_ref().map(|a| a.line()),
+                        }
+                    })
+                    .collect();
+                Ok((topics, Some(shown)))
+            })
     })
     .await?;
     page(
@@ -230,13 +237,12 @@ async fn common_page(state: AppState, user: User, q: CommonQuery) -> Result<Resp
         topic: given(&q.topic),
         contains: given(&q.q),
     };
-    let ws = state.ws().clone();
+    let st = state.clone();
     let f = filter.clone();
     let (topics, list) = blocking(move || {
-        ws.read(|view| {
-            let built = BuiltWith::load(view)?;
+        st.ws().read(|view| {
             Ok((
-                topic_names(&built),
+                topics_of(&st, view)?,
                 view.group_page(&f, order, paging.offset(), paging.per)?,
             ))
         })
@@ -310,7 +316,7 @@ async fn enterprises_page(
     let c = contains.clone();
     let (generation, list, whole) = blocking(move || {
         ws.read(|view| {
-            let generation = view.index_generation()?;
+            let generation = (view.index_generation()?, view.last_audit_seq()?);
             if by_items {
                 // Ranking needs every enterprise's count: read once per state of the store.
                 let whole = match cached {
@@ -442,9 +448,10 @@ async fn group_page(
         return Err(WebError::not_found(format!("没有合并组“{id}”")));
     };
     let ws = state.ws().clone();
-    let gid = id.clone();
+    // Suggested for the group's representative: the group is one problem.
+    let representative_id = row.representative.clone();
     let suggestions = if user.role == crate::store::Role::Analyst {
-        blocking(move || ws.suggest(&[gid], 3))
+        blocking(move || ws.suggest(&[representative_id], 3))
             .await?
             .into_iter()
             .flat_map(|s| s.suggestions)

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::store::EnterpriseLine;
-use crate::workspace::Workspace;
+use crate::workspace::{PipelineCache, Workspace};
 use crate::{Error, Result};
 
 pub use auth::SESSION_COOKIE;
@@ -32,6 +32,9 @@ pub use upload::UPLOAD_LIMIT;
 
 /// The address `qingdan serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8350";
+
+/// The store's state (index generation, newest audit line) and the enterprises ranked then.
+type KeptEnterprises = ((u64, i64), Arc<Vec<EnterpriseLine>>);
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -41,8 +44,11 @@ struct Inner {
     ws: Workspace,
     templates: minijinja::Environment<'static>,
     sessions: auth::Sessions,
-    /// Enterprises by item count, kept while the store's generation stays the same.
-    enterprises: Mutex<Option<(u64, Arc<Vec<EnterpriseLine>>)>>,
+    /// Enterprises by item count, kept while the store does not change (its index generation
+    /// and newest audit line stay the same).
+    enterprises: Mutex<Option<KeptEnterprises>>,
+    /// The workspace's settings and pipeline, kept between searches.
+    prepared: PipelineCache,
 }
 
 impl AppState {
@@ -81,6 +87,7 @@ pub fn app(ws: Workspace) -> Result<Router> {
         templates: render::templates()?,
         sessions: auth::Sessions::default(),
         enterprises: Mutex::new(None),
+        prepared: PipelineCache::default(),
     }));
     let pages = Router::new()
         .route("/", get(lists::home))

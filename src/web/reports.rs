@@ -19,7 +19,7 @@ use crate::clusters::{KChoice, DEFAULT_SEED};
 use crate::date::Date;
 use crate::report::{meeting_pack, meeting_xlsx_bytes, render_meeting_html, MeetingPack};
 use crate::store::Detail;
-use crate::workspace::{BuiltWith, ReadIndexed};
+use crate::workspace::ReadIndexed;
 
 /// Months the monthly report's series shows, as `qingdan monthly` does.
 const SERIES_MONTHS: usize = 6;
@@ -136,12 +136,13 @@ pub struct MeetingQuery {
 }
 
 async fn pack(state: &AppState, topic: String) -> Result<MeetingPack, WebError> {
-    let ws = state.ws().clone();
+    let st = state.clone();
     blocking(move || {
-        ws.read_indexed(|r: &ReadIndexed| {
-            let analysis = r.view.analysis(Detail::Full)?;
-            meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)
-        })
+        st.ws()
+            .read_indexed_with(&st.0.prepared, |r: &ReadIndexed| {
+                let analysis = r.view.analysis(Detail::Full)?;
+                meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)
+            })
     })
     .await
 }
@@ -153,23 +154,9 @@ pub async fn meeting(
 ) -> Response {
     async {
         user.reads_all()?;
-        let ws = state.ws().clone();
-        let topics = blocking(move || {
-            ws.read(|view| {
-                let built = BuiltWith::load(view)?;
-                Ok(match &built.model {
-                    Some(m) => m.classes.clone(),
-                    None => built
-                        .dicts
-                        .taxonomy
-                        .topics
-                        .iter()
-                        .map(|t| t.name.clone())
-                        .collect(),
-                })
-            })
-        })
-        .await?;
+        let st = state.clone();
+        let topics =
+            blocking(move || st.ws().read(|view| super::lists::topics_of(&st, view))).await?;
         let topic = given(&q.topic);
         let headline = match &topic {
             Some(t) => Some(pack(&state, t.clone()).await?.headline()),

@@ -38,7 +38,7 @@ pub use imports::ImportSummary;
 pub use loop_config::{LoopConfig, LoopFiles};
 pub use matters::{Actor, Step, StepResult};
 pub use monthly::MonthlyOutput;
-pub use reading::ReadIndexed;
+pub use reading::{PipelineCache, Prepared, ReadIndexed};
 pub use routing::Suggested;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 //! itself (a writer was killed between them) — so no reader sees half a change.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{BuiltWith, Workspace};
@@ -57,32 +58,42 @@ impl Workspace {
 
     /// Calls `f` with a view of the store and the index at the same generation.
     pub fn read_indexed<T>(&self, f: impl FnOnce(&ReadIndexed) -> Result<T>) -> Result<T> {
+        self.read_indexed_with(&PipelineCache::default(), f)
+    }
+
+    /// [`Workspace::read_indexed`], with the settings and pipeline kept in `cache` from one
+    /// read to the next while the store's generation stays (a server's searches).
+    pub fn read_indexed_with<T>(
+        &self,
+        cache: &PipelineCache,
+        f: impl FnOnce(&ReadIndexed) -> Result<T>,
+    ) -> Result<T> {
         let mut store = self.open_for_reading()?;
-        let built = {
-            let snapshot = store.snapshot()?;
-            BuiltWith::load(&snapshot.view())?
-        };
-        let pipeline = built.pipeline()?;
         let start = Instant::now();
         let wait = writer_wait();
         loop {
-            {
+            let prepared = {
                 let snapshot = store.snapshot()?;
                 let view = snapshot.view();
                 let generation = view.index_generation()?;
-                let opened =
-                    SearchIndex::open_at(&self.index_dir(), pipeline.analyzer.clone(), generation)
-                        // An index being swapped in is briefly missing: try again.
-                        .unwrap_or(None);
+                let prepared = cache.get(&view, generation)?;
+                let opened = SearchIndex::open_at(
+                    &self.index_dir(),
+                    prepared.pipeline.analyzer.clone(),
+                    generation,
+                )
+                // An index being swapped in is briefly missing: try again.
+                .unwrap_or(None);
                 if let Some(index) = opened {
                     return f(&ReadIndexed {
                         view,
                         index: &index,
-                        pipeline: &pipeline,
-                        built: &built,
+                        pipeline: &prepared.pipeline,
+                        built: &prepared.built,
                     });
                 }
-            }
+                prepared
+            };
             if start.elapsed() > wait {
                 return Err(Error::Busy {
                     path: self.dir.clone(),
@@ -93,8 +104,35 @@ impl Workspace {
                 std::thread::sleep(Duration::from_millis(50));
             } else {
                 let mut w = self.writer(false)?;
-                w.sync_index(&pipeline)?;
+                w.sync_index(&prepared.pipeline)?;
             }
         }
+    }
+}
+
+/// The settings a workspace was built with and the pipeline built from them.
+pub struct Prepared {
+    pub built: BuiltWith,
+    pub pipeline: Pipeline,
+}
+
+/// A [`Prepared`] kept across reads, for the store generation it was built at (every change
+/// that could change the settings moves the generation on).
+#[derive(Default)]
+pub struct PipelineCache(Mutex<Option<(u64, Arc<Prepared>)>>);
+
+impl PipelineCache {
+    /// The settings and pipeline as of `view`, built now unless kept from this generation.
+    pub fn get(&self, view: &View, generation: u64) -> Result<Arc<Prepared>> {
+        if let Some((g, p)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *g == generation {
+                return Ok(p.clone());
+            }
+        }
+        let built = BuiltWith::load(view)?;
+        let pipeline = built.pipeline()?;
+        let prepared = Arc::new(Prepared { built, pipeline });
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, prepared.clone()));
+        Ok(prepared)
     }
 }

@@ -42,7 +42,7 @@ impl Workspace {
             };
             let mut past = Vec::new();
             let mut asked = Vec::new();
-            view.for_each_item_with(Detail::Merge, |row| {
+            let mut each = |row: crate::store::ItemRow| -> Result<()> {
                 let a = row.analyzed;
                 let case = logs
                     .get(a.item.id.as_str())
@@ -78,7 +78,25 @@ impl Workspace {
                     });
                 }
                 Ok(())
-            })?;
+            };
+            match &wanted {
+                // Only the named items and the assigned ones count: read those, not every item.
+                Some(w) => {
+                    let mut ids: Vec<&str> = w.iter().map(String::as_str).collect();
+                    ids.extend(logs.keys().copied());
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let mut rows = Vec::new();
+                    for chunk in ids.chunks(500) {
+                        rows.extend(view.merge_rows_by_ids(chunk)?);
+                    }
+                    rows.sort_by_key(|r| r.seq);
+                    for row in rows {
+                        each(row)?;
+                    }
+                }
+                None => view.for_each_item_with(Detail::Merge, each)?,
+            }
             let router = Router::new(config.duties.clone(), &past);
             Ok(asked
                 .into_iter()
