@@ -469,3 +469,41 @@ async fn no_request_reaches_a_file() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_enterprise_ranking_follows_every_change() {
+    let (_dir, ws) = workspace();
+    let mut c = client(&ws).await;
+    let name = "金桥建材有限公司";
+    let shown = |ws: &Workspace| {
+        let line = ws
+            .read(|v| v.enterprise_page(Some(name), 0, 1))
+            .unwrap()
+            .rows
+            .remove(0);
+        format!("</a></td><td>{}</td><td>{}</td>", line.items, line.groups)
+    };
+    let page = format!("/enterprises?sort=items&q={}", urlencode("金桥建材"));
+    let before = shown(&ws);
+    assert!(c.get(&page).await.body.contains(&before));
+    // Two of its items merged: one group fewer, shown at once.
+    let items: Vec<String> = ws
+        .read(|v| v.enterprise_items(name, 0, 50))
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let groups = ws.read(|v| v.groups_of(&items)).unwrap();
+    let (a, b) = (
+        &groups[0],
+        groups.iter().find(|g| g.1 != groups[0].1).unwrap(),
+    );
+    ws.correct(qingdan::merge::Correction::Merge {
+        items: vec![a.0.clone(), b.0.clone()],
+    })
+    .unwrap();
+    let after = shown(&ws);
+    assert_ne!(after, before);
+    assert!(c.get(&page).await.body.contains(&after));
+}

@@ -185,14 +185,29 @@ impl View<'_> {
             "SELECT count(DISTINCT enterprise) FROM items WHERE ?1 IS NULL OR instr(enterprise, ?1) > 0",
             params![contains],
         )?;
-        let rows = self.collect(
+        let rows = self.enterprise_lines(contains, offset, limit)?;
+        Ok(Page { total, rows })
+    }
+
+    /// [`View::enterprise_page`]'s rows alone.
+    pub fn enterprise_lines(
+        &self,
+        contains: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<EnterpriseLine>> {
+        self.collect(
             "SELECT enterprise, count(*), count(DISTINCT group_id) FROM items
              WHERE ?1 IS NULL OR instr(enterprise, ?1) > 0
              GROUP BY enterprise ORDER BY enterprise LIMIT ?2 OFFSET ?3",
             params![contains, limit as i64, offset as i64],
             enterprise_line,
-        )?;
-        Ok(Page { total, rows })
+        )
+    }
+
+    /// How many enterprises raised anything.
+    pub fn enterprise_count(&self) -> Result<usize> {
+        self.count("SELECT count(DISTINCT enterprise) FROM items", [])
     }
 
     /// Every enterprise with its counts, most items first (read whole; the caller keeps it

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::auth::User;
 use super::render::{blocking, highlighted, page, url_encode, Paging, WebError};
-use super::AppState;
+use super::{AppState, Counts};
 use crate::date::Date;
 use crate::index::Filters;
 use crate::merge::Correction;
@@ -51,14 +51,15 @@ pub async fn home(State(state): State<AppState>, Extension(user): Extension<User
     if user.reads_all().is_err() {
         return Redirect::to("/inbox").into_response();
     }
-    let ws = state.ws().clone();
+    let st = state.clone();
     let figures = blocking(move || {
-        ws.read(|view| {
+        st.ws().read(|view| {
+            let counts = counts(&st, view)?;
             Ok(context! {
-                items => view.item_count()?,
-                groups => view.group_count()?,
+                items => counts.items,
+                groups => counts.groups,
                 common => view.group_page(&GroupFilter { min_enterprises: 2, ..Default::default() }, GroupOrder::Enterprises, 0, 10)?,
-                enterprises => view.enterprise_page(None, 0, 1)?.total,
+                enterprises => counts.enterprises,
                 batches => view.batches()?.into_iter().rev().take(5).map(|b| context! {
                     id => b.id, finished => b.finished, files => b.files.join("、"),
                     read => b.rows_read, accepted => b.rows_accepted, rejected => b.rows_rejected,
@@ -72,6 +73,17 @@ pub async fn home(State(state): State<AppState>, Extension(user): Extension<User
         Err(e) => Err(e),
     }
     .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The workspace's counts, kept while the store does not change.
+fn counts(state: &AppState, view: &View) -> crate::Result<Counts> {
+    state.0.counts.get(view, || {
+        Ok(Counts {
+            items: view.item_count()?,
+            groups: view.group_count()?,
+            enterprises: view.enterprise_count()?,
+        })
+    })
 }
 
 /// Counts from one snapshot, for scripts and the load test: the items, and the items the
@@ -311,23 +323,20 @@ async fn enterprises_page(
         Some("name") => false,
         Some(other) => return Err(WebError::bad(format!("排序方式“{other}”无效"))),
     };
-    let ws = state.ws().clone();
-    let cached = state.0.enterprises.lock().ok().and_then(|c| c.clone());
+    let st = state.clone();
     let c = contains.clone();
-    let (generation, list, whole) = blocking(move || {
-        ws.read(|view| {
-            let generation = (view.index_generation()?, view.last_audit_seq()?);
+    let list = blocking(move || {
+        st.ws().read(|view| {
             if by_items {
                 // Ranking needs every enterprise's count: read once per state of the store.
-                let whole = match cached {
-                    Some((g, list)) if g == generation => list,
-                    _ => Arc::new(view.enterprises_by_items()?),
-                };
+                let whole =
+                    st.0.ranking
+                        .get(view, || Ok(Arc::new(view.enterprises_by_items()?)))?;
                 let matching: Vec<_> = whole
                     .iter()
                     .filter(|e| c.as_deref().is_none_or(|c| e.enterprise.contains(c)))
                     .collect();
-                let page = crate::store::Page {
+                Ok(crate::store::Page {
                     total: matching.len(),
                     rows: matching
                         .into_iter()
@@ -335,18 +344,19 @@ async fn enterprises_page(
                         .take(paging.per)
                         .cloned()
                         .collect(),
-                };
-                Ok((generation, page, Some(whole)))
+                })
             } else {
-                let page = view.enterprise_page(c.as_deref(), paging.offset(), paging.per)?;
-                Ok((generation, page, None))
+                match c.as_deref() {
+                    None => Ok(crate::store::Page {
+                        total: counts(&st, view)?.enterprises,
+                        rows: view.enterprise_lines(None, paging.offset(), paging.per)?,
+                    }),
+                    Some(c) => view.enterprise_page(Some(c), paging.offset(), paging.per),
+                }
             }
         })
     })
     .await?;
-    if let (Some(whole), Ok(mut cache)) = (whole, state.0.enterprises.lock()) {
-        *cache = Some((generation, whole));
-    }
     let query = format!(
         "sort={}&q={}&per={}",
         if by_items { "items" } else { "name" },

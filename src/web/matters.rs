@@ -2,6 +2,8 @@
 //! figures), a department's inbox, a matter's page with its history and the steps its reader
 //! may take, and the forms that take them (交办, 签收, 退回, 答复, 评价, 重办, 办结).
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -17,17 +19,21 @@ use crate::closed_loop::metrics::{CaseRow, Figures, Period};
 use crate::closed_loop::{Case, Outcome, Rating, State as MatterState};
 use crate::date::Date;
 use crate::store::Role;
-use crate::workspace::{Actor, Step};
+use crate::workspace::{Actor, CaseBook, Step};
 
 /// Whether a matter is with this department (lead or co-handling unit).
 fn is_with(case: &Case, unit: &str) -> bool {
     case.lead.as_deref() == Some(unit) || case.co.iter().any(|c| c == unit)
 }
 
-fn case_line(r: &CaseRow) -> Value {
+fn case_line(r: &CaseRow, untitled: &HashMap<String, String>) -> Value {
+    let title = match untitled.get(&r.case.item) {
+        Some(start) if r.title.is_empty() => start.as_str(),
+        _ => r.title.as_str(),
+    };
     context! {
         id => r.case.item,
-        title => r.title,
+        title => title,
         enterprise => r.enterprise,
         topic => r.topic,
         state => r.case.state.label(),
@@ -40,6 +46,31 @@ fn case_line(r: &CaseRow) -> Value {
         outcome => r.case.outcome.map(|o| o.label()).unwrap_or_default(),
         rating => r.case.rating().map(|x| x.label()).unwrap_or_default(),
     }
+}
+
+/// The logged matters as of `today`, with the start of the text of each untitled one (lists
+/// show it in place of the title).
+async fn logged_book(
+    state: &AppState,
+    today: Date,
+) -> Result<(CaseBook, HashMap<String, String>), WebError> {
+    let ws = state.ws().clone();
+    blocking(move || {
+        let book = ws.logged_case_book(today)?;
+        let ids: Vec<&str> = book
+            .rows
+            .iter()
+            .filter(|r| r.title.is_empty())
+            .map(|r| r.case.item.as_str())
+            .collect();
+        let starts = ws.read(|view| view.item_lines(&ids))?;
+        let untitled = starts
+            .into_iter()
+            .map(|l| (l.id, l.text.chars().take(40).collect()))
+            .collect();
+        Ok((book, untitled))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -60,12 +91,15 @@ pub async fn boards(
 async fn boards_page(state: AppState, user: User, q: BoardsQuery) -> Result<Response, WebError> {
     user.reads_all()?;
     let today = Date::today();
-    let ws = state.ws().clone();
-    let book = blocking(move || ws.logged_case_book(today)).await?;
+    let (book, untitled) = logged_book(&state, today).await?;
     let period = Period::of_month(today);
     let figures = Figures::compute(&book.rows, &book.events, period, today);
     let pick = |f: &dyn Fn(&CaseRow) -> bool| -> Vec<Value> {
-        book.rows.iter().filter(|r| f(r)).map(case_line).collect()
+        book.rows
+            .iter()
+            .filter(|r| f(r))
+            .map(|r| case_line(r, &untitled))
+            .collect()
     };
     let overdue = pick(&|r| matches!(r.urgency, Some(Urgency::Overdue | Urgency::Supervise)));
     let due_soon = pick(&|r| r.urgency == Some(Urgency::DueSoon));
@@ -128,8 +162,7 @@ async fn inbox_page(state: AppState, user: User, q: InboxQuery) -> Result<Respon
     };
     let all = given(&q.all).is_some();
     let today = Date::today();
-    let ws = state.ws().clone();
-    let book = blocking(move || ws.logged_case_book(today)).await?;
+    let (book, untitled) = logged_book(&state, today).await?;
     let mut units: Vec<String> = book
         .rows
         .iter()
@@ -144,7 +177,7 @@ async fn inbox_page(state: AppState, user: User, q: InboxQuery) -> Result<Respon
             .iter()
             .filter(|r| is_with(&r.case, &unit))
             .filter(|r| all || r.case.state.awaits_department())
-            .map(case_line)
+            .map(|r| case_line(r, &untitled))
             .collect()
     };
     page(
@@ -233,7 +266,7 @@ async fn matter_page(
         context! {
             id => id,
             item => item,
-            case => case_line(&CaseRow::new(case.clone())),
+            case => case_line(&CaseRow::new(case.clone()), &HashMap::new()),
             replies => case.replies.iter().map(|r| context! {
                 day => r.day.to_string(), unit => r.unit, text => r.text, outcome => r.outcome.label(),
             }).collect::<Vec<_>>(),

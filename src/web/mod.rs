@@ -23,7 +23,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::store::EnterpriseLine;
+use crate::store::{EnterpriseLine, View};
 use crate::workspace::{PipelineCache, Workspace};
 use crate::{Error, Result};
 
@@ -33,8 +33,36 @@ pub use upload::UPLOAD_LIMIT;
 /// The address `qingdan serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8350";
 
-/// The store's state (index generation, newest audit line) and the enterprises ranked then.
-type KeptEnterprises = ((u64, i64), Arc<Vec<EnterpriseLine>>);
+/// A value read from the store, kept while the store does not change: every committed change
+/// moves the index generation or writes an audit line, so the pair names the store's state.
+pub(crate) struct Kept<T>(Mutex<Option<((u64, i64), T)>>);
+
+impl<T: Clone> Kept<T> {
+    fn new() -> Self {
+        Kept(Mutex::new(None))
+    }
+
+    /// The kept value if the store is as it was when it was read, else `read`'s (then kept).
+    pub(crate) fn get(&self, view: &View, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let key = (view.index_generation()?, view.last_audit_seq()?);
+        if let Some((k, v)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *k == key {
+                return Ok(v.clone());
+            }
+        }
+        let value = read()?;
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, value.clone()));
+        Ok(value)
+    }
+}
+
+/// The workspace's counts on the home page.
+#[derive(Clone, Copy)]
+pub(crate) struct Counts {
+    pub items: usize,
+    pub groups: usize,
+    pub enterprises: usize,
+}
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -44,9 +72,10 @@ struct Inner {
     ws: Workspace,
     templates: minijinja::Environment<'static>,
     sessions: auth::Sessions,
-    /// Enterprises by item count, kept while the store does not change (its index generation
-    /// and newest audit line stay the same).
-    enterprises: Mutex<Option<KeptEnterprises>>,
+    /// Every enterprise ranked by its items (reading them all takes a while at 1M).
+    ranking: Kept<Arc<Vec<EnterpriseLine>>>,
+    /// Items, groups and enterprises (counting distinct enterprises reads a whole index).
+    counts: Kept<Counts>,
     /// The workspace's settings and pipeline, kept between searches.
     prepared: PipelineCache,
 }
@@ -86,7 +115,8 @@ pub fn app(ws: Workspace) -> Result<Router> {
         ws,
         templates: render::templates()?,
         sessions: auth::Sessions::default(),
-        enterprises: Mutex::new(None),
+        ranking: Kept::new(),
+        counts: Kept::new(),
         prepared: PipelineCache::default(),
     }));
     let pages = Router::new()
@@ -115,6 +145,10 @@ pub fn app(ws: Workspace) -> Result<Router> {
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/logout", post(auth::logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            render::frame_errors,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,

@@ -120,7 +120,42 @@ impl IntoResponse for WebError {
              <p><a href=\"/\">返回首页</a></p></main></body></html>",
             crate::report::escape(&self.message)
         );
-        (self.status, Html(body)).into_response()
+        let mut response = (self.status, Html(body)).into_response();
+        response.extensions_mut().insert(ErrorMessage(self.message));
+        response
+    }
+}
+
+/// An error's message, carried on its response so [`frame_errors`] can show it in the site's
+/// frame.
+#[derive(Clone)]
+struct ErrorMessage(String);
+
+/// Shows a signed-in user's errors inside the site's frame (with the navigation), keeping the
+/// status; a response that is not an error passes as it is.
+pub async fn frame_errors(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let user = request.extensions().get::<User>().cloned();
+    let response = next.run(request).await;
+    let (Some(user), Some(ErrorMessage(message))) =
+        (user, response.extensions().get::<ErrorMessage>().cloned())
+    else {
+        return response;
+    };
+    let status = response.status();
+    let mut headers = response.headers().clone();
+    match page(&state, &user, "error.html", context! { message => message }) {
+        Ok(framed) => {
+            headers.remove(header::CONTENT_LENGTH);
+            let (mut parts, body) = framed.into_parts();
+            parts.status = status;
+            parts.headers.extend(headers);
+            Response::from_parts(parts, body)
+        }
+        Err(_) => response,
     }
 }
 
