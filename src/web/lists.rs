@@ -47,9 +47,12 @@ fn topic_names(built: &BuiltWith) -> Vec<String> {
     }
 }
 
-pub async fn home(State(state): State<AppState>, Extension(user): Extension<User>) -> Response {
+pub async fn home(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+) -> Result<Response, WebError> {
     if user.reads_all().is_err() {
-        return Redirect::to("/inbox").into_response();
+        return Ok(Redirect::to("/inbox").into_response());
     }
     let st = state.clone();
     let figures = blocking(move || {
@@ -67,12 +70,8 @@ pub async fn home(State(state): State<AppState>, Extension(user): Extension<User
             })
         })
     })
-    .await;
-    match figures {
-        Ok(f) => page(&state, &user, "home.html", context! { f => f }),
-        Err(e) => Err(e),
-    }
-    .unwrap_or_else(IntoResponse::into_response)
+    .await?;
+    page(&state, &user, "home.html", context! { f => figures })
 }
 
 /// The workspace's counts, kept while the store does not change.
@@ -88,10 +87,11 @@ fn counts(state: &AppState, view: &View) -> crate::Result<Counts> {
 
 /// Counts from one snapshot, for scripts and the load test: the items, and the items the
 /// groups hold (equal in every committed state).
-pub async fn summary(State(state): State<AppState>, Extension(user): Extension<User>) -> Response {
-    if let Err(e) = user.reads_all() {
-        return e.into_response();
-    }
+pub async fn summary(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+) -> Result<Response, WebError> {
+    user.reads_all()?;
     let ws = state.ws().clone();
     let counts = blocking(move || {
         ws.read(|view| {
@@ -104,11 +104,8 @@ pub async fn summary(State(state): State<AppState>, Extension(user): Extension<U
             }))
         })
     })
-    .await;
-    match counts {
-        Ok(c) => Json(c).into_response(),
-        Err(e) => e.into_response(),
-    }
+    .await?;
+    Ok(Json(counts).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -136,13 +133,7 @@ pub async fn search(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<SearchQuery>,
-) -> Response {
-    search_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn search_page(state: AppState, user: User, q: SearchQuery) -> Result<Response, WebError> {
+) -> Result<Response, WebError> {
     user.reads_all()?;
     let from = date_param(&q.from, "起始日期")?;
     let to = date_param(&q.to, "截止日期")?;
@@ -224,13 +215,7 @@ pub async fn common(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<CommonQuery>,
-) -> Response {
-    common_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn common_page(state: AppState, user: User, q: CommonQuery) -> Result<Response, WebError> {
+) -> Result<Response, WebError> {
     user.reads_all()?;
     let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
     let order = match given(&q.sort).as_deref() {
@@ -304,16 +289,6 @@ pub async fn enterprises(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<EnterprisesQuery>,
-) -> Response {
-    enterprises_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn enterprises_page(
-    state: AppState,
-    user: User,
-    q: EnterprisesQuery,
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
@@ -380,16 +355,6 @@ pub async fn enterprise(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<EnterprisesQuery>,
-) -> Response {
-    enterprise_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn enterprise_page(
-    state: AppState,
-    user: User,
-    q: EnterprisesQuery,
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
@@ -427,17 +392,6 @@ pub async fn group(
     Extension(user): Extension<User>,
     Path(id): Path<String>,
     Query(q): Query<GroupQuery>,
-) -> Response {
-    group_page(state, user, id, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn group_page(
-    state: AppState,
-    user: User,
-    id: String,
-    q: GroupQuery,
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
@@ -519,19 +473,6 @@ pub struct CorrectForm {
     with: String,
 }
 
-/// Merge or split the selected items: the same corrections as `qingdan merge` / `split`.
-/// Selected items arrive as repeated `item` fields, which a plain form decoder keeps only once,
-/// so they are read from the raw body.
-pub async fn correct(
-    State(state): State<AppState>,
-    Extension(user): Extension<User>,
-    body: axum::body::Bytes,
-) -> Response {
-    correct_items(state, user, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
 /// Every value of a repeated form field.
 pub(super) fn form_values(body: &[u8], name: &str) -> Vec<String> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
@@ -542,9 +483,12 @@ pub(super) fn form_values(body: &[u8], name: &str) -> Vec<String> {
         .collect()
 }
 
-async fn correct_items(
-    state: AppState,
-    user: User,
+/// Merge or split the selected items: the same corrections as `qingdan merge` / `split`.
+/// Selected items arrive as repeated `item` fields, which a plain form decoder keeps only once,
+/// so they are read from the raw body.
+pub async fn correct(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let form: CorrectForm = decode_form(&body)?;

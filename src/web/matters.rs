@@ -82,13 +82,7 @@ pub async fn boards(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<BoardsQuery>,
-) -> Response {
-    boards_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn boards_page(state: AppState, user: User, q: BoardsQuery) -> Result<Response, WebError> {
+) -> Result<Response, WebError> {
     user.reads_all()?;
     let today = Date::today();
     let (book, untitled) = logged_book(&state, today).await?;
@@ -149,13 +143,7 @@ pub async fn inbox(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<InboxQuery>,
-) -> Response {
-    inbox_page(state, user, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn inbox_page(state: AppState, user: User, q: InboxQuery) -> Result<Response, WebError> {
+) -> Result<Response, WebError> {
     let unit = match user.role {
         Role::Department => user.unit.clone(),
         _ => given(&q.unit).unwrap_or_default(),
@@ -199,17 +187,6 @@ pub struct MatterQuery {
     done: Option<String>,
 }
 
-pub async fn matter(
-    State(state): State<AppState>,
-    Extension(user): Extension<User>,
-    Path(id): Path<String>,
-    Query(q): Query<MatterQuery>,
-) -> Response {
-    matter_page(state, user, id, q)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
 /// The matter of an item id (not a group's), with its log; a department sees only its own.
 async fn load_matter(
     state: &AppState,
@@ -235,11 +212,11 @@ async fn load_matter(
     Ok((case, events))
 }
 
-async fn matter_page(
-    state: AppState,
-    user: User,
-    id: String,
-    q: MatterQuery,
+pub async fn matter(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    Path(id): Path<String>,
+    Query(q): Query<MatterQuery>,
 ) -> Result<Response, WebError> {
     let (case, events) = load_matter(&state, &user, &id).await?;
     let ws = state.ws().clone();
@@ -303,16 +280,6 @@ pub struct AssignForm {
 pub async fn assign(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
-    body: axum::body::Bytes,
-) -> Response {
-    assign_matter(state, user, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn assign_matter(
-    state: AppState,
-    user: User,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let form: AssignForm = decode_form(&body)?;
@@ -391,16 +358,6 @@ pub struct StepForm {
 pub async fn step(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
-    body: axum::body::Bytes,
-) -> Response {
-    take_step(state, user, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn take_step(
-    state: AppState,
-    user: User,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let form: StepForm = decode_form(&body)?;

@@ -48,6 +48,26 @@ fn report_file(bytes: Vec<u8>, content_type: &'static str, name: &str, download:
     response
 }
 
+/// A report as `format` asks: HTML (shown in the page, or downloaded) or XLSX (downloaded).
+fn html_or_xlsx(
+    format: Option<&str>,
+    download: bool,
+    stem: &str,
+    html: impl FnOnce() -> String,
+    xlsx: impl FnOnce() -> crate::Result<Vec<u8>>,
+) -> Result<Response, WebError> {
+    match format {
+        None | Some("html") => Ok(report_file(
+            html().into_bytes(),
+            "text/html; charset=utf-8",
+            &format!("{stem}.html"),
+            download,
+        )),
+        Some("xlsx") => Ok(report_file(xlsx()?, XLSX, &format!("{stem}.xlsx"), true)),
+        Some(other) => Err(WebError::bad(format!("格式“{other}”无效"))),
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct MonthlyQuery {
     month: Option<String>,
@@ -82,50 +102,33 @@ pub async fn monthly(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<MonthlyQuery>,
-) -> Response {
-    async {
-        user.reads_all()?;
-        let (period, key) = month_of(&q)?;
-        let report = monthly_report(&state, period).await?;
-        page(
-            &state,
-            &user,
-            "monthly.html",
-            context! { month => key, label => period.label(), lead => report.lead() },
-        )
-    }
-    .await
-    .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, WebError> {
+    user.reads_all()?;
+    let (period, key) = month_of(&q)?;
+    let report = monthly_report(&state, period).await?;
+    page(
+        &state,
+        &user,
+        "monthly.html",
+        context! { month => key, label => period.label(), lead => report.lead() },
+    )
 }
 
 pub async fn monthly_file(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<MonthlyQuery>,
-) -> Response {
-    async {
-        user.reads_all()?;
-        let (period, key) = month_of(&q)?;
-        let report = monthly_report(&state, period).await?;
-        let download = given(&q.download).is_some();
-        Ok::<_, WebError>(match given(&q.format).as_deref() {
-            None | Some("html") => report_file(
-                report.to_html().into_bytes(),
-                "text/html; charset=utf-8",
-                &format!("月报-{key}.html"),
-                download,
-            ),
-            Some("xlsx") => report_file(
-                report.to_xlsx().map_err(WebError::from)?,
-                XLSX,
-                &format!("月报-{key}.xlsx"),
-                true,
-            ),
-            Some(other) => return Err(WebError::bad(format!("格式“{other}”无效"))),
-        })
-    }
-    .await
-    .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, WebError> {
+    user.reads_all()?;
+    let (period, key) = month_of(&q)?;
+    let report = monthly_report(&state, period).await?;
+    html_or_xlsx(
+        given(&q.format).as_deref(),
+        given(&q.download).is_some(),
+        &format!("月报-{key}"),
+        || report.to_html(),
+        || report.to_xlsx(),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -151,57 +154,39 @@ pub async fn meeting(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<MeetingQuery>,
-) -> Response {
-    async {
-        user.reads_all()?;
-        let st = state.clone();
-        let topics =
-            blocking(move || st.ws().read(|view| super::lists::topics_of(&st, view))).await?;
-        let topic = given(&q.topic);
-        let headline = match &topic {
-            Some(t) => Some(pack(&state, t.clone()).await?.headline()),
-            None => None,
-        };
-        page(
-            &state,
-            &user,
-            "meeting.html",
-            context! { topics => topics, topic => topic, headline => headline },
-        )
-    }
-    .await
-    .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, WebError> {
+    user.reads_all()?;
+    let st = state.clone();
+    let topics = blocking(move || st.ws().read(|view| super::lists::topics_of(&st, view))).await?;
+    let topic = given(&q.topic);
+    let headline = match &topic {
+        Some(t) => Some(pack(&state, t.clone()).await?.headline()),
+        None => None,
+    };
+    page(
+        &state,
+        &user,
+        "meeting.html",
+        context! { topics => topics, topic => topic, headline => headline },
+    )
 }
 
 pub async fn meeting_file(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<MeetingQuery>,
-) -> Response {
-    async {
-        user.reads_all()?;
-        let topic = given(&q.topic).ok_or_else(|| WebError::bad("请选择主题"))?;
-        let pack = pack(&state, topic.clone()).await?;
-        let stem = crate::report::meeting_file_stem(&topic);
-        let download = given(&q.download).is_some();
-        Ok::<_, WebError>(match given(&q.format).as_deref() {
-            None | Some("html") => report_file(
-                render_meeting_html(&pack).into_bytes(),
-                "text/html; charset=utf-8",
-                &format!("{stem}.html"),
-                download,
-            ),
-            Some("xlsx") => report_file(
-                meeting_xlsx_bytes(&pack).map_err(WebError::from)?,
-                XLSX,
-                &format!("{stem}.xlsx"),
-                true,
-            ),
-            Some(other) => return Err(WebError::bad(format!("格式“{other}”无效"))),
-        })
-    }
-    .await
-    .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, WebError> {
+    user.reads_all()?;
+    let topic = given(&q.topic).ok_or_else(|| WebError::bad("请选择主题"))?;
+    let pack = pack(&state, topic.clone()).await?;
+    let stem = crate::report::meeting_file_stem(&topic);
+    html_or_xlsx(
+        given(&q.format).as_deref(),
+        given(&q.download).is_some(),
+        &stem,
+        || render_meeting_html(&pack),
+        || meeting_xlsx_bytes(&pack),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -214,20 +199,16 @@ pub async fn activity(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
     Query(q): Query<ActivityQuery>,
-) -> Response {
-    async {
-        user.reads_all()?;
-        let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
-        let ws = state.ws().clone();
-        let (total, rows) =
-            blocking(move || ws.read(|view| view.audit_page(paging.offset(), paging.per))).await?;
-        page(
-            &state,
-            &user,
-            "activity.html",
-            context! { rows => rows, pager => paging.context(total), query => format!("per={}", paging.per) },
-        )
-    }
-    .await
-    .unwrap_or_else(IntoResponse::into_response)
+) -> Result<Response, WebError> {
+    user.reads_all()?;
+    let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
+    let ws = state.ws().clone();
+    let (total, rows) =
+        blocking(move || ws.read(|view| view.audit_page(paging.offset(), paging.per))).await?;
+    page(
+        &state,
+        &user,
+        "activity.html",
+        context! { rows => rows, pager => paging.context(total), query => format!("per={}", paging.per) },
+    )
 }

@@ -4,7 +4,7 @@
 
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use minijinja::context;
 
@@ -20,17 +20,17 @@ pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
 /// Rejected rows listed on the page (all are counted, and all are kept in the store).
 const REJECTS_SHOWN: usize = 500;
 
-pub async fn form(State(state): State<AppState>, Extension(user): Extension<User>) -> Response {
-    user.analyst()
-        .and_then(|_| {
-            page(
-                &state,
-                &user,
-                "upload.html",
-                context! { limit_mb => UPLOAD_LIMIT / 1024 / 1024 },
-            )
-        })
-        .unwrap_or_else(IntoResponse::into_response)
+pub async fn form(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+) -> Result<Response, WebError> {
+    user.analyst()?;
+    page(
+        &state,
+        &user,
+        "upload.html",
+        context! { limit_mb => UPLOAD_LIMIT / 1024 / 1024 },
+    )
 }
 
 /// Files that are plainly not a table: pictures, archives, documents, programs.
@@ -62,16 +62,6 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
     (control * 10 > head.len()).then_some("二进制文件")
 }
 
-pub async fn receive(
-    State(state): State<AppState>,
-    Extension(user): Extension<User>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
-    receive_batch(state, user, multipart)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
 fn too_large() -> WebError {
     WebError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -82,9 +72,9 @@ fn too_large() -> WebError {
     )
 }
 
-async fn receive_batch(
-    state: AppState,
-    user: User,
+pub async fn receive(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
     let mut multipart =

@@ -173,7 +173,7 @@ fn print_summary(outcome: &Outcome, dir: &Path) {
 }
 
 /// The workspace in `dir`, or an error saying how to build one.
-fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
+pub(crate) fn built_workspace(dir: &Path) -> anyhow::Result<Workspace> {
     let ws = Workspace::new(dir);
     if !ws.exists() {
         bail!(

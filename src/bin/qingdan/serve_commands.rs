@@ -9,7 +9,9 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use qingdan::store::Role;
 use qingdan::web::DEFAULT_LISTEN;
-use qingdan::workspace::{Workspace, DEFAULT_WORKSPACE};
+use qingdan::workspace::DEFAULT_WORKSPACE;
+
+use crate::commands::built_workspace;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -57,24 +59,12 @@ pub struct AccountRemoveArgs {
     pub ws: AccountWorkspace,
 }
 
-fn workspace(dir: &PathBuf) -> anyhow::Result<Workspace> {
-    let ws = Workspace::new(dir);
-    if !ws.exists() {
-        bail!(
-            "{} 不是 qingdan 工作目录；请先运行 qingdan run --out {}",
-            dir.display(),
-            dir.display()
-        );
-    }
-    Ok(ws)
-}
-
 pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let listen: SocketAddr = a
         .listen
         .parse()
         .with_context(|| format!("--listen “{}” 不是地址，应如 127.0.0.1:8350", a.listen))?;
-    qingdan::web::serve(workspace(&a.workspace)?, listen)?;
+    qingdan::web::serve(built_workspace(&a.workspace)?, listen)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -97,13 +87,13 @@ pub fn account(c: AccountCommand) -> anyhow::Result<ExitCode> {
             let Some(role) = Role::parse(&a.role) else {
                 bail!("--role “{}” 无效，应为 分析员、承办单位 或 只读", a.role);
             };
-            let ws = workspace(&a.ws.workspace)?;
+            let ws = built_workspace(&a.ws.workspace)?;
             let password = read_password()?;
             ws.put_account(&a.name, role, &a.unit, &password)?;
             println!("已保存账户“{}”（{}）", a.name.trim(), role.label());
         }
         AccountCommand::List(a) => {
-            let accounts = workspace(&a.workspace)?.accounts()?;
+            let accounts = built_workspace(&a.workspace)?.accounts()?;
             if accounts.is_empty() {
                 println!("尚无账户：工作台只许本机访问，访问者即为分析员");
             }
@@ -117,7 +107,7 @@ pub fn account(c: AccountCommand) -> anyhow::Result<ExitCode> {
             }
         }
         AccountCommand::Remove(a) => {
-            workspace(&a.ws.workspace)?.remove_account(&a.name)?;
+            built_workspace(&a.ws.workspace)?.remove_account(&a.name)?;
             println!("已删除账户“{}”", a.name);
         }
     }
