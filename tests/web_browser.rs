@@ -265,6 +265,25 @@ impl<'d> Browser<'d> {
             .to_string()
     }
 
+    /// The text of `css` inside the frame `frame`, waiting for the frame's page to load.
+    fn text_in_frame(&self, frame: &str, css: &str) -> String {
+        let f = self.find(frame);
+        self.cmd("POST", "/frame", Some(json!({ "id": { ELEMENT: f } })));
+        let start = Instant::now();
+        let text = loop {
+            if let Some(e) = self.try_find(css) {
+                break self.text_of(&e);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no “{css}” in {frame}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        self.cmd("POST", "/frame/parent", Some(json!({})));
+        text
+    }
+
     fn source(&self) -> String {
         self.cmd("GET", "/source", None)
             .as_str()
@@ -474,6 +493,18 @@ fn analyst_and_department_close_the_loop_in_a_browser() {
     b.screenshot("8-figures");
     b.go(&format!("/matter/{matter}"));
     assert!(b.text("#history").contains("甲局办事员"));
+
+    // The month's report and a topic's meeting pack, shown in the page.
+    b.go("/monthly");
+    assert!(!b.text("#lead").is_empty());
+    let report = b.text_in_frame("#report", "h1");
+    assert!(report.contains("月"), "{report}");
+    b.screenshot("9-monthly");
+    b.go("/meeting?topic=金融信贷");
+    assert!(b.text("#headline").contains("金融信贷"));
+    let pack = b.text_in_frame("#report", "h1");
+    assert!(pack.contains("金融信贷"), "{pack}");
+    b.screenshot("10-meeting");
     drop(b);
     drop(driver);
     drop(server);

@@ -283,6 +283,24 @@ async fn with_accounts_everyone_logs_in_and_failures_slow_down() {
         "the second failure waits: {:?}",
         start.elapsed()
     );
+    // A login form sent from another site is refused; from this one it is taken.
+    let body = format!(
+        "name={}&password={}",
+        urlencode("分析员小王"),
+        urlencode(PASSWORD)
+    );
+    for (origin, status) in [
+        ("http://evil.example", StatusCode::FORBIDDEN),
+        ("http://127.0.0.1:8350", StatusCode::SEE_OTHER),
+    ] {
+        let request = axum::http::Request::post("/login")
+            .header("Origin", origin)
+            .header("Host", "127.0.0.1:8350")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.clone()))
+            .unwrap();
+        assert_eq!(c.send(request).await.status, status, "{origin}");
+    }
     // Only a path of this site is followed after a login.
     let r = c
         .post(

@@ -245,6 +245,30 @@ pub async fn require_user(
     }
 }
 
+/// Refuses a form sent from another site: browsers name the sending page's origin on every
+/// POST, and it must be this server's own (the login form has no session, hence no CSRF token,
+/// so this is what keeps another site from logging a visitor in as someone else).
+pub async fn same_origin(request: Request, next: Next) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let header_text = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        if let (Some(origin), Some(host)) = (header_text(header::ORIGIN), header_text(header::HOST))
+        {
+            let own = origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host));
+            if !own {
+                return WebError::forbidden("请求来自其他网站，已拒绝").into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
 #[derive(Deserialize)]
 pub struct LoginQuery {
     next: Option<String>,

@@ -158,6 +158,7 @@ pub fn app(ws: Workspace) -> Result<Router> {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/assets/style.css", get(render::stylesheet))
         .fallback(render::not_found)
+        .layer(axum::middleware::from_fn(auth::same_origin))
         .layer(axum::middleware::from_fn(render::security_headers))
         .with_state(state))
 }
