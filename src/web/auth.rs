@@ -29,6 +29,23 @@ const FIRST_DELAY: Duration = Duration::from_millis(400);
 const MAX_DELAY: Duration = Duration::from_secs(8);
 /// Failures older than this are forgotten.
 const FAILURE_MEMORY: Duration = Duration::from_secs(15 * 60);
+/// Sessions and failure records held at most; past it the oldest is dropped (a client that
+/// never keeps its cookie cannot grow the server's memory without end).
+const MAX_ENTRIES: usize = 10_000;
+
+/// Drops the oldest entry while the map is full.
+fn make_room<V>(map: &mut HashMap<String, V>, when: impl Fn(&V) -> Instant) {
+    while map.len() >= MAX_ENTRIES {
+        let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, v)| when(v))
+            .map(|(k, _)| k.clone())
+        else {
+            return;
+        };
+        map.remove(&oldest);
+    }
+}
 
 /// The signed-in user, as handlers see it.
 #[derive(Debug, Clone)]
@@ -113,10 +130,9 @@ impl Sessions {
 
     fn start(&self, user: User) -> Result<(String, User), WebError> {
         let t = token()?;
-        self.live
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(t.clone(), (user.clone(), Instant::now()));
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        make_room(&mut live, |(_, started)| *started);
+        live.insert(t.clone(), (user.clone(), Instant::now()));
         Ok((t, user))
     }
 
@@ -141,6 +157,9 @@ impl Sessions {
 
     fn failed(&self, name: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if !failures.contains_key(name) {
+            make_room(&mut failures, |(_, last)| *last);
+        }
         let entry = failures
             .entry(name.to_string())
             .or_insert((0, Instant::now()));
@@ -379,4 +398,64 @@ pub async fn logout(
         HeaderValue::from_static("qingdan_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str) -> User {
+        User {
+            name: name.into(),
+            role: Role::Reader,
+            unit: String::new(),
+            csrf: "t".into(),
+            local: false,
+        }
+    }
+
+    #[test]
+    fn sessions_and_failures_are_bounded_and_the_oldest_goes() {
+        let s = Sessions::default();
+        let (first, _) = s.start(user("first")).unwrap();
+        for i in 0..MAX_ENTRIES + 5 {
+            s.start(user(&format!("u{i}"))).unwrap();
+            s.failed(&format!("n{i}"));
+        }
+        assert!(s.live.lock().unwrap().len() <= MAX_ENTRIES);
+        assert!(s.failures.lock().unwrap().len() <= MAX_ENTRIES);
+        assert!(s.get(&first).is_none(), "the oldest session was dropped");
+    }
+
+    #[test]
+    fn failures_slow_the_next_login_down_doubling() {
+        let s = Sessions::default();
+        assert_eq!(s.delay("a"), Duration::ZERO);
+        s.failed("a");
+        assert_eq!(s.delay("a"), FIRST_DELAY);
+        s.failed("a");
+        assert_eq!(s.delay("a"), FIRST_DELAY * 2);
+        for _ in 0..20 {
+            s.failed("a");
+        }
+        assert_eq!(s.delay("a"), MAX_DELAY);
+        assert_eq!(s.delay("b"), Duration::ZERO);
+        s.succeeded("a");
+        assert_eq!(s.delay("a"), Duration::ZERO);
+    }
+
+    #[test]
+    fn only_the_session_cookie_is_read() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("other=1; qingdan_session=abc; x=2"),
+        );
+        assert_eq!(cookie_token(&h).as_deref(), Some("abc"));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"abc", b"ab"));
+        assert_eq!(safe_next(Some("//evil")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/common?page=2")), "/common?page=2");
+    }
 }

@@ -320,3 +320,69 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_become_marked_pieces() {
+        let pieces = highlighted("申请【贷款】太慢，【融资】难");
+        let shown: Vec<(String, bool)> = pieces
+            .iter()
+            .map(|p| {
+                (
+                    p.get_attr("text").unwrap().to_string(),
+                    p.get_attr("hit").unwrap().is_true(),
+                )
+            })
+            .collect();
+        let want = [
+            ("申请", false),
+            ("贷款", true),
+            ("太慢，", false),
+            ("融资", true),
+            ("难", false),
+        ];
+        assert_eq!(
+            shown,
+            want.iter()
+                .map(|(t, h)| (t.to_string(), *h))
+                .collect::<Vec<_>>()
+        );
+        // An unclosed marker is text.
+        assert_eq!(highlighted("a【b").len(), 1);
+    }
+
+    #[test]
+    fn paging_refuses_nonsense_and_caps_the_page_size() {
+        assert!(Paging::parse(Some("0"), None, 50).is_err());
+        assert!(Paging::parse(Some("-1"), None, 50).is_err());
+        assert!(Paging::parse(Some("x"), None, 50).is_err());
+        assert!(Paging::parse(Some("99999999999"), None, 50).is_err());
+        let p = Paging::parse(Some("3"), Some("100000"), 50).unwrap();
+        assert_eq!((p.per, p.offset()), (MAX_PER_PAGE, 2 * MAX_PER_PAGE));
+        let p = Paging::parse(Some(" "), None, 50).unwrap();
+        assert_eq!((p.page, p.per), (1, 50));
+    }
+
+    #[test]
+    fn templates_escape_what_they_show() {
+        let env = templates().unwrap();
+        let html = env
+            .render_str("{{ x }}", context! { x => "<b>\"'&" })
+            .unwrap();
+        assert_eq!(html, "<b>\"'&", "a string template is not HTML");
+        let t = env.get_template("error.html").unwrap();
+        let user = context! { name => "<i>", role => "分析员", csrf => "t", analyst => true };
+        let page = t
+            .render(context! { user => user, message => "<script>x</script>" })
+            .unwrap();
+        assert!(
+            page.contains("&lt;script&gt;x&lt;") && !page.contains("<script>"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;i&gt;"));
+        assert_eq!(url_encode("金 a/b&c"), "%E9%87%91%20a/b%26c");
+    }
+}
