@@ -137,6 +137,22 @@ fn main() {
             ))
         })
         .unwrap();
+    // The loop's pages: the unit with the most matters, and one of its matters.
+    let book = ws.logged_case_book(qingdan::date::Date::today()).unwrap();
+    let mut by_unit: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in &book.rows {
+        if let Some(lead) = &r.case.lead {
+            by_unit
+                .entry(lead.clone())
+                .or_default()
+                .push(r.case.item.clone());
+        }
+    }
+    let busiest = by_unit
+        .iter()
+        .max_by_key(|(u, m)| (m.len(), std::cmp::Reverse((*u).clone())))
+        .map(|(u, m)| (u.clone(), m[0].clone()));
+    let matters = book.rows.len();
     let enterprise = enterprise.expect("the workspace has an enterprise");
     let group = group.expect("the workspace has a group");
     let deep = (common / 50 / 2).max(1);
@@ -186,6 +202,14 @@ fn main() {
             ("/loop".into(), "/loop".into()),
             ("/api/summary".into(), "/api/summary".into()),
         ];
+        let mut pages = pages;
+        if let Some((unit, matter)) = &busiest {
+            pages.push((
+                "/inbox?unit=<busiest>".into(),
+                format!("/inbox?unit={}", enc(unit)),
+            ));
+            pages.push(("/matter/<one>".into(), format!("/matter/{}", enc(matter))));
+        }
         for (label, path) in pages {
             let mut latencies = Vec::with_capacity(REQUESTS);
             for _ in 0..REQUESTS {
@@ -216,8 +240,8 @@ fn main() {
     });
 
     println!(
-        "qingdan workbench bench: {} ({}): {items} items, {groups} groups, {common} common problems; \
-         {REQUESTS} sequential requests per page, in-process",
+        "qingdan workbench bench: {} ({}): {items} items, {groups} groups, {common} common problems, \
+         {matters} matters in the loop; {REQUESTS} sequential requests per page, in-process",
         dir.display(),
         source
     );

@@ -327,6 +327,11 @@ impl View<'_> {
         self.items_where("group_id", groups, Detail::Full)
     }
 
+    /// [`View::items_by_ids`] with what the lists read only ([`Detail::Lists`]).
+    pub fn list_rows_by_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<ItemRow>> {
+        self.items_where("id", ids, Detail::Lists)
+    }
+
     /// [`View::items_by_ids`] with what the merge reads only ([`Detail::Merge`]).
     pub fn merge_rows_by_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<ItemRow>> {
         self.items_where("id", ids, Detail::Merge)

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::auth::User;
 use super::lists::{decode_form, given};
-use super::render::{blocking, page, url_encode, WebError};
+use super::render::{blocking, page, url_encode, Paging, WebError};
 use super::AppState;
 use crate::closed_loop::deadlines::Urgency;
 use crate::closed_loop::metrics::{CaseRow, Figures, Period};
@@ -48,29 +48,29 @@ fn case_line(r: &CaseRow, untitled: &HashMap<String, String>) -> Value {
     }
 }
 
-/// The logged matters as of `today`, with the start of the text of each untitled one (lists
-/// show it in place of the title).
-async fn logged_book(
-    state: &AppState,
-    today: Date,
-) -> Result<(CaseBook, HashMap<String, String>), WebError> {
+/// Rows a board shows (the rest are counted; each unit's inbox pages through all of them).
+const BOARD_ROWS: usize = 100;
+
+/// The logged matters as of `today`.
+async fn logged_book(state: &AppState, today: Date) -> Result<CaseBook, WebError> {
     let ws = state.ws().clone();
-    blocking(move || {
-        let book = ws.logged_case_book(today)?;
-        let ids: Vec<&str> = book
-            .rows
-            .iter()
-            .filter(|r| r.title.is_empty())
-            .map(|r| r.case.item.as_str())
-            .collect();
-        let starts = ws.read(|view| view.item_lines(&ids))?;
-        let untitled = starts
-            .into_iter()
-            .map(|l| (l.id, l.text.chars().take(40).collect()))
-            .collect();
-        Ok((book, untitled))
-    })
-    .await
+    blocking(move || ws.logged_case_book(today)).await
+}
+
+/// The shown rows as list lines, an untitled matter by the start of its text.
+async fn case_lines(state: &AppState, rows: &[&CaseRow]) -> Result<Vec<Value>, WebError> {
+    let ids: Vec<String> = rows
+        .iter()
+        .filter(|r| r.title.is_empty())
+        .map(|r| r.case.item.clone())
+        .collect();
+    let ws = state.ws().clone();
+    let starts = blocking(move || ws.read(|view| view.item_lines(&ids))).await?;
+    let untitled: HashMap<String, String> = starts
+        .into_iter()
+        .map(|l| (l.id, l.text.chars().take(40).collect()))
+        .collect();
+    Ok(rows.iter().map(|r| case_line(r, &untitled)).collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -85,19 +85,22 @@ pub async fn boards(
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let today = Date::today();
-    let (book, untitled) = logged_book(&state, today).await?;
+    let book = logged_book(&state, today).await?;
     let period = Period::of_month(today);
     let figures = Figures::compute(&book.rows, &book.events, period, today);
-    let pick = |f: &dyn Fn(&CaseRow) -> bool| -> Vec<Value> {
-        book.rows
-            .iter()
-            .filter(|r| f(r))
-            .map(|r| case_line(r, &untitled))
-            .collect()
-    };
-    let overdue = pick(&|r| matches!(r.urgency, Some(Urgency::Overdue | Urgency::Supervise)));
-    let due_soon = pick(&|r| r.urgency == Some(Urgency::DueSoon));
-    let to_rate = pick(&|r| r.case.state == MatterState::Replied);
+    let mut boards = Vec::new();
+    let tests: [fn(&CaseRow) -> bool; 3] = [
+        |r| matches!(r.urgency, Some(Urgency::Overdue | Urgency::Supervise)),
+        |r| r.urgency == Some(Urgency::DueSoon),
+        |r| r.case.state == MatterState::Replied,
+    ];
+    for test in tests {
+        let all: Vec<&CaseRow> = book.rows.iter().filter(|r| test(r)).collect();
+        let shown = case_lines(&state, &all[..all.len().min(BOARD_ROWS)]).await?;
+        boards.push(context! { total => all.len(), rows => shown });
+    }
+    let [overdue, due_soon, to_rate] =
+        <[Value; 3]>::try_from(boards).map_err(|_| WebError::internal("督办看板生成有误"))?;
     let mut units: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for r in &book.rows {
         if let Some(lead) = &r.case.lead {
@@ -137,6 +140,8 @@ pub async fn boards(
 pub struct InboxQuery {
     unit: Option<String>,
     all: Option<String>,
+    page: Option<String>,
+    per: Option<String>,
 }
 
 pub async fn inbox(
@@ -149,8 +154,9 @@ pub async fn inbox(
         _ => given(&q.unit).unwrap_or_default(),
     };
     let all = given(&q.all).is_some();
+    let paging = Paging::parse(q.page.as_deref(), q.per.as_deref(), 50)?;
     let today = Date::today();
-    let (book, untitled) = logged_book(&state, today).await?;
+    let book = logged_book(&state, today).await?;
     let mut units: Vec<String> = book
         .rows
         .iter()
@@ -158,16 +164,22 @@ pub async fn inbox(
         .collect();
     units.sort();
     units.dedup();
-    let rows: Vec<Value> = if unit.is_empty() {
+    let mine: Vec<&CaseRow> = if unit.is_empty() {
         Vec::new()
     } else {
         book.rows
             .iter()
             .filter(|r| is_with(&r.case, &unit))
             .filter(|r| all || r.case.state.awaits_department())
-            .map(|r| case_line(r, &untitled))
             .collect()
     };
+    let shown: Vec<&CaseRow> = mine
+        .iter()
+        .skip(paging.offset())
+        .take(paging.per)
+        .copied()
+        .collect();
+    let rows = case_lines(&state, &shown).await?;
     page(
         &state,
         &user,
@@ -178,6 +190,8 @@ pub async fn inbox(
             rows => rows,
             all => all,
             today => today.to_string(),
+            pager => paging.context(mine.len()),
+            query => format!("unit={}{}&per={}", url_encode(&unit), if all { "&all=1" } else { "" }, paging.per),
         },
     )
 }
