@@ -3,6 +3,7 @@
 //! may take, and the forms that take them (交办, 签收, 退回, 答复, 评价, 重办, 办结).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,7 +20,7 @@ use crate::closed_loop::metrics::{CaseRow, Figures, Period};
 use crate::closed_loop::{Case, Outcome, Rating, State as MatterState};
 use crate::date::Date;
 use crate::store::Role;
-use crate::workspace::{Actor, CaseBook, Step};
+use crate::workspace::{logged_case_book, Actor, CaseBook, Step};
 
 /// Whether a matter is with this department (lead or co-handling unit).
 fn is_with(case: &Case, unit: &str) -> bool {
@@ -51,10 +52,17 @@ fn case_line(r: &CaseRow, untitled: &HashMap<String, String>) -> Value {
 /// Rows a board shows (the rest are counted; each unit's inbox pages through all of them).
 const BOARD_ROWS: usize = 100;
 
-/// The logged matters as of `today`.
-async fn logged_book(state: &AppState, today: Date) -> Result<CaseBook, WebError> {
-    let ws = state.ws().clone();
-    blocking(move || ws.logged_case_book(today)).await
+/// The logged matters as of `today`, kept while the store does not change.
+async fn logged_book(state: &AppState, today: Date) -> Result<Arc<CaseBook>, WebError> {
+    let st = state.clone();
+    blocking(move || {
+        st.ws().read(|view| {
+            st.0.loop_book.get_for(view, &today.to_string(), || {
+                Ok(Arc::new(logged_case_book(view, today)?))
+            })
+        })
+    })
+    .await
 }
 
 /// The shown rows as list lines, an untitled matter by the start of its text.

@@ -23,8 +23,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::closed_loop::monthly::MonthlyReport;
+use crate::report::MeetingPack;
 use crate::store::{EnterpriseLine, View};
-use crate::workspace::{PipelineCache, Workspace};
+use crate::workspace::{CaseBook, PipelineCache, Workspace};
 use crate::{Error, Result};
 
 pub use auth::SESSION_COOKIE;
@@ -35,7 +37,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8350";
 
 /// A value read from the store, kept while the store does not change: every committed change
 /// moves the index generation or writes an audit line, so the pair names the store's state.
-pub(crate) struct Kept<T>(Mutex<Option<((u64, i64), T)>>);
+pub(crate) struct Kept<T>(Mutex<Option<(KeptAs, T)>>);
+
+/// The store's index generation and newest audit line, and what else the value depends on.
+type KeptAs = (u64, i64, String);
 
 impl<T: Clone> Kept<T> {
     fn new() -> Self {
@@ -44,7 +49,21 @@ impl<T: Clone> Kept<T> {
 
     /// The kept value if the store is as it was when it was read, else `read`'s (then kept).
     pub(crate) fn get(&self, view: &View, read: impl FnOnce() -> Result<T>) -> Result<T> {
-        let key = (view.index_generation()?, view.last_audit_seq()?);
+        self.get_for(view, "", read)
+    }
+
+    /// [`Kept::get`] for a value that also depends on `also` (the day, say).
+    pub(crate) fn get_for(
+        &self,
+        view: &View,
+        also: &str,
+        read: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let key = (
+            view.index_generation()?,
+            view.last_audit_seq()?,
+            also.to_string(),
+        );
         if let Some((k, v)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             if *k == key {
                 return Ok(v.clone());
@@ -76,6 +95,13 @@ struct Inner {
     ranking: Kept<Arc<Vec<EnterpriseLine>>>,
     /// Items, groups and enterprises (counting distinct enterprises reads a whole index).
     counts: Kept<Counts>,
+    /// Every matter with an event, folded as of a day (the loop's boards and inboxes).
+    loop_book: Kept<Arc<CaseBook>>,
+    /// The last monthly report and meeting pack built (each reads every item).
+    monthly: Kept<Arc<MonthlyReport>>,
+    meeting: Kept<Arc<MeetingPack>>,
+    /// One report is built at a time: each holds the whole workspace in memory for a while.
+    heavy: tokio::sync::Semaphore,
     /// The workspace's settings and pipeline, kept between searches.
     prepared: PipelineCache,
 }
@@ -117,6 +143,10 @@ pub fn app(ws: Workspace) -> Result<Router> {
         sessions: auth::Sessions::default(),
         ranking: Kept::new(),
         counts: Kept::new(),
+        loop_book: Kept::new(),
+        monthly: Kept::new(),
+        meeting: Kept::new(),
+        heavy: tokio::sync::Semaphore::new(1),
         prepared: PipelineCache::default(),
     }));
     let pages = Router::new()

@@ -2,6 +2,8 @@
 //! page and downloadable (HTML, XLSX), built in memory from one store snapshot (no file is
 //! written or read for a request); and the audit log of who changed what.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +21,7 @@ use crate::clusters::{KChoice, DEFAULT_SEED};
 use crate::date::Date;
 use crate::report::{meeting_pack, meeting_xlsx_bytes, render_meeting_html, MeetingPack};
 use crate::store::Detail;
-use crate::workspace::ReadIndexed;
+use crate::workspace::{case_book, ReadIndexed};
 
 /// Months the monthly report's series shows, as `qingdan monthly` does.
 const SERIES_MONTHS: usize = 6;
@@ -85,17 +87,31 @@ fn month_of(q: &MonthlyQuery) -> Result<(Period, String), WebError> {
     parsed.ok_or_else(|| WebError::bad(format!("月份“{key}”无效，应如 2025-03")))
 }
 
-async fn monthly_report(state: &AppState, period: Period) -> Result<MonthlyReport, WebError> {
-    let ws = state.ws().clone();
+/// The month's report as of today, built once per state of the store.
+async fn monthly_report(
+    state: &AppState,
+    period: Period,
+    key: &str,
+) -> Result<Arc<MonthlyReport>, WebError> {
+    let _one_at_a_time = state.0.heavy.acquire().await;
+    let st = state.clone();
     let today = Date::today();
-    let book = blocking(move || ws.case_book(today)).await?;
-    Ok(MonthlyReport::build(
-        &book.rows,
-        &book.events,
-        period,
-        today,
-        SERIES_MONTHS,
-    ))
+    let kept_as = format!("{key}|{today}");
+    blocking(move || {
+        st.ws().read(|view| {
+            st.0.monthly.get_for(view, &kept_as, || {
+                let book = case_book(view, today)?;
+                Ok(Arc::new(MonthlyReport::build(
+                    &book.rows,
+                    &book.events,
+                    period,
+                    today,
+                    SERIES_MONTHS,
+                )))
+            })
+        })
+    })
+    .await
 }
 
 pub async fn monthly(
@@ -105,7 +121,7 @@ pub async fn monthly(
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let (period, key) = month_of(&q)?;
-    let report = monthly_report(&state, period).await?;
+    let report = monthly_report(&state, period, &key).await?;
     page(
         &state,
         &user,
@@ -121,7 +137,7 @@ pub async fn monthly_file(
 ) -> Result<Response, WebError> {
     user.reads_all()?;
     let (period, key) = month_of(&q)?;
-    let report = monthly_report(&state, period).await?;
+    let report = monthly_report(&state, period, &key).await?;
     html_or_xlsx(
         given(&q.format).as_deref(),
         given(&q.download).is_some(),
@@ -138,13 +154,19 @@ pub struct MeetingQuery {
     download: Option<String>,
 }
 
-async fn pack(state: &AppState, topic: String) -> Result<MeetingPack, WebError> {
+/// A topic's meeting pack, built once per state of the store.
+async fn pack(state: &AppState, topic: String) -> Result<Arc<MeetingPack>, WebError> {
+    let _one_at_a_time = state.0.heavy.acquire().await;
     let st = state.clone();
     blocking(move || {
         st.ws()
             .read_indexed_with(&st.0.prepared, |r: &ReadIndexed| {
-                let analysis = r.view.analysis(Detail::Full)?;
-                meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)
+                st.0.meeting.get_for(&r.view, &topic, || {
+                    let analysis = r.view.analysis(Detail::Full)?;
+                    let pack =
+                        meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)?;
+                    Ok(Arc::new(pack))
+                })
             })
     })
     .await

@@ -34,13 +34,12 @@ pub fn case_book(view: &View, as_of: Date) -> Result<CaseBook> {
 }
 
 /// The matters with at least one event (every one that was ever assigned), as
-/// [`case_book`] has them: what the loop's boards and inboxes show, read without walking
-/// every item of a large workspace.
+/// [`case_book`] has them but without the reply checks: what the loop's boards and inboxes
+/// show, read without walking every item of a large workspace (the checks weigh each reply's
+/// words against every item's terms).
 pub fn logged_case_book(view: &View, as_of: Date) -> Result<CaseBook> {
     let config = LoopConfig::load(view)?;
-    let mut book = fold_all(view, &config, as_of, true)?;
-    flag_replies(view, &mut book)?;
-    Ok(book)
+    fold_all(view, &config, as_of, true)
 }
 
 fn fold_all(view: &View, config: &LoopConfig, as_of: Date, only_logged: bool) -> Result<CaseBook> {
@@ -129,7 +128,7 @@ impl Workspace {
         self.read(|view| case_book(view, as_of))
     }
 
-    /// Every matter with at least one event as of `as_of`, with the reply checks.
+    /// Every matter with at least one event as of `as_of`, without the reply checks.
     pub fn logged_case_book(&self, as_of: Date) -> Result<CaseBook> {
         self.read(|view| logged_case_book(view, as_of))
     }

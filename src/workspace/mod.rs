@@ -31,7 +31,7 @@ mod self_training;
 pub use accounts::{hash_password, password_matches, MIN_PASSWORD_CHARS};
 pub use add::AddOptions;
 pub use built_with::{BuiltWith, Requested};
-pub use cases::CaseBook;
+pub use cases::{case_book, logged_case_book, CaseBook};
 pub use check::CheckReport;
 pub use export::EXPORT_FILES;
 pub use imports::ImportSummary;
