@@ -17,7 +17,7 @@ use crate::date::Date;
 use crate::index::Filters;
 use crate::merge::Correction;
 use crate::store::{GroupFilter, GroupOrder, View};
-use crate::workspace::{BuiltWith, ReadIndexed};
+use crate::workspace::{suggest_units, unit_router, BuiltWith, ReadIndexed};
 
 /// Trims a query value; empty counts as absent.
 pub(super) fn given(v: &Option<String>) -> Option<String> {
@@ -411,27 +411,22 @@ pub async fn group(
     let Some((row, members, representative)) = found else {
         return Err(WebError::not_found(format!("没有合并组“{id}”")));
     };
-    let ws = state.ws().clone();
     // Suggested for the group's representative: the group is one problem.
     let representative_id = row.representative.clone();
     let suggestions = if user.role == crate::store::Role::Analyst {
-        blocking(move || ws.suggest(&[representative_id], 3))
-            .await?
-            .into_iter()
-            .flat_map(|s| s.suggestions)
-            .fold(
-                Vec::<crate::closed_loop::routing::Suggestion>::new(),
-                |mut acc, s| {
-                    if !acc.iter().any(|a| a.unit == s.unit) {
-                        acc.push(s);
-                    }
-                    acc
-                },
-            )
-            .into_iter()
-            .take(3)
-            .map(|s| context! { unit => s.unit, why => s.why })
-            .collect::<Vec<_>>()
+        let st = state.clone();
+        blocking(move || {
+            st.ws().read(|view| {
+                // The router reads every assigned matter's terms: built once per store state.
+                let router = st.0.router.get(view, || Ok(Arc::new(unit_router(view)?)))?;
+                suggest_units(view, &st.ws().dir, &router, &[representative_id], 3)
+            })
+        })
+        .await?
+        .into_iter()
+        .flat_map(|s| s.suggestions)
+        .map(|s| context! { unit => s.unit, why => s.why })
+        .collect::<Vec<_>>()
     } else {
         Vec::new()
     };

@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::closed_loop::monthly::MonthlyReport;
+use crate::closed_loop::routing::Router as UnitRouter;
 use crate::report::MeetingPack;
 use crate::store::{EnterpriseLine, View};
 use crate::workspace::{CaseBook, PipelineCache, Workspace};
@@ -97,6 +98,8 @@ struct Inner {
     counts: Kept<Counts>,
     /// Every matter with an event, folded as of a day (the loop's boards and inboxes).
     loop_book: Kept<Arc<CaseBook>>,
+    /// The unit router (every assigned matter's terms), for the 交办 form's suggestions.
+    router: Kept<Arc<UnitRouter>>,
     /// The last monthly report and meeting pack built (each reads every item).
     monthly: Kept<Arc<MonthlyReport>>,
     meeting: Kept<Arc<MeetingPack>>,
@@ -144,6 +147,7 @@ pub fn app(ws: Workspace) -> Result<Router> {
         ranking: Kept::new(),
         counts: Kept::new(),
         loop_book: Kept::new(),
+        router: Kept::new(),
         monthly: Kept::new(),
         meeting: Kept::new(),
         heavy: tokio::sync::Semaphore::new(1),

@@ -39,7 +39,7 @@ pub use loop_config::{LoopConfig, LoopFiles};
 pub use matters::{Actor, Step, StepResult};
 pub use monthly::MonthlyOutput;
 pub use reading::{PipelineCache, Prepared, ReadIndexed};
-pub use routing::Suggested;
+pub use routing::{suggest_units, unit_router, Suggested};
 
 use std::path::{Path, PathBuf};
 
