@@ -68,6 +68,10 @@ pub enum Error {
     Store { path: PathBuf, reason: String },
     #[error("没有期限方案“{name}”；可用的方案: {known}")]
     UnknownProfile { name: String, known: String },
+    #[error("账户: {0}")]
+    Account(String),
+    #[error("工作台: {0}")]
+    Serve(String),
 }
 
 impl Error {

@@ -129,7 +129,7 @@ pub fn check_serving(ws: &Workspace, listen: SocketAddr) -> Result<()> {
     }
     let accounts = ws.read(|view| view.account_count())?;
     if !listen.ip().is_loopback() && accounts == 0 {
-        return Err(Error::Query(format!(
+        return Err(Error::Serve(format!(
             "监听 {listen} 会让其他电脑访问本工作目录，须先建立至少一个账户：\
              qingdan account add 姓名 --role 分析员 --workspace {}",
             ws.dir.display()
@@ -207,7 +207,7 @@ pub async fn serve_on(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| Error::Query(format!("网页服务出错：{e}")))
+        .map_err(|e| Error::Serve(format!("网页服务出错：{e}")))
 }
 
 /// `qingdan serve`: checks, binds, and serves until Ctrl-C.
@@ -216,11 +216,11 @@ pub fn serve(ws: Workspace, listen: SocketAddr) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Query(format!("无法启动网页服务：{e}")))?;
+        .map_err(|e| Error::Serve(format!("无法启动网页服务：{e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| Error::Query(format!("无法监听 {listen}：{e}")))?;
+            .map_err(|e| Error::Serve(format!("无法监听 {listen}：{e}")))?;
         let open = ws.read(|view| view.account_count())? == 0;
         eprintln!(
             "工作台已启动：http://{listen}/ （{}；按 Ctrl-C 停止）",

@@ -43,7 +43,7 @@ pub fn templates() -> crate::Result<Environment<'static>> {
     env.add_filter("truncate", truncate);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
-            .map_err(|e| Error::Query(format!("网页模板 {name} 有误：{e}")))?;
+            .map_err(|e| Error::Serve(format!("网页模板 {name} 有误：{e}")))?;
     }
     Ok(env)
 }
@@ -103,7 +103,8 @@ impl From<Error> for WebError {
             | Error::MissingColumn { .. }
             | Error::UnknownColumn { .. }
             | Error::UnknownTopic { .. }
-            | Error::UnknownProfile { .. } => StatusCode::BAD_REQUEST,
+            | Error::UnknownProfile { .. }
+            | Error::Account(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         WebError::new(status, e.to_string())

@@ -14,12 +14,12 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// A password's argon2id hash, in PHC form.
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::Query(format!("无法取得随机数：{e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Query(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(|e| Error::Account(format!("无法取得随机数：{e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Account(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Error::Query(format!("无法计算密码摘要：{e}")))
+        .map_err(|e| Error::Account(format!("无法计算密码摘要：{e}")))
 }
 
 /// Whether `password` matches a stored hash (false for a malformed hash).
@@ -38,7 +38,7 @@ impl Workspace {
     pub fn put_account(&self, name: &str, role: Role, unit: &str, password: &str) -> Result<()> {
         let name = name.trim();
         let unit = unit.trim();
-        let bad = |reason: String| Error::Query(reason);
+        let bad = |reason: String| Error::Account(reason);
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
             return Err(bad("账户名应为1到64个字符，不含控制字符".into()));
         }
@@ -82,7 +82,7 @@ impl Workspace {
         let mut w = self.writer(false)?;
         let change = w.store.change()?;
         if !change.remove_account(name)? {
-            return Err(Error::Query(format!("没有账户“{name}”")));
+            return Err(Error::Account(format!("没有账户“{name}”")));
         }
         change.audit(self.actor(), "删除账户", name)?;
         change.commit()
