@@ -203,13 +203,22 @@ impl RelevanceModel {
             ..Default::default()
         };
         for doc in docs {
-            model.docs += 1;
-            let distinct: HashSet<&str> = doc.iter().map(String::as_str).collect();
-            for t in distinct {
-                *model.df.entry(t.to_string()).or_default() += 1;
-            }
+            model.add(doc);
         }
         model
+    }
+
+    /// Counts one more document (so a caller can stream them instead of holding them all).
+    pub fn add(&mut self, doc: &[String]) {
+        self.docs += 1;
+        let distinct: HashSet<&str> = doc.iter().map(String::as_str).collect();
+        for t in distinct {
+            if let Some(n) = self.df.get_mut(t) {
+                *n += 1;
+            } else {
+                self.df.insert(t.to_string(), 1);
+            }
+        }
     }
 
     /// A term's weight: its smoothed IDF squared, nothing for the formula words. Squaring lets

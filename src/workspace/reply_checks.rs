@@ -38,18 +38,18 @@ pub fn reply_flags(
         .iter()
         .map(|(item, r)| (item.as_str(), cut(&r.text)))
         .collect();
-    // Term weights from every item and reply of the workspace.
+    // Term weights from every item and reply of the workspace, counted as the items stream
+    // by; only the replied items' own terms are kept.
+    let mut model = RelevanceModel::new(reply_terms.values().map(Vec::as_slice));
     let mut item_terms: HashMap<String, Vec<String>> = HashMap::new();
     view.for_each_item_with(Detail::Merge, |row| {
-        item_terms.insert(row.analyzed.item.id.clone(), row.analyzed.terms.to_vec());
+        let terms = row.analyzed.terms.to_vec();
+        model.add(&terms);
+        if reply_terms.contains_key(row.analyzed.item.id.as_str()) {
+            item_terms.insert(row.analyzed.item.id.clone(), terms);
+        }
         Ok(())
     })?;
-    let model = RelevanceModel::new(
-        item_terms
-            .values()
-            .map(Vec::as_slice)
-            .chain(reply_terms.values().map(Vec::as_slice)),
-    );
     // Replies written through a merge group: each member is checked against its own ask, and a
     // member the reply does not reach is 漏答 (the other members' particular words — company
     // names, amounts — are not asks a common answer must repeat).
