@@ -16,7 +16,8 @@
 //!
 //! [`store`] is the workspace's one database, its only state; [`workspace`] runs the commands
 //! that change or read a workspace on it (keeping the search index in step) and writes the
-//! exports people read.
+//! exports people read. [`web`] is the workbench (`qingdan serve`): those commands and reads as
+//! web pages, for analysts, departments and readers.
 
 pub mod closed_loop;
 pub mod clusters;
