@@ -461,6 +461,23 @@ async fn uploads_go_through_the_ingest_and_bad_ones_are_refused() {
         audit.contains("添加批次") && audit.contains("batch.csv"),
         "{audit}"
     );
+
+    // The exports are left behind until asked for, and the home page says so.
+    let items_csv = || std::fs::read_to_string(ws.dir.join("items.csv")).unwrap();
+    assert!(!items_csv().contains("UP-1"));
+    assert!(c.get("/").await.body.contains("id=\"stale\""));
+    assert_eq!(
+        c.post("/export", &[("csrf", "forged")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = c.post("/export", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(items_csv().contains("UP-1"));
+    let home = c.get("/?done=export").await.body;
+    assert!(
+        !home.contains("id=\"stale\"") && home.contains("导出文件已写出"),
+        "{home}"
+    );
 }
 
 #[tokio::test]

@@ -39,6 +39,9 @@ pub enum Setting {
     LoopCalendar,
     /// The responsibility list (职责清单) the user gave in place of the shipped one (TOML).
     LoopDuties,
+    /// Set when a change was made without writing the exports (the workbench's), cleared when
+    /// they are written again.
+    ExportsStale,
 }
 
 impl Setting {
@@ -58,6 +61,7 @@ impl Setting {
             Setting::LoopDeadlines => "loop_deadlines",
             Setting::LoopCalendar => "loop_calendar",
             Setting::LoopDuties => "loop_duties",
+            Setting::ExportsStale => "exports_stale",
         }
     }
 }
@@ -92,6 +96,11 @@ impl View<'_> {
             .setting_text(key)?
             .and_then(|t| t.parse().ok())
             .unwrap_or(0))
+    }
+
+    /// Whether a change was made since the exports were last written.
+    pub fn exports_stale(&self) -> Result<bool> {
+        Ok(self.setting(Setting::ExportsStale)?.is_some())
     }
 
     /// The generation the search index must have to agree with this view.

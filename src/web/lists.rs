@@ -50,6 +50,7 @@ fn topic_names(built: &BuiltWith) -> Vec<String> {
 pub async fn home(
     State(state): State<AppState>,
     Extension(user): Extension<User>,
+    Query(q): Query<HomeQuery>,
 ) -> Result<Response, WebError> {
     if user.reads_all().is_err() {
         return Ok(Redirect::to("/inbox").into_response());
@@ -63,6 +64,7 @@ pub async fn home(
                 groups => counts.groups,
                 common => view.group_page(&GroupFilter { min_enterprises: 2, ..Default::default() }, GroupOrder::Enterprises, 0, 10)?,
                 enterprises => counts.enterprises,
+                exports_stale => view.exports_stale()?,
                 batches => view.batches()?.into_iter().rev().take(5).map(|b| context! {
                     id => b.id, finished => b.finished, files => b.files.join("、"),
                     read => b.rows_read, accepted => b.rows_accepted, rejected => b.rows_rejected,
@@ -71,7 +73,39 @@ pub async fn home(
         })
     })
     .await?;
-    page(&state, &user, "home.html", context! { f => figures })
+    page(
+        &state,
+        &user,
+        "home.html",
+        context! { f => figures, done => given(&q.done) },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct HomeQuery {
+    done: Option<String>,
+}
+
+/// Writes the exports again (`qingdan report`): after the workbench's changes, which leave
+/// them behind.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(user): Extension<User>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let form: CsrfOnly = decode_form(&body)?;
+    user.check_csrf(&form.csrf)?;
+    user.analyst()?;
+    let _one_at_a_time = state.0.heavy.acquire().await;
+    let ws = state.ws().clone().by(&user.name);
+    blocking(move || ws.export()).await?;
+    Ok(Redirect::to("/?done=export").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
 }
 
 /// The workspace's counts, kept while the store does not change.
@@ -503,7 +537,7 @@ pub async fn correct(
         "split" => return Err(WebError::bad("请选择要拆出的条目")),
         other => return Err(WebError::bad(format!("未知的操作“{other}”"))),
     };
-    let ws = state.ws().clone().by(&user.name);
+    let ws = state.ws().clone().by(&user.name).without_exports();
     let outcome = blocking(move || {
         let items = ws.resolve_ids(&ids)?;
         let correction = match correction {

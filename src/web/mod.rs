@@ -161,6 +161,7 @@ pub fn app(ws: Workspace) -> Result<Router> {
         .route("/enterprise", get(lists::enterprise))
         .route("/group/{id}", get(lists::group))
         .route("/correct", post(lists::correct))
+        .route("/export", post(lists::export))
         .route("/api/summary", get(lists::summary))
         .route("/loop", get(matters::boards))
         .route("/inbox", get(matters::inbox))

@@ -11,7 +11,7 @@ use crate::record::BatchRecord;
 use crate::report::{
     build_lists, group_record, write_atomically, write_outputs, MemberInput, Summary,
 };
-use crate::store::{Detail, GroupRow, MemberRow, Store, View};
+use crate::store::{Detail, GroupRow, MemberRow, Setting, Store, View};
 use crate::{Error, Result};
 
 /// The files every change writes into the workspace, besides the index.
@@ -49,6 +49,10 @@ impl Writer {
             let (summary, exports) = write_all(&self.ws.dir, &mut self.store)?;
             (Some(summary), exports)
         } else {
+            // Said on the workbench's home page until `qingdan report` (or its button) runs.
+            let change = self.store.change()?;
+            change.set_setting(Setting::ExportsStale, b"1")?;
+            change.commit()?;
             (None, Vec::new())
         };
         let (items, groups) = {
@@ -93,6 +97,13 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     drop(analysis);
     let _t = Timing::start("exports.groups");
     write_groups_json(&dir.join("groups.json"), &view)?;
+    let stale = view.exports_stale()?;
+    drop(snapshot);
+    if stale {
+        let change = store.change()?;
+        change.remove_setting(Setting::ExportsStale)?;
+        change.commit()?;
+    }
     Ok((summary, EXPORT_FILES.iter().map(|f| dir.join(f)).collect()))
 }
 
