@@ -22,23 +22,11 @@ use tower::ServiceExt;
 use qingdan::ingest::{read_batch, IngestOptions};
 use qingdan::progress::Progress;
 use qingdan::store::{GroupFilter, GroupOrder};
+use qingdan::web::url_encode;
 use qingdan::workspace::{Requested, Workspace};
 
 /// Requests per page kind.
 const REQUESTS: usize = 50;
-
-/// A query-string value (or path segment), percent-encoded.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// One GET through the router, timed to the whole body.
 struct Got {
@@ -180,7 +168,7 @@ fn main() {
             ),
             (
                 "/common?topic=金融信贷".into(),
-                format!("/common?topic={}", enc("金融信贷")),
+                format!("/common?topic={}", url_encode("金融信贷")),
             ),
             (
                 "/enterprises?sort=name".into(),
@@ -192,12 +180,15 @@ fn main() {
             ),
             (
                 "/enterprise?name=<first>".into(),
-                format!("/enterprise?name={}", enc(&enterprise)),
+                format!("/enterprise?name={}", url_encode(&enterprise)),
             ),
-            ("/group/<first>".into(), format!("/group/{}", enc(&group))),
+            (
+                "/group/<first>".into(),
+                format!("/group/{}", url_encode(&group)),
+            ),
             (
                 "/search?q=融资 贷款".into(),
-                format!("/search?q={}", enc("融资 贷款")),
+                format!("/search?q={}", url_encode("融资 贷款")),
             ),
             ("/loop".into(), "/loop".into()),
             ("/api/summary".into(), "/api/summary".into()),
@@ -206,9 +197,12 @@ fn main() {
         if let Some((unit, matter)) = &busiest {
             pages.push((
                 "/inbox?unit=<busiest>".into(),
-                format!("/inbox?unit={}", enc(unit)),
+                format!("/inbox?unit={}", url_encode(unit)),
             ));
-            pages.push(("/matter/<one>".into(), format!("/matter/{}", enc(matter))));
+            pages.push((
+                "/matter/<one>".into(),
+                format!("/matter/{}", url_encode(matter)),
+            ));
         }
         for (label, path) in pages {
             let mut latencies = Vec::with_capacity(REQUESTS);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use common::*;
 use qingdan::store::{GroupFilter, GroupOrder, Role};
+use qingdan::web::url_encode;
 use qingdan::workspace::Workspace;
 use web_support::*;
 
@@ -286,8 +287,8 @@ async fn with_accounts_everyone_logs_in_and_failures_slow_down() {
     // A login form sent from another site is refused; from this one it is taken.
     let body = format!(
         "name={}&password={}",
-        urlencode("分析员小王"),
-        urlencode(PASSWORD)
+        url_encode("分析员小王"),
+        url_encode(PASSWORD)
     );
     for (origin, status) in [
         ("http://evil.example", StatusCode::FORBIDDEN),
@@ -327,13 +328,14 @@ async fn with_accounts_everyone_logs_in_and_failures_slow_down() {
 #[test]
 fn another_address_needs_an_account() {
     let (_dir, ws) = workspace();
-    let everywhere = "0.0.0.0:8350".parse().unwrap();
-    let err = qingdan::web::check_serving(&ws, everywhere).unwrap_err();
+    // A documentation address (TEST-NET-1), parsed only: nothing listens on it.
+    let elsewhere = "192.0.2.1:8350".parse().unwrap();
+    let err = qingdan::web::check_serving(&ws, elsewhere).unwrap_err();
     assert!(err.to_string().contains("账户"), "{err}");
     qingdan::web::check_serving(&ws, "127.0.0.1:8350".parse().unwrap()).unwrap();
     ws.put_account("分析员小王", Role::Analyst, "", PASSWORD)
         .unwrap();
-    qingdan::web::check_serving(&ws, everywhere).unwrap();
+    qingdan::web::check_serving(&ws, elsewhere).unwrap();
     // Weak or misassigned accounts are refused.
     assert!(ws.put_account("x", Role::Analyst, "", "short").is_err());
     assert!(ws.put_account("x", Role::Department, "", PASSWORD).is_err());
@@ -368,11 +370,11 @@ async fn hostile_strings_show_as_text() {
     let group = ws.read(|v| v.groups_of(&["EVIL-1"])).unwrap()[0].1.clone();
     for page in [
         "/search?q=抵押登记".to_string(),
-        format!("/enterprise?name={}", urlencode(HOSTILE_NAME)),
+        format!("/enterprise?name={}", url_encode(HOSTILE_NAME)),
         "/matter/EVIL-1".to_string(),
         format!("/group/{group}"),
-        format!("/search?q={}", urlencode(HOSTILE_TEXT)),
-        format!("/common?q={}", urlencode("<script>")),
+        format!("/search?q={}", url_encode(HOSTILE_TEXT)),
+        format!("/common?q={}", url_encode("<script>")),
     ] {
         let r = c.get(&page).await;
         assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
@@ -383,10 +385,6 @@ async fn hostile_strings_show_as_text() {
     let matter = c.get("/matter/EVIL-1").await.body;
     assert!(matter.contains("&lt;script&gt;alert("), "{matter}");
     assert!(matter.contains("&lt;img src=x onerror=alert(1)&gt;"));
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)]).unwrap()[2..].to_string()
 }
 
 #[tokio::test]
@@ -518,7 +516,7 @@ async fn the_enterprise_ranking_follows_every_change() {
             .remove(0);
         format!("</a></td><td>{}</td><td>{}</td>", line.items, line.groups)
     };
-    let page = format!("/enterprises?sort=items&q={}", urlencode("金桥建材"));
+    let page = format!("/enterprises?sort=items&q={}", url_encode("金桥建材"));
     let before = shown(&ws);
     assert!(c.get(&page).await.body.contains(&before));
     // Two of its items merged: one group fewer, shown at once.

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use qingdan::ingest::{read_batch, IngestOptions};
 use qingdan::progress::Progress;
+use qingdan::web::url_encode;
 use qingdan::workspace::{AddOptions, Workspace};
 
 const CLIENTS: usize = 8;
@@ -36,19 +37,6 @@ struct Sample {
     outcome: Result<u16, String>,
     /// `/api/summary`'s (items, items_in_groups).
     summary: Option<(u64, u64)>,
-}
-
-/// A query-string value, percent-encoded (ureq takes only ASCII URIs).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn agent() -> ureq::Agent {
@@ -255,14 +243,18 @@ fn pages_stay_whole_while_batches_land() {
     drop(first);
 
     let paths: Vec<(&'static str, String)> = vec![
-        ("search", format!("/search?q={}", enc("融资"))),
+        ("search", format!("/search?q={}", url_encode("融资"))),
         (
             "search+topic",
-            format!("/search?q={}&topic={}", enc("物流 运输"), enc("物流运输")),
+            format!(
+                "/search?q={}&topic={}",
+                url_encode("物流 运输"),
+                url_encode("物流运输")
+            ),
         ),
         ("common", String::new()), // the page number varies, below
         ("enterprises", "/enterprises".to_string()),
-        ("group", format!("/group/{}", enc(&group))),
+        ("group", format!("/group/{}", url_encode(&group))),
         ("summary", "/api/summary".to_string()),
     ];
 

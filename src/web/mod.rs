@@ -31,6 +31,7 @@ use crate::workspace::{CaseBook, PipelineCache, Workspace};
 use crate::{Error, Result};
 
 pub use auth::SESSION_COOKIE;
+pub use render::url_encode;
 pub use upload::UPLOAD_LIMIT;
 
 /// The address `qingdan serve` listens on unless told otherwise.
