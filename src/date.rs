@@ -23,6 +23,12 @@ impl Date {
         valid.then_some(Date { year, month, day })
     }
 
+    /// A month as users write it (2025-03, 2025/3, 2025年3月): the date forms of
+    /// [`Date::parse`] without the day.
+    pub fn parse_month(text: &str) -> Option<(i32, u32)> {
+        Date::parse(&format!("{}-01", text.trim())).map(|d| (d.year, d.month))
+    }
+
     /// Parses the date forms found in exports; the time part, if any, is ignored.
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim();
@@ -189,6 +195,16 @@ mod tests {
             "2025-03-14T09:30:00",
         ] {
             assert_eq!(Date::parse(s), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn parses_months() {
+        for s in ["2025-03", " 2025/3 ", "2025年3月", "2025.03"] {
+            assert_eq!(Date::parse_month(s), Some((2025, 3)), "{s}");
+        }
+        for s in ["2025-13", "2025-99", "2025", "", "三月"] {
+            assert_eq!(Date::parse_month(s), None, "{s}");
         }
     }
 

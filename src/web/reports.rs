@@ -16,15 +16,12 @@ use super::lists::given;
 use super::render::{blocking, page, url_encode, Paging, WebError};
 use super::AppState;
 use crate::closed_loop::metrics::Period;
-use crate::closed_loop::monthly::MonthlyReport;
+use crate::closed_loop::monthly::{MonthlyReport, SERIES_MONTHS};
 use crate::clusters::{KChoice, DEFAULT_SEED};
 use crate::date::Date;
 use crate::report::{meeting_pack, meeting_xlsx_bytes, render_meeting_html, MeetingPack};
 use crate::store::Detail;
 use crate::workspace::{case_book, ReadIndexed};
-
-/// Months the monthly report's series shows, as `qingdan monthly` does.
-const SERIES_MONTHS: usize = 6;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -80,9 +77,7 @@ pub struct MonthlyQuery {
 fn month_of(q: &MonthlyQuery) -> Result<(Period, String), WebError> {
     let today = Date::today();
     let key = given(&q.month).unwrap_or_else(|| today.month_key());
-    let parsed = key
-        .split_once('-')
-        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+    let parsed = Date::parse_month(&key)
         .and_then(|(y, m)| Period::month(y, m).map(|p| (p, format!("{y:04}-{m:02}"))));
     parsed.ok_or_else(|| WebError::bad(format!("月份“{key}”无效，应如 2025-03")))
 }

@@ -11,15 +11,13 @@ use super::cases::case_book;
 use super::Workspace;
 use crate::closed_loop::exports::{cases_csv, duban_sheet, jiaoban_sheet, lifecycle_csv};
 use crate::closed_loop::metrics::Period;
-use crate::closed_loop::monthly::MonthlyReport;
+use crate::closed_loop::monthly::{MonthlyReport, SERIES_MONTHS};
 use crate::date::Date;
 use crate::report::write_atomically;
 use crate::{Error, Result};
 
 /// The folder of the loop's exports, inside the workspace.
 pub const LOOP_DIR: &str = "闭环";
-/// Months shown in the report's series, ending with the reported one.
-const SERIES_MONTHS: usize = 6;
 
 /// What `qingdan monthly` wrote.
 #[derive(Debug, Clone)]

@@ -444,9 +444,7 @@ pub fn monthly(a: MonthlyArgs) -> anyhow::Result<ExitCode> {
     let month = match a.month.as_deref() {
         None => (as_of.year, as_of.month),
         Some(m) => {
-            let parsed = Date::parse(&format!("{}-01", m.trim()))
-                .with_context(|| format!("月份“{m}”无效，请写成 2025-03"))?;
-            (parsed.year, parsed.month)
+            Date::parse_month(m).with_context(|| format!("月份“{m}”无效，请写成 2025-03"))?
         }
     };
     let ws = Workspace::new(&a.workspace);
