@@ -96,10 +96,8 @@ fn fold_all(view: &View, config: &LoopConfig, as_of: Date, only_logged: bool) ->
     };
     if only_logged {
         let ids: Vec<&str> = logs.keys().copied().collect();
-        for chunk in ids.chunks(500) {
-            for row in view.list_rows_by_ids(chunk)? {
-                each(row)?;
-            }
+        for row in view.list_rows_by_ids(&ids)? {
+            each(row)?;
         }
     } else {
         view.for_each_item_with(Detail::Lists, each)?;

@@ -42,12 +42,9 @@ pub fn unit_router(view: &View) -> Result<Router> {
         })
         .collect();
     let ids: Vec<&str> = leads.keys().copied().collect();
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(500) {
-        rows.extend(view.merge_rows_by_ids(chunk)?);
-    }
-    rows.sort_by_key(|r| r.seq);
-    let past: Vec<PastAssignment> = rows
+    // In workspace order, as the rows come.
+    let past: Vec<PastAssignment> = view
+        .merge_rows_by_ids(&ids)?
         .into_iter()
         .filter_map(|r| {
             let a = r.analyzed;
@@ -105,12 +102,9 @@ pub fn suggest_units(
             .into_iter()
             .map(|t| t.item)
             .collect();
-        let mut rows = Vec::new();
-        for chunk in wanted.chunks(500) {
-            rows.extend(view.merge_rows_by_ids(chunk)?);
-        }
-        rows.sort_by_key(|r| r.seq);
-        rows.into_iter().for_each(&mut ask);
+        view.merge_rows_by_ids(&wanted)?
+            .into_iter()
+            .for_each(&mut ask);
     }
     Ok(asked)
 }
