@@ -65,8 +65,12 @@ async fn logged_book(state: &AppState, today: Date) -> Result<Arc<CaseBook>, Web
     .await
 }
 
-/// The shown rows as list lines, an untitled matter by the start of its text.
-async fn case_lines(state: &AppState, rows: &[&CaseRow]) -> Result<Vec<Value>, WebError> {
+/// The start of the text of each untitled matter among the shown rows (lists show it in
+/// place of the title), read in one go.
+async fn untitled_starts(
+    state: &AppState,
+    rows: &[&CaseRow],
+) -> Result<HashMap<String, String>, WebError> {
     let ids: Vec<String> = rows
         .iter()
         .filter(|r| r.title.is_empty())
@@ -74,11 +78,10 @@ async fn case_lines(state: &AppState, rows: &[&CaseRow]) -> Result<Vec<Value>, W
         .collect();
     let ws = state.ws().clone();
     let starts = blocking(move || ws.read(|view| view.item_lines(&ids))).await?;
-    let untitled: HashMap<String, String> = starts
+    Ok(starts
         .into_iter()
         .map(|l| (l.id, l.text.chars().take(40).collect()))
-        .collect();
-    Ok(rows.iter().map(|r| case_line(r, &untitled)).collect())
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -96,19 +99,28 @@ pub async fn boards(
     let book = logged_book(&state, today).await?;
     let period = Period::of_month(today);
     let figures = Figures::compute(&book.rows, &book.events, period, today);
-    let mut boards = Vec::new();
-    let tests: [fn(&CaseRow) -> bool; 3] = [
-        |r| matches!(r.urgency, Some(Urgency::Overdue | Urgency::Supervise)),
-        |r| r.urgency == Some(Urgency::DueSoon),
-        |r| r.case.state == MatterState::Replied,
-    ];
-    for test in tests {
+    // Each board: how many, and the first BOARD_ROWS of them.
+    let board = |test: fn(&CaseRow) -> bool| {
         let all: Vec<&CaseRow> = book.rows.iter().filter(|r| test(r)).collect();
-        let shown = case_lines(&state, &all[..all.len().min(BOARD_ROWS)]).await?;
-        boards.push(context! { total => all.len(), rows => shown });
-    }
-    let [overdue, due_soon, to_rate] =
-        <[Value; 3]>::try_from(boards).map_err(|_| WebError::internal("督办看板生成有误"))?;
+        (
+            all.len(),
+            all.into_iter().take(BOARD_ROWS).collect::<Vec<_>>(),
+        )
+    };
+    let boards = [
+        board(|r| matches!(r.urgency, Some(Urgency::Overdue | Urgency::Supervise))),
+        board(|r| r.urgency == Some(Urgency::DueSoon)),
+        board(|r| r.case.state == MatterState::Replied),
+    ];
+    let shown: Vec<&CaseRow> = boards
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().copied())
+        .collect();
+    let untitled = untitled_starts(&state, &shown).await?;
+    let [overdue, due_soon, to_rate] = boards.map(|(total, rows)| {
+        let rows: Vec<Value> = rows.iter().map(|r| case_line(r, &untitled)).collect();
+        context! { total => total, rows => rows }
+    });
     let mut units: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for r in &book.rows {
         if let Some(lead) = &r.case.lead {
@@ -187,7 +199,8 @@ pub async fn inbox(
         .take(paging.per)
         .copied()
         .collect();
-    let rows = case_lines(&state, &shown).await?;
+    let untitled = untitled_starts(&state, &shown).await?;
+    let rows: Vec<Value> = shown.iter().map(|r| case_line(r, &untitled)).collect();
     page(
         &state,
         &user,

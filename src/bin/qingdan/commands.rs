@@ -209,7 +209,6 @@ fn exporting(ws: Workspace, no_export: bool) -> Workspace {
     }
 }
 
-/// Fills each hit's merge group and past answer from the store.
 fn parse_date(flag: &str, value: Option<&str>) -> anyhow::Result<Option<Date>> {
     value
         .map(|v| {
