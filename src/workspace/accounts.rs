@@ -9,10 +9,10 @@ use crate::store::{now_utc, Account, Role};
 use crate::{Error, Result};
 
 /// The shortest password an account may have.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+const MIN_PASSWORD_CHARS: usize = 8;
 
 /// A password's argon2id hash, in PHC form.
-pub fn hash_password(password: &str) -> Result<String> {
+fn hash_password(password: &str) -> Result<String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| Error::Account(format!("无法取得随机数：{e}")))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Account(e.to_string()))?;
@@ -23,7 +23,7 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 /// Whether `password` matches a stored hash (false for a malformed hash).
-pub fn password_matches(password: &str, hash: &str) -> bool {
+fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
             Argon2::default()

@@ -28,7 +28,6 @@ mod reply_checks;
 mod routing;
 mod self_training;
 
-pub use accounts::{hash_password, password_matches, MIN_PASSWORD_CHARS};
 pub use add::AddOptions;
 pub use built_with::{BuiltWith, Requested};
 pub use cases::{case_book, logged_case_book, CaseBook};
@@ -38,7 +37,7 @@ pub use imports::ImportSummary;
 pub use loop_config::{LoopConfig, LoopFiles};
 pub use matters::{Actor, Step, StepResult};
 pub use monthly::MonthlyOutput;
-pub use reading::{PipelineCache, Prepared, ReadIndexed};
+pub use reading::{BuiltPipeline, PipelineCache, ReadIndexed};
 pub use routing::{suggest_units, unit_router, Suggested};
 
 use std::path::{Path, PathBuf};

@@ -111,19 +111,19 @@ impl Workspace {
 }
 
 /// The settings a workspace was built with and the pipeline built from them.
-pub struct Prepared {
+pub struct BuiltPipeline {
     pub built: BuiltWith,
     pub pipeline: Pipeline,
 }
 
-/// A [`Prepared`] kept across reads, for the store generation it was built at (every change
+/// A [`BuiltPipeline`] kept across reads, for the store generation it was built at (every change
 /// that could change the settings moves the generation on).
 #[derive(Default)]
-pub struct PipelineCache(Mutex<Option<(u64, Arc<Prepared>)>>);
+pub struct PipelineCache(Mutex<Option<(u64, Arc<BuiltPipeline>)>>);
 
 impl PipelineCache {
     /// The settings and pipeline as of `view`, built now unless kept from this generation.
-    pub fn get(&self, view: &View, generation: u64) -> Result<Arc<Prepared>> {
+    pub fn get(&self, view: &View, generation: u64) -> Result<Arc<BuiltPipeline>> {
         if let Some((g, p)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             if *g == generation {
                 return Ok(p.clone());
@@ -131,7 +131,7 @@ impl PipelineCache {
         }
         let built = BuiltWith::load(view)?;
         let pipeline = built.pipeline()?;
-        let prepared = Arc::new(Prepared { built, pipeline });
+        let prepared = Arc::new(BuiltPipeline { built, pipeline });
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, prepared.clone()));
         Ok(prepared)
     }
