@@ -12,6 +12,7 @@ use tantivy::{doc, Index, IndexWriter, TantivyDocument, Term};
 use super::schema::IndexSchema;
 use super::tokenizer::{AnalyzerTokenizer, PreCut, TOKENIZER_NAME};
 use crate::pipeline::AnalyzedItem;
+use crate::progress::Timing;
 use crate::segment::Analyzer;
 use crate::{failpoint, Error, Result};
 
@@ -79,14 +80,19 @@ impl IndexUpdate {
         generation: u64,
         between: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
+        let t = Timing::start("commit.index_files");
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&generation.to_string());
+        drop(t);
         failpoint::hit("index-prepared");
+        let t = Timing::start("commit.between");
         if let Err(e) = between() {
             prepared.abort()?;
             return Err(e);
         }
+        drop(t);
         failpoint::hit("store-committed");
+        let _t = Timing::start("commit.index_meta");
         prepared.commit()?;
         self.writer.wait_merging_threads()?;
         Ok(())
@@ -104,7 +110,6 @@ fn document(s: &IndexSchema, a: &AnalyzedItem) -> TantivyDocument {
         s.enterprise_words => a.enterprise.clone(),
         s.title => a.title.clone(),
         s.text => a.text.clone(),
-        s.original => a.item.text.clone(),
         s.channel => a.channel.clone(),
         s.region => a.region.clone(),
         s.source => format!("{}:{}", a.item.source.file, a.item.source.row),

@@ -44,6 +44,8 @@ impl IndexSchema {
         let enterprise_words = b.add_text_field("enterprise_words", words(false));
         let title = b.add_text_field("title", words(true));
         let text = b.add_text_field("text", words(true));
+        // Written by earlier builds and never read: no longer filled (half the stored text),
+        // kept so the fields after it keep their numbers in indexes written before.
         let original = b.add_text_field("original", STORED);
         let date = b.add_text_field("date", STORED);
         // yyyymmdd as a number, for --from/--to ranges.

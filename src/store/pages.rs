@@ -3,6 +3,7 @@
 
 use rusqlite::{params, Row};
 
+use super::items::raw_text;
 use super::View;
 use crate::Result;
 
@@ -72,10 +73,13 @@ pub struct ItemLine {
     pub answer: String,
 }
 
-const ITEM_LINE: &str =
-    "id, raw_enterprise, raw_title, raw_text, coalesce(date, ''), raw_channel, \
+const ITEM_LINE: &str = concat!(
+    "id, raw_enterprise, raw_title, ",
+    raw_text!(),
+    ", coalesce(date, ''), raw_channel, \
      raw_region, main_topic, group_id, similarity, source_file || ' 第' || source_row || '行', \
-     answer_text";
+     answer_text",
+);
 
 fn item_line(r: &Row) -> rusqlite::Result<ItemLine> {
     Ok(ItemLine {
@@ -146,7 +150,7 @@ impl View<'_> {
         let rows = self.collect(
             &format!(
                 "SELECT g.id, g.size, g.enterprises, g.score, g.shared_terms, i.id, i.raw_title,
-                        substr(i.raw_text, 1, 200), i.main_topic
+                        substr(CASE i.raw_text WHEN '' THEN i.text ELSE i.raw_text END, 1, 200), i.main_topic
                  {from} ORDER BY {order_by} LIMIT ?4 OFFSET ?5"
             ),
             params![

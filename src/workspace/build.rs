@@ -199,7 +199,9 @@ fn write_store(
         }
         None => last_batch(&change.view())?,
     };
-    change.put_items_with_terms(&item_rows(items, groups, batch_id), |i| terms.joined(i))?;
+    change.with_item_indexes_rebuilt(|| {
+        change.put_items_with_terms(&item_rows(items, groups, batch_id), |i| terms.joined(i))
+    })?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;
     self_model.save(change)?;
