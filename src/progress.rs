@@ -55,10 +55,12 @@ impl Progress {
 /// `QINGDAN_TIMINGS=1` prints each timed step's seconds to stderr (benchmarks read them).
 pub const TIMINGS_ENV: &str = "QINGDAN_TIMINGS";
 
-/// Times a step when [`TIMINGS_ENV`] is set: prints `耗时 name seconds` when dropped.
+/// Times a step when [`TIMINGS_ENV`] is set: prints `耗时 name seconds` when dropped, then the
+/// process's CPU seconds over the step (all threads: against the wall time, how parallel it
+/// ran) and its resident memory.
 pub struct Timing {
     name: &'static str,
-    start: Option<std::time::Instant>,
+    start: Option<(std::time::Instant, Option<f64>)>,
 }
 
 impl Timing {
@@ -66,26 +68,37 @@ impl Timing {
         let on = std::env::var_os(TIMINGS_ENV).is_some_and(|v| v != "0");
         Timing {
             name,
-            start: on.then(std::time::Instant::now),
+            start: on.then(|| (std::time::Instant::now(), cpu_seconds())),
         }
     }
 }
 
 impl Drop for Timing {
     fn drop(&mut self) {
-        if let Some(start) = self.start {
+        if let Some((start, cpu_start)) = self.start {
             let seconds = start.elapsed().as_secs_f64();
-            match resident_mib() {
-                Some((now, peak)) => {
-                    eprintln!(
-                        "耗时 {} {seconds:.3} 内存 {now} MiB 峰值 {peak} MiB",
-                        self.name
-                    )
-                }
-                None => eprintln!("耗时 {} {seconds:.3}", self.name),
+            let mut line = format!("耗时 {} {seconds:.3}", self.name);
+            if let (Some(from), Some(to)) = (cpu_start, cpu_seconds()) {
+                line.push_str(&format!(" CPU {:.2}", to - from));
             }
+            if let Some((now, peak)) = resident_mib() {
+                line.push_str(&format!(" 内存 {now} MiB 峰值 {peak} MiB"));
+            }
+            eprintln!("{line}");
         }
     }
+}
+
+/// The process's user and system CPU time so far, in seconds (Linux only: `/proc/self/stat`,
+/// whose clock ticks are 1/100 s on every Linux).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which may hold spaces, closed by the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some((user + system) as f64 / 100.0)
 }
 
 /// The process's resident memory now and at its peak, in MiB (Linux only: `/proc/self/status`).

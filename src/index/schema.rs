@@ -28,10 +28,12 @@ pub struct IndexSchema {
 impl IndexSchema {
     pub fn new() -> Self {
         let mut b = Schema::builder();
+        // Frequencies without positions: queries are words (term queries, never phrases), and
+        // snippets cut the stored text again. Positions were a sixth of the index, unread.
         let words = |stored: bool| {
             let indexing = TextFieldIndexing::default()
                 .set_tokenizer(TOKENIZER_NAME)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+                .set_index_option(IndexRecordOption::WithFreqs);
             let options = TextOptions::default().set_indexing_options(indexing);
             if stored {
                 options.set_stored()
