@@ -30,6 +30,7 @@ pub mod eval;
 pub mod failpoint;
 pub mod index;
 pub mod ingest;
+pub mod memory;
 pub mod merge;
 pub mod normalize;
 pub mod pairs;

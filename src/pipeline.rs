@@ -57,6 +57,25 @@ impl AnalyzedItem {
     pub fn main_topic(&self) -> &str {
         self.topics.first().map(|t| t.topic.as_str()).unwrap_or("")
     }
+
+    /// The text as the user wrote it. A whole build keeps one copy of a text normalization did
+    /// not change ([`AnalyzedItem::share_unchanged_text`]): `item.text` is then empty.
+    pub fn raw_text(&self) -> &str {
+        if self.item.text.is_empty() {
+            &self.text
+        } else {
+            &self.item.text
+        }
+    }
+
+    /// Frees the raw text where it equals the normalized one (most items: a gigabyte at a
+    /// million items); [`AnalyzedItem::raw_text`] gives it back. Lossless: an empty raw text
+    /// normalizes to an empty text.
+    pub fn share_unchanged_text(&mut self) {
+        if self.item.text == self.text {
+            self.item.text = String::new();
+        }
+    }
 }
 
 /// A title and text, normalized and cut into words.
@@ -235,7 +254,8 @@ impl Pipeline {
     /// [`Pipeline::analyze_each`] for a whole build, with the terms interned for the merge: a
     /// round of items at a time is analysed, then its terms are interned and dropped, so their
     /// text is never held for every item at once (about a gigabyte at a million items, freed
-    /// in pieces too small for the merge's arrays to reuse).
+    /// in pieces too small for the merge's arrays to reuse). An unchanged raw text is shared
+    /// with the normalized one ([`AnalyzedItem::raw_text`] reads it).
     pub fn analyze_interning(
         &self,
         items: Vec<Item>,
@@ -259,7 +279,10 @@ impl Pipeline {
                 .vocabulary
                 .intern_documents(analysed.len(), |i| analysed[i].terms.iter());
             terms.ids.extend(ids);
-            analysed.par_iter_mut().for_each(|a| a.terms = Terms::new());
+            analysed.par_iter_mut().for_each(|a| {
+                a.terms = Terms::new();
+                a.share_unchanged_text();
+            });
             out.append(&mut analysed);
         }
         bar.finish_and_clear();
@@ -281,7 +304,10 @@ impl Pipeline {
                 self.analyzer.words_at(&a.text, &w.text),
                 both(&a.title, &a.text),
             ),
-            None => self.words_of(&a.item),
+            None => {
+                let p = self.prepare(&a.item.title, a.raw_text());
+                (p.title_words, p.text_words, p.both)
+            }
         }
     }
 
@@ -447,6 +473,25 @@ mod tests {
         for (i, b) in before.iter().enumerate() {
             assert_eq!(&terms.joined(i), b, "item {i}");
             assert!(items[i].terms.is_empty(), "item {i} kept its terms");
+        }
+    }
+
+    #[test]
+    fn a_whole_build_keeps_one_copy_of_an_unchanged_text_and_gives_back_every_raw_text() {
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        // Unchanged by normalization, then full-width and Traditional (changed), then empty.
+        let texts = ["融资难，贷款审批慢。", "貸款難，ＡＢ两家", ""];
+        let items: Vec<Item> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| item(&i.to_string(), t))
+            .collect();
+        let (analysed, _) = pipeline.analyze_interning(items.clone(), &Progress::hidden());
+        let shared: Vec<bool> = analysed.iter().map(|a| a.item.text.is_empty()).collect();
+        assert_eq!(shared, [true, false, true]);
+        for (a, original) in analysed.iter().zip(&items) {
+            assert_eq!(a.raw_text(), original.text);
+            assert_eq!(a.text, pipeline.analyze_item(original.clone()).text);
         }
     }
 }

@@ -95,6 +95,12 @@ impl Detail {
 /// item without one hashes as it did before answers were read (a workspace built then finds
 /// its items unchanged when they are added again).
 pub fn content_hash(item: &Item) -> String {
+    content_hash_with_text(item, &item.text)
+}
+
+/// [`content_hash`] of `item` with `text` as its raw text (an analysed item may share it with
+/// the normalized one).
+fn content_hash_with_text(item: &Item, text: &str) -> String {
     let mut h = Sha256::new();
     let mut part = |part: &str| {
         h.update((part.len() as u64).to_le_bytes());
@@ -103,7 +109,7 @@ pub fn content_hash(item: &Item) -> String {
     for p in [
         item.enterprise.as_str(),
         &item.title,
-        &item.text,
+        text,
         &item.date.map(|d| d.to_string()).unwrap_or_default(),
         &item.channel,
         &item.region,
@@ -509,7 +515,8 @@ impl Change<'_> {
                 .map(|(k, row)| {
                     let a = row.analyzed;
                     let topics = serde_json::to_string(&a.topics).expect("topics serialize");
-                    (content_hash(&a.item), topics, terms(r * WRITE_ROUND + k))
+                    let hash = content_hash_with_text(&a.item, a.raw_text());
+                    (hash, topics, terms(r * WRITE_ROUND + k))
                 })
                 .collect();
             for (row, (hash, topics, terms)) in round.iter().zip(made) {
@@ -521,10 +528,10 @@ impl Change<'_> {
                     hash,
                     a.item.enterprise,
                     a.item.title,
-                    if a.item.text == a.text {
+                    if a.raw_text() == a.text {
                         ""
                     } else {
-                        &a.item.text
+                        a.raw_text()
                     },
                     a.item.date.map(|d| d.to_string()),
                     a.item.channel,

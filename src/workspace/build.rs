@@ -164,6 +164,9 @@ impl Writer {
         })?;
         // The exports read the items back from the store: this copy would double the peak.
         drop((items, terms, groups, frequencies, self_model));
+        let t = Timing::start("build.return_heap");
+        crate::memory::return_freed_heap();
+        drop(t);
         self.finish(record, group_count, 0)
     }
 }

@@ -1,0 +1,14 @@
+//! Handing the heap a finished stage freed back to the system.
+
+/// Returns the heap's free pages to the system. glibc keeps what a build frees (the analysis of
+/// every item, gigabytes at a million items) resident in its heaps, in blocks the exports'
+/// allocations only partly reuse: without this, the exports raised a 1M run's peak from 5.1 to
+/// 5.8 GiB. Elsewhere a no-op.
+pub fn return_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's own heaps; it touches no block
+    // in use and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
