@@ -655,10 +655,16 @@ mod tests {
     fn the_raw_text_reads_back_whether_or_not_normalization_changed_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = super::super::Store::open(dir.path(), true).unwrap();
+        // A whole build keeps one copy of an unchanged text: its stored row is the same.
+        let mut shared = analysed("shared", "融资难", "融资难");
+        let unshared_hash = content_hash(&shared.item);
+        shared.share_unchanged_text();
+        assert!(shared.item.text.is_empty());
         let items = [
             analysed("same", "贷款难", "贷款难"),
             analysed("changed", "貸款難，ＡＢ", "贷款难,AB"),
             analysed("empty", "", ""),
+            shared,
         ];
         let change = store.change().unwrap();
         let record = crate::ingest::Batch::default()
@@ -680,18 +686,23 @@ mod tests {
         change.commit().unwrap();
         let snapshot = store.snapshot().unwrap();
         let view = snapshot.view();
-        let stored: Vec<String> = view
-            .conn
-            .prepare("SELECT raw_text FROM items ORDER BY seq")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let strings = |sql: &str| -> Vec<String> {
+            view.conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
         assert_eq!(
-            stored,
-            ["", "貸款難，ＡＢ", ""],
+            strings("SELECT raw_text FROM items ORDER BY seq"),
+            ["", "貸款難，ＡＢ", "", ""],
             "one copy of an unchanged text"
+        );
+        assert_eq!(
+            strings("SELECT content_hash FROM items WHERE id = 'shared'"),
+            [unshared_hash]
         );
         for detail in [Detail::Full, Detail::NoTerms] {
             let mut read = Vec::new();
@@ -702,23 +713,18 @@ mod tests {
             .unwrap();
             let want: Vec<(String, String)> = items
                 .iter()
-                .map(|a| (a.item.text.clone(), a.text.clone()))
+                .map(|a| (a.raw_text().to_string(), a.text.clone()))
                 .collect();
             assert_eq!(read, want, "{detail:?}");
         }
         for detail in [Detail::Lists, Detail::Merge] {
             assert!(!detail.columns().contains("raw_text"), "{detail:?}");
         }
-        let indexes: Vec<String> = view
-            .conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
         assert_eq!(
-            indexes,
+            strings(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' \
+                 ORDER BY name"
+            ),
             [
                 "items_by_enterprise",
                 "items_by_group",
