@@ -80,10 +80,13 @@ impl Tokenizer for AnalyzerTokenizer {
     type TokenStream<'a> = AnalyzerTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzerTokenStream<'a> {
-        let terms = match self.pre_cut.take(text) {
-            Some(spans) => self.analyzer.term_spans_at(text, spans).collect(),
-            None => self.analyzer.term_spans(text).collect(),
-        };
+        // About a term per three bytes of Chinese text: reserved at once, not grown by doubling
+        // (growing was a tenth of the index threads' time).
+        let mut terms = Vec::with_capacity(text.len() / 3 + 4);
+        match self.pre_cut.take(text) {
+            Some(spans) => terms.extend(self.analyzer.term_spans_at(text, spans)),
+            None => terms.extend(self.analyzer.term_spans(text)),
+        }
         AnalyzerTokenStream {
             terms,
             next: 0,

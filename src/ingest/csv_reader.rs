@@ -130,10 +130,21 @@ fn to_index(byte: u64) -> usize {
 }
 
 /// Line breaks in `bytes[from..to]` as Excel counts them: CR LF, a lone CR or a lone LF is one.
+/// Counted as CRs plus LFs less the LFs that end a CR LF, each a plain count the compiler
+/// vectorizes (a byte-at-a-time test took a fifth of reading and checking a million rows).
 fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
-    (from..to.min(bytes.len()))
-        .filter(|&i| bytes[i] == b'\r' || (bytes[i] == b'\n' && (i == 0 || bytes[i - 1] != b'\r')))
-        .count()
+    let Some(s) = bytes.get(from..to.min(bytes.len())) else {
+        return 0;
+    };
+    let cr = s.iter().filter(|&&b| b == b'\r').count();
+    let lf = s.iter().filter(|&&b| b == b'\n').count();
+    if cr == 0 && (from == 0 || bytes[from - 1] != b'\r') {
+        return lf;
+    }
+    // The CR of a pair may lie just before `from`.
+    let before = usize::from(from > 0 && bytes[from - 1] == b'\r' && s.first() == Some(&b'\n'));
+    let pairs = s.windows(2).filter(|w| w == b"\r\n").count();
+    cr + lf - pairs - before
 }
 
 /// Whether a damaged offset lies in `from..to`.
@@ -145,6 +156,36 @@ pub(super) fn damaged_between(damaged: &[usize], from: usize, to: usize) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_count_as_excel_does_at_any_bounds() {
+        // The definition, a byte at a time.
+        fn naive(bytes: &[u8], from: usize, to: usize) -> usize {
+            (from..to.min(bytes.len()))
+                .filter(|&i| {
+                    bytes[i] == b'\r' || (bytes[i] == b'\n' && (i == 0 || bytes[i - 1] != b'\r'))
+                })
+                .count()
+        }
+        let alphabet = [b'\r', b'\n', b'a', 0xE4];
+        // Every string of up to six bytes over the alphabet, at every pair of bounds.
+        for len in 0..=6u32 {
+            for code in 0..4usize.pow(len) {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|k| alphabet[code / 4usize.pow(k) % 4])
+                    .collect();
+                for from in 0..=bytes.len() + 1 {
+                    for to in 0..=bytes.len() + 1 {
+                        assert_eq!(
+                            line_breaks(&bytes, from, to),
+                            naive(&bytes, from, to),
+                            "{bytes:?} {from}..{to}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn reads_quoted_multiline_cells_and_numbers_rows() {
