@@ -478,7 +478,7 @@ fn bench_size(n_wanted: usize, dir: &Path, python: &Result<(String, PathBuf), St
                 .collect();
             let done = &analyzed;
             relabel_unseeded(&mut assigned, fallback, config, |i| {
-                pipeline.words_of(&done[i].item)
+                pipeline.words_of(&done[i].item.title, &done[i].item.text)
             });
             for (a, t) in analyzed.iter_mut().zip(assigned) {
                 a.topics = t;

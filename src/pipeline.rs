@@ -291,9 +291,10 @@ impl Pipeline {
         (out, terms)
     }
 
-    /// An item's title words, text words and normalized text, as self-training reads them.
-    pub fn words_of(&self, item: &Item) -> OwnedInput {
-        let p = self.prepare(&item.title, &item.text);
+    /// The title words, text words and normalized text of a title and text as written, as
+    /// self-training reads them.
+    pub fn words_of(&self, title: &str, text: &str) -> OwnedInput {
+        let p = self.prepare(title, text);
         (p.title_words, p.text_words, p.both)
     }
 
@@ -306,10 +307,7 @@ impl Pipeline {
                 self.analyzer.words_at(&a.text, &w.text),
                 both(&a.title, &a.text),
             ),
-            None => {
-                let p = self.prepare(&a.item.title, a.raw_text());
-                (p.title_words, p.text_words, p.both)
-            }
+            None => self.words_of(&a.item.title, a.raw_text()),
         }
     }
 

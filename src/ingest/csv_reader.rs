@@ -138,11 +138,11 @@ fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
     };
     let cr = s.iter().filter(|&&b| b == b'\r').count();
     let lf = s.iter().filter(|&&b| b == b'\n').count();
-    if cr == 0 && (from == 0 || bytes[from - 1] != b'\r') {
-        return lf;
-    }
     // The CR of a pair may lie just before `from`.
     let before = usize::from(from > 0 && bytes[from - 1] == b'\r' && s.first() == Some(&b'\n'));
+    if cr == 0 {
+        return lf - before;
+    }
     let pairs = s.windows(2).filter(|w| w == b"\r\n").count();
     cr + lf - pairs - before
 }

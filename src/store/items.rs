@@ -145,7 +145,19 @@ pub fn text_key(key: u64) -> i64 {
 /// gigabyte). Lossless: an empty raw text normalizes to an empty text.
 macro_rules! raw_text {
     () => {
-        "CASE raw_text WHEN '' THEN text ELSE raw_text END"
+        raw_text!("")
+    };
+    // Columns of the table named by this prefix ("i.").
+    ($table:literal) => {
+        concat!(
+            "CASE ",
+            $table,
+            "raw_text WHEN '' THEN ",
+            $table,
+            "text ELSE ",
+            $table,
+            "raw_text END"
+        )
     };
 }
 pub(super) use raw_text;

@@ -150,8 +150,9 @@ impl View<'_> {
         let rows = self.collect(
             &format!(
                 "SELECT g.id, g.size, g.enterprises, g.score, g.shared_terms, i.id, i.raw_title,
-                        substr(CASE i.raw_text WHEN '' THEN i.text ELSE i.raw_text END, 1, 200), i.main_topic
-                 {from} ORDER BY {order_by} LIMIT ?4 OFFSET ?5"
+                        substr({raw_text}, 1, 200), i.main_topic
+                 {from} ORDER BY {order_by} LIMIT ?4 OFFSET ?5",
+                raw_text = raw_text!("i.")
             ),
             params![
                 min,

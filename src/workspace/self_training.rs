@@ -152,7 +152,7 @@ pub(super) fn label_batch(
     let n_stored = stored.len();
     let words_of = |i: usize| {
         if i < n_stored {
-            pipeline.words_of(&stored[i].item)
+            pipeline.words_of(&stored[i].item.title, &stored[i].item.text)
         } else {
             pipeline.words_of_analysed(&new[i - n_stored])
         }
