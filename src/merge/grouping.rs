@@ -49,6 +49,12 @@ impl Space<'_> {
         probe.chars.load(self.chars, a);
     }
 
+    /// Starts fetching item `b`'s vectors, to be compared a little later.
+    pub fn prefetch(&self, b: usize) {
+        self.words.prefetch(b);
+        self.chars.prefetch(b);
+    }
+
     /// `sim(a, b)` for the item `a` loaded in `probe`, to the bit, reading `b`'s vectors alone.
     pub fn sim_probe(&self, probe: &mut SpaceProbe, b: usize) -> f32 {
         self.word_weight * self.words.dot_probe(&mut probe.words, b)

@@ -287,10 +287,15 @@ fn merge_fitted(
     // Each item is compared with its candidates through a probe: its vectors laid out once.
     let similar = |probe: &mut SpaceProbe, a: u32, partners: &[u32], out: &mut Vec<_>| {
         space.load(probe, a as usize);
-        out.extend(partners.iter().filter_map(|&b| {
+        for (k, &b) in partners.iter().enumerate() {
+            if let Some(&next) = partners.get(k + 1) {
+                space.prefetch(next as usize);
+            }
             let sim = space.sim_probe(probe, b as usize);
-            (sim >= floor).then_some((a, b, sim))
-        }));
+            if sim >= floor {
+                out.push((a, b, sim));
+            }
+        }
     };
     let mut edges: Vec<Edge> =
         candidates::candidate_pairs(words, &text_keys, || space.probe(), similar)

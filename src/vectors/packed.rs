@@ -13,6 +13,9 @@ use rayon::prelude::*;
 use super::tfidf::count_documents;
 use super::{varint, FxMap, SparseVec};
 
+/// Cache lines of a document that [`PackedVectors::prefetch`] asks for.
+const PREFETCH_LINES: usize = 16;
+
 /// TF-IDF vectors over features numbered in sorted feature order.
 pub struct PackedVectors {
     pub idf: Vec<f32>,
@@ -204,6 +207,25 @@ impl PackedVectors {
             sum += probe.dense[id as usize] * self.weight(norm, id, tf);
         }
         sum
+    }
+
+    /// Asks the processor to start fetching `doc`'s first bytes, to be read a little later by
+    /// [`PackedVectors::dot_probe`]. The merge reads thousands of documents scattered in memory,
+    /// one after another: waiting for each one's first bytes was a quarter of its time.
+    #[inline]
+    pub fn prefetch(&self, doc: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let bytes = &self.docs[doc];
+            for line in bytes.chunks(64).take(PREFETCH_LINES) {
+                // SAFETY: a prefetch is a hint: it reads nothing the program sees and never
+                // faults, and SSE (which has it) is part of every x86_64 processor.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = doc;
     }
 
     /// `dense · doc`, summed in the document's id order over ids where `dense` is not zero, as
