@@ -286,6 +286,37 @@ impl Change<'_> {
         let path = self.path.to_path_buf();
         self.tx.commit().map_err(|e| sql(&path, e))
     }
+
+    /// Commits without the checkpoint that would follow it (copying the committed pages from
+    /// the WAL into the database file): for a change of hundreds of megabytes, which
+    /// [`checkpoint`] then copies beside other work. Committed is committed either way: the
+    /// WAL is synced, and whatever copies it later (that checkpoint, the next one, or recovery
+    /// after a crash) copies the same pages.
+    pub fn commit_leaving_checkpoint(self) -> Result<()> {
+        let set = |pages: i64| self.tx.pragma_update(None, "wal_autocheckpoint", pages);
+        let pages: i64 = self
+            .tx
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        set(0).map_err(|e| self.err(e))?;
+        // COMMIT by hand, so the connection can be set back afterwards; the transaction then
+        // finds it committed when dropped (or rolls back a failed commit).
+        let committed = self.tx.execute_batch("COMMIT").map_err(|e| self.err(e));
+        set(pages).map_err(|e| self.err(e))?;
+        committed
+    }
+}
+
+/// Copies what the WAL holds into the database file (a passive checkpoint: it waits for no
+/// reader or writer), on a connection of its own, so another thread can do it while this
+/// process reads on. Nothing is lost if it fails: the next checkpoint copies the same pages.
+pub fn checkpoint(path: &Path) -> Result<()> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql(path, e))?;
+    conn.busy_timeout(lock::wait().max(Duration::from_millis(100)))
+        .and_then(|()| conn.execute_batch("PRAGMA synchronous = FULL"))
+        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())))
+        .map_err(|e| sql(path, e))
 }
 
 fn sql(path: &Path, e: rusqlite::Error) -> Error {
@@ -350,6 +381,42 @@ mod tests {
         }
         let snap = store.snapshot().unwrap();
         assert_eq!(snap.view().setting(Setting::IndexGeneration).unwrap(), None);
+    }
+
+    #[test]
+    fn a_commit_leaving_its_checkpoint_is_committed_and_checkpointed_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path(), true).unwrap();
+        // A value found in the database file's bytes only once a checkpoint has copied it.
+        let marker = b"commit-leaving-checkpoint-marker-0123456789";
+        let in_db_file = || {
+            let bytes = std::fs::read(dir.path().join(DB_FILE)).unwrap();
+            bytes.windows(marker.len()).any(|w| w == marker)
+        };
+        // A plain commit would checkpoint at once: the WAL reaches a page.
+        store
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", 1)
+            .unwrap();
+        let change = store.change().unwrap();
+        change.set_setting(Setting::SelfTeachers, marker).unwrap();
+        change.commit_leaving_checkpoint().unwrap();
+        let autocheckpoint: i64 = store
+            .conn
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(autocheckpoint, 1, "automatic checkpoints are back on");
+        // Committed: another connection sees it, from the WAL alone.
+        let mut other = Store::open(dir.path(), false).unwrap();
+        let seen = other
+            .snapshot()
+            .unwrap()
+            .view()
+            .setting(Setting::SelfTeachers);
+        assert_eq!(seen.unwrap().as_deref(), Some(&marker[..]));
+        assert!(!in_db_file(), "not checkpointed by the commit");
+        checkpoint(&store.path).unwrap();
+        assert!(in_db_file(), "copied by the checkpoint");
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Writer {
                 &format!("{}条，{}个合并组", items.len(), group_count),
             )?;
             let t = Timing::start("build.commit");
-            rebuild?.finish(generation, || change.commit())?;
+            rebuild?.finish(generation, || change.commit_leaving_checkpoint())?;
             drop(t);
             spinner.finish_and_clear();
             Ok(record)
@@ -167,7 +167,21 @@ impl Writer {
         let t = Timing::start("build.return_heap");
         crate::memory::return_freed_heap();
         drop(t);
-        self.finish(record, group_count, 0)
+        // The commit's pages are copied from the WAL into the database file on a thread of its
+        // own while the exports are made (they read the same pages from the WAL meanwhile).
+        let db = self.store.path().to_path_buf();
+        std::thread::scope(|s| {
+            let checkpoint = s.spawn(|| {
+                let _t = Timing::start("build.checkpoint");
+                crate::store::checkpoint(&db)
+            });
+            let outcome = self.finish(record, group_count, 0);
+            // A failed checkpoint loses nothing (the WAL keeps the pages for the next one).
+            let _ = checkpoint
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            outcome
+        })
     }
 }
 
