@@ -85,24 +85,24 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
     let mut common = Vec::new();
     for group in &analysis.groups {
         let topic = items[group.representative].main_topic().to_string();
+        // Each enterprise's members, by their places in the group (which hold their
+        // similarities): looking each one up again made a large group's list quadratic.
         let mut per_enterprise: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for &m in &group.members {
+        for (place, &m) in group.members.iter().enumerate() {
             per_enterprise
                 .entry(items[m].enterprise.as_str())
                 .or_default()
-                .push(m);
+                .push(place);
         }
-        for (enterprise, members) in &per_enterprise {
-            let closest = members
+        for (enterprise, places) in &per_enterprise {
+            let members: Vec<usize> = places.iter().map(|&p| group.members[p]).collect();
+            let closest = places
                 .iter()
-                .zip(members.iter().map(|m| {
-                    let pos = group.members.iter().position(|x| x == m).expect("member");
-                    group.similarity[pos]
-                }))
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)))
-                .map(|(m, _)| *m)
+                .map(|&p| (group.members[p], group.similarity[p]))
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(m, _)| m)
                 .expect("members");
-            let (first, last) = dates(members);
+            let (first, last) = dates(&members);
             by_enterprise
                 .entry(enterprise)
                 .or_default()
@@ -111,10 +111,10 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
                     problem: items[closest].text.clone(),
                     topic: topic.clone(),
                     count: members.len(),
-                    channels: channels(members),
+                    channels: channels(&members),
                     first,
                     last,
-                    items: ids(members),
+                    items: ids(&members),
                     other_enterprises: per_enterprise.len() - 1,
                 });
         }
@@ -231,6 +231,32 @@ mod tests {
             similarity,
             shared_terms: vec![],
         }
+    }
+
+    #[test]
+    fn an_enterprises_problem_is_its_wording_closest_to_the_representative() {
+        let items = vec![
+            item("1", "甲", "走访", 1),
+            item("2", "甲", "走访", 2),
+            item("3", "甲", "走访", 3),
+            item("4", "乙", "走访", 4),
+        ];
+        // Members out of item order; 甲's items 2 and 3 tie, above its item 1.
+        let g = Group {
+            similarity: vec![1.0, 0.7, 0.2, 0.7],
+            ..group("G-4", vec![3, 2, 0, 1], 3)
+        };
+        let lists = build_lists(&Analysis {
+            items,
+            groups: vec![g],
+        });
+        let problem = |e: &str| {
+            let list = lists.enterprises.iter().find(|l| l.enterprise == e);
+            list.unwrap().problems[0].problem.clone()
+        };
+        // The tie goes to the item first in workspace order.
+        assert_eq!(problem("甲"), "内容2");
+        assert_eq!(problem("乙"), "内容4");
     }
 
     #[test]
