@@ -19,6 +19,7 @@ use qingdan::pipeline::{Analysis, Pipeline};
 use qingdan::progress::Progress;
 use qingdan::record::BatchKind;
 use qingdan::report::{build_lists, write_outputs, Summary};
+use qingdan::segment::Terms;
 use qingdan::topics::FeatureInput;
 use qingdan::workspace::{Requested, Workspace};
 
@@ -79,19 +80,20 @@ fn main() {
         texts.par_iter().map(|t| seg.cut(t).len()).sum::<usize>()
     });
     assert!(floor > n, "segmentation produced words");
-    let words: Vec<Vec<String>> = timed(&mut rows, "segment (analyzer)", || {
+    let words: Vec<Terms> = timed(&mut rows, "segment (analyzer)", || {
         texts
             .par_iter()
             .map(|t| pipeline.analyzer.words(t))
             .collect()
     });
+    let none = Terms::new();
     let topics: Vec<usize> = timed(&mut rows, "topics", || {
         words
             .par_iter()
             .zip(&texts)
             .map(|(w, t)| {
                 let input = FeatureInput {
-                    title_words: &[],
+                    title_words: &none,
                     text_words: w,
                     text: t,
                 };

@@ -47,6 +47,7 @@ use qingdan::pipeline::{Analysis, AnalyzedItem, Pipeline};
 use qingdan::progress::Progress;
 use qingdan::record::BatchKind;
 use qingdan::report::{build_lists, write_outputs, Summary};
+use qingdan::segment::Terms;
 use qingdan::topics::{relabel_unseeded, FeatureInput, TopicAssignment};
 use qingdan::workspace::{ReadIndexed, Workspace};
 
@@ -437,7 +438,7 @@ fn bench_size(n_wanted: usize, dir: &Path, python: &Result<(String, PathBuf), St
                 .map(|(title, text, _)| seg.cut(title).len() + seg.cut(text).len())
                 .sum::<usize>()
         });
-        let words: Vec<(Vec<String>, Vec<String>)> = analyzer.time(|| {
+        let words: Vec<(Terms, Terms)> = analyzer.time(|| {
             texts
                 .par_iter()
                 .map(|(title, text, _)| {

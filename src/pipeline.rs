@@ -85,8 +85,8 @@ pub struct Prepared {
     pub text: String,
     /// Title and text joined, as topic features and the index see them.
     pub both: String,
-    pub title_words: Vec<String>,
-    pub text_words: Vec<String>,
+    pub title_words: Terms,
+    pub text_words: Terms,
     /// Where the words stand in `title` and `text`.
     pub spans: ItemWords,
 }
@@ -185,7 +185,7 @@ impl Pipeline {
         let mut terms: Terms = prepared
             .title_words
             .iter()
-            .chain(&prepared.text_words)
+            .chain(prepared.text_words.iter())
             .filter(|w| !is_quantity(w))
             .map(|w| self.analyzer.canonical(w))
             .collect();

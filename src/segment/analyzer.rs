@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Segmenter, Span, WordSpans};
+use super::{Segmenter, Span, Terms, WordSpans};
 use crate::vectors::{is_alphanumeric, FxMap};
 
 /// A term of a text: its canonical form and where its surface form stands.
@@ -43,9 +43,9 @@ impl Analyzer {
     }
 
     /// The surface words of a text that carry meaning (no stop words, no punctuation), lower-case.
-    pub fn words(&self, text: &str) -> Vec<String> {
+    pub fn words(&self, text: &str) -> Terms {
         self.spans(text)
-            .map(|(span, lower)| lower.unwrap_or_else(|| span.word.to_string()))
+            .map(|(span, lower)| lower.map_or(Cow::Borrowed(span.word), Cow::Owned))
             .collect()
     }
 
@@ -78,9 +78,9 @@ impl Analyzer {
     }
 
     /// [`Analyzer::words`] of `text`, read at the `spans` [`Analyzer::word_spans`] found in it.
-    pub fn words_at(&self, text: &str, spans: &WordSpans) -> Vec<String> {
+    pub fn words_at(&self, text: &str, spans: &WordSpans) -> Terms {
         spans_in(text, spans.iter())
-            .map(|(word, _, _)| lowercase(word).unwrap_or_else(|| word.to_string()))
+            .map(|(word, _, _)| lowercase(word).map_or(Cow::Borrowed(word), Cow::Owned))
             .collect()
     }
 

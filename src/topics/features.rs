@@ -8,13 +8,14 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::segment::Terms;
 use crate::vectors::{document_frequencies, is_alphanumeric, FxMap, SparseVec};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
 pub struct FeatureInput<'a> {
-    pub title_words: &'a [String],
-    pub text_words: &'a [String],
+    pub title_words: &'a Terms,
+    pub text_words: &'a Terms,
     /// Normalized title and text.
     pub text: &'a str,
 }
@@ -112,19 +113,19 @@ fn for_each_feature_key(
     let mut name = String::with_capacity(32);
     let title = std::iter::repeat_n(input.title_words, config.title_repeat as usize);
     for words in title.chain([input.text_words]) {
-        for w in words {
+        for w in words.iter() {
             name.clear();
             name.push_str("w:");
             name.push_str(w);
             f(FeatureKey::Name(&name));
         }
         if config.word_bigrams {
-            for p in words.windows(2) {
+            for (a, b) in words.iter().zip(words.iter().skip(1)) {
                 name.clear();
                 name.push_str("b:");
-                name.push_str(&p[0]);
+                name.push_str(a);
                 name.push('+');
-                name.push_str(&p[1]);
+                name.push_str(b);
                 f(FeatureKey::Name(&name));
             }
         }
@@ -478,8 +479,8 @@ fn leading_bytes(name: &str) -> u128 {
 mod tests {
     use super::*;
 
-    fn words(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_string).collect()
+    fn words(s: &str) -> Terms {
+        s.split(' ').filter(|w| !w.is_empty()).collect()
     }
 
     #[test]
@@ -511,14 +512,14 @@ mod tests {
             ("贷款", "银行 抵押 贷款 难", "贷款。银行抵押贷款难"),
             ("", "报销 慢", "报销慢"),
         ];
-        let owned: Vec<(Vec<String>, Vec<String>, String)> = texts
+        let owned: Vec<(Terms, Terms, String)> = texts
             .iter()
             .map(|(t, x, all)| (words(t), words(x), all.to_string()))
             .collect();
         let inputs: Vec<FeatureInput> = owned
             .iter()
             .map(|(t, x, all)| FeatureInput {
-                title_words: if t[0].is_empty() { &[] } else { t },
+                title_words: t,
                 text_words: x,
                 text: all,
             })
@@ -573,9 +574,10 @@ mod tests {
     #[test]
     fn packed_grams_name_their_characters() {
         let text = "Ab医。𠀋保z";
+        let none = Terms::new();
         let input = FeatureInput {
-            title_words: &[],
-            text_words: &[],
+            title_words: &none,
+            text_words: &none,
             text,
         };
         let config = FeatureConfig {
@@ -597,10 +599,11 @@ mod tests {
 
     #[test]
     fn min_df_drops_rare_features_and_vectors_are_unit() {
-        let docs = vec![words("w:a w:b"), words("w:a w:c"), words("w:a w:b")];
+        let names = |s: &str| -> Vec<String> { s.split(' ').map(str::to_string).collect() };
+        let docs = vec![names("w:a w:b"), names("w:a w:c"), names("w:a w:b")];
         let space = FeatureSpace::fit(&docs, &FeatureConfig::legacy());
         assert_eq!(space.names, vec!["w:a", "w:b"]);
-        let v = space.vector(&words("w:a w:b w:zzz"));
+        let v = space.vector(&names("w:a w:b w:zzz"));
         assert!((v.dot(&v) - 1.0).abs() < 1e-5);
         assert_eq!(space.display(1), "b");
     }

@@ -64,8 +64,8 @@ impl TopicAssigner for KeywordAssigner {
         let mut terms: Vec<Vec<String>> = vec![Vec::new(); self.names.len()];
         for (word, factor) in words {
             for &(topic, weight) in self.weights.get(word).into_iter().flatten() {
-                if !terms[topic].contains(word) {
-                    terms[topic].push(word.clone());
+                if !terms[topic].iter().any(|t| t == word) {
+                    terms[topic].push(word.to_string());
                     scores[topic] += weight * factor;
                     has_core[topic] |= weight >= CORE_WEIGHT;
                 }
@@ -120,6 +120,7 @@ fn confidence(score: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::Terms;
 
     fn assigner() -> KeywordAssigner {
         let toml = r#"
@@ -145,9 +146,9 @@ related = ["噪音"]
 
     /// Assigns topics to space-separated words.
     fn assign(a: &KeywordAssigner, s: &str) -> Vec<TopicAssignment> {
-        let words: Vec<String> = s.split(' ').map(str::to_string).collect();
+        let words: Terms = s.split(' ').collect();
         a.assign(&FeatureInput {
-            title_words: &[],
+            title_words: &Terms::new(),
             text_words: &words,
             text: s,
         })

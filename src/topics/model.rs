@@ -332,6 +332,7 @@ impl<'a> ByteReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::Terms;
 
     fn w(s: &str) -> Vec<String> {
         s.split(' ').map(str::to_string).collect()
@@ -360,13 +361,14 @@ mod tests {
             ("贷款 抵押 银行", "金融"),
             ("招工 技工 培训", "用工"),
         ];
-        let words: Vec<Vec<String>> = texts.iter().map(|(t, _)| w(t)).collect();
+        let words: Vec<Terms> = texts.iter().map(|(t, _)| w(t).iter().collect()).collect();
+        let none = Terms::new();
         let docs: Vec<LabelledDoc> = texts
             .iter()
             .zip(&words)
             .map(|((t, l), ws)| LabelledDoc {
                 input: FeatureInput {
-                    title_words: &[],
+                    title_words: &none,
                     text_words: ws,
                     text: t,
                 },
@@ -378,9 +380,9 @@ mod tests {
         let path = dir.path().join("m.json");
         model.save(&path).unwrap();
         let back = TopicModel::load(&path).unwrap();
-        let q = w("银行 贷款 难");
+        let q: Terms = w("银行 贷款 难").iter().collect();
         let input = FeatureInput {
-            title_words: &[],
+            title_words: &none,
             text_words: &q,
             text: "银行贷款难",
         };

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use super::features::FeatureInput;
 use super::model::{LabelledDoc, ModelConfig, TopicModel};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
+use crate::segment::Terms;
 
 /// When and how self-training runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +39,7 @@ impl Default for SelfTraining {
 }
 
 /// An item's words and text, as [`FeatureInput`] borrows them.
-pub type OwnedInput = (Vec<String>, Vec<String>, String);
+pub type OwnedInput = (Terms, Terms, String);
 
 fn input(o: &OwnedInput) -> FeatureInput<'_> {
     FeatureInput {
@@ -198,8 +199,8 @@ mod tests {
     }
 
     fn owned(words: &str) -> OwnedInput {
-        let w = words.split(' ').map(str::to_string).collect();
-        (vec![], w, words.replace(' ', ""))
+        let w = words.split(' ').collect();
+        (Terms::new(), w, words.replace(' ', ""))
     }
 
     #[test]
