@@ -140,6 +140,16 @@ impl Store {
         tx.commit().map_err(|e| sql(&p, e))
     }
 
+    /// Copies what the WAL holds into the database file (a passive checkpoint: it waits for no
+    /// reader or writer). On a second `Store` of the same workspace, another thread can do it while
+    /// this process reads on ([`Change::commit_leaving_checkpoint`]). Nothing is lost if it fails:
+    /// the next checkpoint copies the same pages.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(|e| sql(&self.path, e))
+    }
+
     /// A consistent read-only view, held until dropped.
     pub fn snapshot(&mut self) -> Result<Snapshot<'_>> {
         let tx = self
@@ -289,7 +299,7 @@ impl Change<'_> {
 
     /// Commits without the checkpoint that would follow it (copying the committed pages from
     /// the WAL into the database file): for a change of hundreds of megabytes, which
-    /// [`checkpoint`] then copies beside other work. Committed is committed either way: the
+    /// [`Store::checkpoint`] then copies beside other work. Committed is committed either way: the
     /// WAL is synced, and whatever copies it later (that checkpoint, the next one, or recovery
     /// after a crash) copies the same pages.
     pub fn commit_leaving_checkpoint(self) -> Result<()> {
@@ -305,18 +315,6 @@ impl Change<'_> {
         set(pages).map_err(|e| self.err(e))?;
         committed
     }
-}
-
-/// Copies what the WAL holds into the database file (a passive checkpoint: it waits for no
-/// reader or writer), on a connection of its own, so another thread can do it while this
-/// process reads on. Nothing is lost if it fails: the next checkpoint copies the same pages.
-pub fn checkpoint(path: &Path) -> Result<()> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| sql(path, e))?;
-    conn.busy_timeout(lock::wait().max(Duration::from_millis(100)))
-        .and_then(|()| conn.execute_batch("PRAGMA synchronous = FULL"))
-        .and_then(|()| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())))
-        .map_err(|e| sql(path, e))
 }
 
 fn sql(path: &Path, e: rusqlite::Error) -> Error {
@@ -415,7 +413,7 @@ mod tests {
             .setting(Setting::SelfTeachers);
         assert_eq!(seen.unwrap().as_deref(), Some(&marker[..]));
         assert!(!in_db_file(), "not checkpointed by the commit");
-        checkpoint(&store.path).unwrap();
+        other.checkpoint().unwrap();
         assert!(in_db_file(), "copied by the checkpoint");
     }
 

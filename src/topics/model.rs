@@ -334,8 +334,8 @@ mod tests {
     use super::*;
     use crate::segment::Terms;
 
-    fn w(s: &str) -> Vec<String> {
-        s.split(' ').map(str::to_string).collect()
+    fn w(s: &str) -> Terms {
+        s.split(' ').collect()
     }
 
     #[test]
@@ -361,7 +361,7 @@ mod tests {
             ("贷款 抵押 银行", "金融"),
             ("招工 技工 培训", "用工"),
         ];
-        let words: Vec<Terms> = texts.iter().map(|(t, _)| w(t).iter().collect()).collect();
+        let words: Vec<Terms> = texts.iter().map(|(t, _)| w(t)).collect();
         let none = Terms::new();
         let docs: Vec<LabelledDoc> = texts
             .iter()
@@ -380,7 +380,7 @@ mod tests {
         let path = dir.path().join("m.json");
         model.save(&path).unwrap();
         let back = TopicModel::load(&path).unwrap();
-        let q: Terms = w("银行 贷款 难").iter().collect();
+        let q = w("银行 贷款 难");
         let input = FeatureInput {
             title_words: &none,
             text_words: &q,

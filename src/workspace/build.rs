@@ -15,7 +15,7 @@ use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig}
 use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, InternedTerms, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
-use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, View};
+use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, Store, View};
 use crate::vectors::DocumentFrequencies;
 use crate::Result;
 
@@ -169,11 +169,11 @@ impl Writer {
         drop(t);
         // The commit's pages are copied from the WAL into the database file on a thread of its
         // own while the exports are made (they read the same pages from the WAL meanwhile).
-        let db = self.store.path().to_path_buf();
+        let dir = self.ws.dir.clone();
         std::thread::scope(|s| {
             let checkpoint = s.spawn(|| {
                 let _t = Timing::start("build.checkpoint");
-                crate::store::checkpoint(&db)
+                Store::open(&dir, false)?.checkpoint()
             });
             let outcome = self.finish(record, group_count, 0);
             // A failed checkpoint loses nothing (the WAL keeps the pages for the next one).
