@@ -1,5 +1,6 @@
 //! The two lists, built from the merged groups.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -10,10 +11,11 @@ use crate::vectors::FxMap;
 
 /// One problem in an enterprise's list: its items of one group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProblemLine {
+pub struct ProblemLine<'a> {
     pub group: String,
-    /// The enterprise's own wording closest to the group's representative.
-    pub problem: String,
+    /// The enterprise's own wording closest to the group's representative: borrowed from the
+    /// analysis (at a million items, copies of every text were a gigabyte).
+    pub problem: Cow<'a, str>,
     pub topic: String,
     pub count: usize,
     pub channels: Vec<String>,
@@ -26,11 +28,11 @@ pub struct ProblemLine {
 
 /// 一企一清单: one enterprise's merged problems.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EnterpriseList {
+pub struct EnterpriseList<'a> {
     pub enterprise: String,
     pub regions: Vec<String>,
     pub item_count: usize,
-    pub problems: Vec<ProblemLine>,
+    pub problems: Vec<ProblemLine<'a>>,
 }
 
 /// 共性问题: a problem raised by two or more enterprises.
@@ -56,8 +58,8 @@ pub struct CommonProblem {
 
 /// Both lists.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Lists {
-    pub enterprises: Vec<EnterpriseList>,
+pub struct Lists<'a> {
+    pub enterprises: Vec<EnterpriseList<'a>>,
     pub common: Vec<CommonProblem>,
 }
 
@@ -96,7 +98,7 @@ fn enterprise_numbers(analysis: &Analysis) -> (Vec<&str>, Vec<u32>) {
 
 /// Builds the per-enterprise lists (most items first) and the common problems (most enterprises
 /// first, then most items, then group id).
-pub fn build_lists(analysis: &Analysis) -> Lists {
+pub fn build_lists(analysis: &Analysis) -> Lists<'_> {
     let items = &analysis.items;
     let dates = |members: &[usize]| {
         let ds: Vec<Date> = members.iter().filter_map(|&m| items[m].item.date).collect();
@@ -137,7 +139,7 @@ pub fn build_lists(analysis: &Analysis) -> Lists {
             let (first, last) = dates(&members);
             by_enterprise[run[0].0 as usize].push(ProblemLine {
                 group: group.id.clone(),
-                problem: items[closest].text.clone(),
+                problem: Cow::Borrowed(&items[closest].text),
                 topic: topic.clone(),
                 count: members.len(),
                 channels: channels(&members),
@@ -281,10 +283,11 @@ mod tests {
             similarity: vec![1.0, 0.7, 0.2, 0.7],
             ..group("G-4", vec![3, 2, 0, 1], 3)
         };
-        let lists = build_lists(&Analysis {
+        let analysis = Analysis {
             items,
             groups: vec![g],
-        });
+        };
+        let lists = build_lists(&analysis);
         let problem = |e: &str| {
             let list = lists.enterprises.iter().find(|l| l.enterprise == e);
             list.unwrap().problems[0].problem.clone()
@@ -304,10 +307,11 @@ mod tests {
             item("5", "丁", "走访", 5),
         ];
         items[3].region = "江南区".into();
-        let lists = build_lists(&Analysis {
+        let analysis = Analysis {
             items,
             groups: vec![group("G-1", vec![3, 2, 1, 0], 0), group("G-5", vec![4], 4)],
-        });
+        };
+        let lists = build_lists(&analysis);
         assert_eq!(lists.common.len(), 1);
         assert_eq!(lists.common[0].enterprises, vec!["丙", "乙", "甲"]);
         let names: Vec<&str> = lists

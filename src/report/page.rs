@@ -54,7 +54,7 @@ mod pages {
         Summary,
     };
 
-    fn big_lists() -> Lists {
+    fn big_lists() -> Lists<'static> {
         let names: Vec<String> = (0..40).map(|i| format!("企业{i:03}")).collect();
         let common = (0..250)
             .map(|i| CommonProblem {
@@ -76,7 +76,7 @@ mod pages {
             .collect();
         let line = |n: usize| ProblemLine {
             group: format!("G-{n:04}"),
-            problem: format!("本企业问题第{n}号"),
+            problem: format!("本企业问题第{n}号").into(),
             topic: "金融信贷".into(),
             count: 1,
             channels: vec![],

@@ -219,7 +219,7 @@ fn enterprises_csv(dir: &Path, lists: &Lists) -> Result<()> {
                 e.enterprise.clone(),
                 e.regions.join("、"),
                 (n + 1).to_string(),
-                p.problem.clone(),
+                p.problem.to_string(),
                 p.topic.clone(),
                 p.count.to_string(),
                 p.channels.join("、"),
