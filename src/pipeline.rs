@@ -395,10 +395,12 @@ pub struct InternedTerms {
 impl InternedTerms {
     /// Item `i`'s terms, `\n`-joined as [`Terms::joined`] gives them.
     pub fn joined(&self, i: usize) -> String {
-        let terms: Terms = self.ids[i]
-            .iter()
-            .map(|&t| self.vocabulary.name(t))
-            .collect();
+        let ids = &self.ids[i];
+        let names = || ids.iter().map(|&t| self.vocabulary.name(t));
+        // Sized once: grown by doubling, the copies were most of this.
+        let len = names().map(str::len).sum::<usize>() + ids.len().saturating_sub(1);
+        let mut terms = Terms::with_capacity(len);
+        names().for_each(|name| terms.push(name));
         terms.into_joined()
     }
 }

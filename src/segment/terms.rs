@@ -19,6 +19,14 @@ impl Terms {
         Self::default()
     }
 
+    /// No terms yet, with room for `bytes` of joined terms.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Terms {
+            joined: String::with_capacity(bytes),
+            len: 0,
+        }
+    }
+
     /// Terms from their `\n`-joined form (as the store keeps them).
     pub fn from_joined(joined: String) -> Self {
         let len = if joined.is_empty() {

@@ -284,10 +284,26 @@ impl Probe {
     }
 }
 
-/// `1 + ln tf` as an `f32`, as the fit computes it.
+/// `1 + ln tf` as an `f32`, as the fit computes it. Counts below [`TF_TABLE`] are looked up:
+/// the merge weighs every shared entry of every candidate pair, and the logarithm was most of
+/// that for repeated terms.
+#[inline]
 fn tf_factor(tf: u32) -> f32 {
+    match TF_FACTORS.get(tf as usize) {
+        Some(&f) => f,
+        None => tf_factor_computed(tf),
+    }
+}
+
+fn tf_factor_computed(tf: u32) -> f32 {
     1.0 + (tf as f32).ln()
 }
+
+const TF_TABLE: usize = 256;
+
+/// [`tf_factor_computed`] of 0 to 255, computed once: the same floats.
+static TF_FACTORS: std::sync::LazyLock<[f32; TF_TABLE]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|tf| tf_factor_computed(tf as u32)));
 
 /// Packs one document from its sorted feature ids; returns the bytes and the norm. `raw` is
 /// scratch space for the unnormalised weights.
@@ -367,6 +383,17 @@ mod tests {
         // a long document with wide gaps and a count past one varint byte
         docs.push((0..400u64).map(|i| i * i * 37).chain([7; 200]).collect());
         docs
+    }
+
+    #[test]
+    fn looked_up_tf_factors_are_the_computed_ones_to_the_bit() {
+        for tf in 0..2 * TF_TABLE as u32 {
+            assert_eq!(
+                tf_factor(tf).to_bits(),
+                (1.0 + (tf as f32).ln()).to_bits(),
+                "{tf}"
+            );
+        }
     }
 
     #[test]
