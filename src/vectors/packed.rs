@@ -1,6 +1,6 @@
 //! Packed TF-IDF vectors, for the merge's million-item batches: each document keeps only its
-//! feature ids and counts, as varint-coded id gaps (about two bytes per entry instead of eight
-//! for an id and a weight), plus its norm. A weight is recomputed when read, by exactly the float operations
+//! feature ids and counts, as two-byte id gaps and the few counts above one apart (about two
+//! bytes per entry instead of eight for an id and a weight), plus its norm. A weight is recomputed when read, by exactly the float operations
 //! [`super::TfIdf::fit`] uses, so every weight and dot product is the same to the bit.
 //!
 //! Fitting streams over the documents twice — once to count document frequencies, once to build
@@ -21,7 +21,7 @@ pub struct PackedVectors {
     pub idf: Vec<f32>,
     /// Each feature's document frequency, as the idf was computed from it.
     pub df: Vec<u32>,
-    /// Per document: entries as varints of `gap << 1 | (tf > 1)`, then `tf` if above 1.
+    /// Per document: its entries as [`encode`] lays them out.
     docs: Vec<Box<[u8]>>,
     /// Per document: the L2 norm of its unnormalised weights.
     norms: Vec<f32>,
@@ -190,20 +190,26 @@ impl PackedVectors {
     /// `probe`'s document `·` `doc`: the same float as [`PackedVectors::dot`] of the two, at the
     /// cost of reading `doc` alone (see [`Probe`]).
     pub fn dot_probe(&self, probe: &mut Probe, doc: usize) -> f32 {
-        let bytes = &self.docs[doc];
+        let (mut gaps, counts) = split(&self.docs[doc]);
         // Shared ids are picked out without a branch per id (whether one is shared is a coin
-        // toss to the branch predictor), then weighed in id order. Entries never outnumber bytes.
-        if probe.hits.len() < bytes.len() {
-            probe.hits.resize(bytes.len(), (0, 0));
+        // toss to the branch predictor), then weighed in id order with their counts. The gaps
+        // have a fixed width, so reading one does not wait for the one before it.
+        let entries = gaps.len() / 2;
+        if probe.hits.len() < entries {
+            probe.hits.resize(entries, (0, 0));
         }
-        let mut shared = 0;
-        for (id, tf) in Counts::new(bytes) {
-            probe.hits[shared] = (id, tf);
+        let (mut shared, mut id, mut entry) = (0, 0u32, 0u32);
+        while let Some(gap) = next_gap(&mut gaps) {
+            id += gap;
+            probe.hits[shared] = (id, entry);
             shared += (probe.bits[id as usize / 64] >> (id % 64)) as usize & 1;
+            entry += 1;
         }
         let norm = self.norms[doc];
+        let mut counts = AboveOne::new(counts);
         let mut sum = 0f32;
-        for &(id, tf) in &probe.hits[..shared] {
+        for &(id, entry) in &probe.hits[..shared] {
+            let tf = counts.count_of(entry);
             sum += probe.dense[id as usize] * self.weight(norm, id, tf);
         }
         sum
@@ -305,40 +311,129 @@ const TF_TABLE: usize = 256;
 static TF_FACTORS: std::sync::LazyLock<[f32; TF_TABLE]> =
     std::sync::LazyLock::new(|| std::array::from_fn(|tf| tf_factor_computed(tf as u32)));
 
+/// A gap unit with this value is followed by the gap in two more units (a gap this large is
+/// rare: a few in a million).
+const ESCAPE: u16 = u16::MAX;
+
 /// Packs one document from its sorted feature ids; returns the bytes and the norm. `raw` is
 /// scratch space for the unnormalised weights.
+///
+/// The bytes: the number of gap units (a varint), the units (`u16`, little-endian: each entry's
+/// id minus the one before, the first from 0, or [`ESCAPE`] and the gap as a `u32` in the next
+/// two), then the entries whose count is above 1, in order, as varints of the entry's number
+/// minus the previous such entry's (the first from 0) and of the count minus 2.
 fn encode(sorted_ids: &[u32], idf: &[f32], raw: &mut Vec<f32>) -> (Box<[u8]>, f32) {
-    let mut out = Vec::with_capacity(2 * sorted_ids.len());
+    let mut units: Vec<u16> = Vec::with_capacity(sorted_ids.len());
+    let mut counts = Vec::new();
     raw.clear();
-    let (mut k, mut prev) = (0, 0u32);
+    let (mut k, mut prev, mut entry, mut prev_counted) = (0, 0u32, 0u32, 0u32);
     while k < sorted_ids.len() {
         let id = sorted_ids[k];
         let tf = sorted_ids[k..].iter().take_while(|&&x| x == id).count();
         raw.push(tf_factor(tf as u32) * idf[id as usize]);
-        let gap = u64::from(id - prev) << 1;
+        let gap = id - prev;
+        match u16::try_from(gap) {
+            Ok(g) if g != ESCAPE => units.push(g),
+            _ => units.extend([ESCAPE, gap as u16, (gap >> 16) as u16]),
+        }
         if tf > 1 {
-            varint::put(&mut out, gap | 1);
-            varint::put(&mut out, tf as u64);
-        } else {
-            varint::put(&mut out, gap);
+            varint::put(&mut counts, u64::from(entry - prev_counted));
+            varint::put(&mut counts, tf as u64 - 2);
+            prev_counted = entry;
         }
         prev = id;
+        entry += 1;
         k += tf;
     }
+    let mut out = Vec::with_capacity(3 + 2 * units.len() + counts.len());
+    varint::put(&mut out, units.len() as u64);
+    out.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+    out.extend(counts);
     // The same sum, in the same order, as the fit's norm.
     let norm = raw.iter().map(|w| w * w).sum::<f32>().sqrt();
     (out.into_boxed_slice(), norm)
 }
 
+/// A packed document's gap units and its counts above one.
+#[inline]
+fn split(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let mut rest = bytes;
+    let units = varint::read(&mut rest) as usize;
+    rest.split_at(2 * units)
+}
+
+/// Reads the next id gap from the front of `units`.
+#[inline]
+fn next_gap(units: &mut &[u8]) -> Option<u32> {
+    let [a, b, rest @ ..] = *units else {
+        return None;
+    };
+    let unit = u16::from_le_bytes([*a, *b]);
+    if unit != ESCAPE {
+        *units = rest;
+        return Some(u32::from(unit));
+    }
+    let (gap, rest) = rest.split_at(4);
+    *units = rest;
+    Some(u32::from_le_bytes([gap[0], gap[1], gap[2], gap[3]]))
+}
+
+/// A packed document's counts above one, asked for in entry order.
+struct AboveOne<'a> {
+    bytes: &'a [u8],
+    /// The next entry with a count above one, and its count.
+    next: Option<(u32, u32)>,
+}
+
+impl<'a> AboveOne<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let mut counts = AboveOne { bytes, next: None };
+        counts.next = counts.read(0);
+        counts
+    }
+
+    fn read(&mut self, after: u32) -> Option<(u32, u32)> {
+        if self.bytes.is_empty() {
+            return None;
+        }
+        let entry = after + varint::read(&mut self.bytes) as u32;
+        let count = varint::read(&mut self.bytes) as u32 + 2;
+        Some((entry, count))
+    }
+
+    /// The count of `entry`; entries are asked for in increasing order.
+    #[inline]
+    fn count_of(&mut self, entry: u32) -> u32 {
+        while let Some((e, count)) = self.next {
+            if e > entry {
+                break;
+            }
+            self.next = self.read(e);
+            if e == entry {
+                return count;
+            }
+        }
+        1
+    }
+}
+
 /// Reads a packed document as (feature id, count) in id order.
 struct Counts<'a> {
-    bytes: &'a [u8],
+    gaps: &'a [u8],
+    counts: AboveOne<'a>,
     id: u32,
+    entry: u32,
 }
 
 impl<'a> Counts<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        Counts { bytes, id: 0 }
+        let (gaps, counts) = split(bytes);
+        Counts {
+            gaps,
+            counts: AboveOne::new(counts),
+            id: 0,
+            entry: 0,
+        }
     }
 }
 
@@ -347,23 +442,9 @@ impl Iterator for Counts<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(u32, u32)> {
-        if self.bytes.is_empty() {
-            return None;
-        }
-        // One-byte entries (gap below 64, count 1) are the common case.
-        let first = self.bytes[0];
-        let v = if first < 0x80 {
-            self.bytes = &self.bytes[1..];
-            u64::from(first)
-        } else {
-            varint::read(&mut self.bytes)
-        };
-        let tf = if v & 1 == 1 {
-            varint::read(&mut self.bytes) as u32
-        } else {
-            1
-        };
-        self.id += (v >> 1) as u32;
+        self.id += next_gap(&mut self.gaps)?;
+        let tf = self.counts.count_of(self.entry);
+        self.entry += 1;
         Some((self.id, tf))
     }
 }
@@ -433,7 +514,31 @@ mod tests {
         let docs = docs();
         let (packed, _) =
             PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| buf.extend(&docs[i]));
-        assert_eq!(packed.stored_len(1), 2);
+        // the number of gap units, then two bytes a gap; no count above one
+        assert_eq!(packed.stored_len(1), 1 + 2 * 2);
         assert!(packed.stored_len(4) < 3 * 401);
+    }
+
+    #[test]
+    fn gaps_too_wide_for_two_bytes_and_large_counts_come_back() {
+        // 70,000 features: ids far apart, one gap of exactly the escape value, counts of 2 to 300.
+        let mut docs: Vec<Vec<u64>> = vec![(0..70_000).collect()];
+        docs.push(vec![0, 69_999, 69_999]);
+        docs.push(vec![3, 3 + u64::from(ESCAPE), 3 + u64::from(ESCAPE) + 1]);
+        docs.push([1, 65_534, 65_535, 65_536].repeat(3));
+        docs.push((0..300).map(|_| 40_000).chain([5, 5, 41_000]).collect());
+        let plain = TfIdf::fit(&docs);
+        let (packed, _) =
+            PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u64>| buf.extend(&docs[i]));
+        let mut probe = Probe::new(&packed);
+        for a in 0..docs.len() {
+            assert_eq!(packed.vector(a), plain.vectors[a], "doc {a}");
+            for b in 0..docs.len() {
+                let expected = plain.vectors[a].dot(&plain.vectors[b]).to_bits();
+                assert_eq!(packed.dot(a, b).to_bits(), expected, "{a} {b}");
+                probe.load(&packed, b);
+                assert_eq!(packed.dot_probe(&mut probe, a).to_bits(), expected);
+            }
+        }
     }
 }

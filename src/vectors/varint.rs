@@ -1,5 +1,6 @@
 //! LEB128 varints: seven bits a byte, low bits first, the high bit set on every byte but the
-//! last. The packed vectors and the analysis' word spans store their small gaps this way.
+//! last. The analysis' word spans store their small gaps this way, and the packed vectors their
+//! counts above one.
 
 /// Appends `v`.
 pub fn put(out: &mut Vec<u8>, mut v: u64) {
