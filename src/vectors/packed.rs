@@ -1,7 +1,8 @@
 //! Packed TF-IDF vectors, for the merge's million-item batches: each document keeps only its
 //! feature ids and counts, as two-byte id gaps and the few counts above one apart (about two
-//! bytes per entry instead of eight for an id and a weight), plus its norm. A weight is recomputed when read, by exactly the float operations
-//! [`super::TfIdf::fit`] uses, so every weight and dot product is the same to the bit.
+//! bytes per entry instead of eight for an id and a weight), plus its norm. A weight is
+//! recomputed when read, by exactly the float operations [`super::TfIdf::fit`] uses, so every
+//! weight and dot product is the same to the bit.
 //!
 //! Fitting streams over the documents twice — once to count document frequencies, once to build
 //! each vector — so no document's feature list outlives its own step.
@@ -190,7 +191,7 @@ impl PackedVectors {
     /// `probe`'s document `·` `doc`: the same float as [`PackedVectors::dot`] of the two, at the
     /// cost of reading `doc` alone (see [`Probe`]).
     pub fn dot_probe(&self, probe: &mut Probe, doc: usize) -> f32 {
-        let (mut gaps, counts) = split(&self.docs[doc]);
+        let (gaps, counts) = split(&self.docs[doc]);
         // Shared ids are picked out without a branch per id (whether one is shared is a coin
         // toss to the branch predictor), then weighed in id order with their counts. The gaps
         // have a fixed width, so reading one does not wait for the one before it.
@@ -198,12 +199,10 @@ impl PackedVectors {
         if probe.hits.len() < entries {
             probe.hits.resize(entries, (0, 0));
         }
-        let (mut shared, mut id, mut entry) = (0, 0u32, 0u32);
-        while let Some(gap) = next_gap(&mut gaps) {
-            id += gap;
+        let mut shared = 0;
+        for (id, entry) in Ids::new(gaps) {
             probe.hits[shared] = (id, entry);
             shared += (probe.bits[id as usize / 64] >> (id % 64)) as usize & 1;
-            entry += 1;
         }
         let norm = self.norms[doc];
         let mut counts = AboveOne::new(counts);
@@ -362,20 +361,45 @@ fn split(bytes: &[u8]) -> (&[u8], &[u8]) {
     rest.split_at(2 * units)
 }
 
-/// Reads the next id gap from the front of `units`.
-#[inline]
-fn next_gap(units: &mut &[u8]) -> Option<u32> {
-    let [a, b, rest @ ..] = *units else {
-        return None;
-    };
-    let unit = u16::from_le_bytes([*a, *b]);
-    if unit != ESCAPE {
-        *units = rest;
-        return Some(u32::from(unit));
+/// Reads a packed document's gap units as (feature id, entry number) in id order.
+struct Ids<'a> {
+    units: &'a [u8],
+    id: u32,
+    entry: u32,
+}
+
+impl<'a> Ids<'a> {
+    fn new(units: &'a [u8]) -> Self {
+        Ids {
+            units,
+            id: 0,
+            entry: 0,
+        }
     }
-    let (gap, rest) = rest.split_at(4);
-    *units = rest;
-    Some(u32::from_le_bytes([gap[0], gap[1], gap[2], gap[3]]))
+}
+
+impl Iterator for Ids<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        let [a, b, rest @ ..] = self.units else {
+            return None;
+        };
+        let unit = u16::from_le_bytes([*a, *b]);
+        let gap = if unit != ESCAPE {
+            self.units = rest;
+            u32::from(unit)
+        } else {
+            let (gap, rest) = rest.split_at(4);
+            self.units = rest;
+            u32::from_le_bytes([gap[0], gap[1], gap[2], gap[3]])
+        };
+        self.id += gap;
+        let entry = self.entry;
+        self.entry += 1;
+        Some((self.id, entry))
+    }
 }
 
 /// A packed document's counts above one, asked for in entry order.
@@ -419,20 +443,16 @@ impl<'a> AboveOne<'a> {
 
 /// Reads a packed document as (feature id, count) in id order.
 struct Counts<'a> {
-    gaps: &'a [u8],
+    ids: Ids<'a>,
     counts: AboveOne<'a>,
-    id: u32,
-    entry: u32,
 }
 
 impl<'a> Counts<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         let (gaps, counts) = split(bytes);
         Counts {
-            gaps,
+            ids: Ids::new(gaps),
             counts: AboveOne::new(counts),
-            id: 0,
-            entry: 0,
         }
     }
 }
@@ -442,10 +462,8 @@ impl Iterator for Counts<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(u32, u32)> {
-        self.id += next_gap(&mut self.gaps)?;
-        let tf = self.counts.count_of(self.entry);
-        self.entry += 1;
-        Some((self.id, tf))
+        let (id, entry) = self.ids.next()?;
+        Some((id, self.counts.count_of(entry)))
     }
 }
 
