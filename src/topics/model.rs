@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::features::{FeatureConfig, FeatureInput, FeatureSpace};
 use super::linear::{LinearSvm, SvmConfig};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
+use crate::vectors::SparseVec;
 use crate::{Error, Result};
 
 const FORMAT: &str = "qingdan-topic-model-1";
@@ -208,9 +209,8 @@ impl TopicModel {
 }
 
 impl TopicModel {
-    /// The topics of a document given its decision values per class.
-    fn assign_scored(&self, doc: &FeatureInput, scores: &[f32]) -> Vec<TopicAssignment> {
-        let x = self.space.vector_of(doc);
+    /// The topics of a document given its vector and its decision values per class.
+    fn assign_scored(&self, x: &SparseVec, scores: &[f32]) -> Vec<TopicAssignment> {
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let best = scores[order[0]];
@@ -227,7 +227,7 @@ impl TopicModel {
                 confidence: sigmoid(2.0 * scores[k]),
                 terms: self
                     .svm
-                    .top_features(&x, k, EXPLAIN_FEATURES)
+                    .top_features(x, k, EXPLAIN_FEATURES)
                     .into_iter()
                     .map(|(f, _)| self.space.display(f))
                     .collect(),
@@ -239,7 +239,9 @@ impl TopicModel {
 
 impl TopicAssigner for TopicModel {
     fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
-        self.assign_scored(doc, &self.scores(doc))
+        // The vector once: building it is most of the work.
+        let x = self.space.vector_of(doc);
+        self.assign_scored(&x, &self.svm.scores(&x))
     }
 }
 
