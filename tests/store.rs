@@ -132,18 +132,25 @@ fn interrupt_everywhere(victim: &Victim, kills: usize) -> usize {
     let next_batch = dir.path().join("next.csv");
     batch(&next_batch, "NEXT-", 20, 3);
 
-    let clean = dir.path().join("clean");
-    copy_dir(&template, &clean);
-    let start = Instant::now();
-    let status = victim.command(&clean).output().unwrap();
-    let duration = start.elapsed();
-    assert!(
-        status.status.success(),
-        "{}: {}",
-        victim.name,
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let after = State::of(&check(&clean));
+    // The shorter of two clean runs sets the moments: one slowed by other tests running beside
+    // it would put most kills after the end.
+    let mut duration = Duration::MAX;
+    let mut after = None;
+    for round in 0..2 {
+        let clean = dir.path().join(format!("clean-{round}"));
+        copy_dir(&template, &clean);
+        let start = Instant::now();
+        let status = victim.command(&clean).output().unwrap();
+        duration = duration.min(start.elapsed());
+        assert!(
+            status.status.success(),
+            "{}: {}",
+            victim.name,
+            String::from_utf8_lossy(&status.stderr)
+        );
+        after = Some(State::of(&check(&clean)));
+    }
+    let after = after.unwrap();
 
     let mut interrupted = 0;
     let verify = |ws: &Path, how: &str| {

@@ -7,20 +7,6 @@ use super::{Change, View};
 use crate::merge::Correction;
 use crate::{Error, Result};
 
-/// What a group's record shows of one member, as stored (terms one per line).
-#[derive(Debug, Clone, PartialEq)]
-pub struct MemberRow {
-    pub group: String,
-    pub id: String,
-    pub enterprise: String,
-    pub date: String,
-    pub channel: String,
-    pub text: String,
-    pub terms: String,
-    pub topic: String,
-    pub similarity: f32,
-}
-
 /// One merge group as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
@@ -101,58 +87,6 @@ impl View<'_> {
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err(e))
-    }
-
-    /// Calls `f` on each group (by id) with its members in id order, reading the items once, a
-    /// group at a time, and only the fields a group's record shows.
-    pub fn for_each_group(
-        &self,
-        mut f: impl FnMut(GroupRow, Vec<MemberRow>) -> Result<()>,
-    ) -> Result<()> {
-        let groups = self.groups()?;
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT group_id, id, enterprise, date, channel, text, terms, main_topic, similarity
-                 FROM items ORDER BY group_id, id",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query_map([], |r| {
-                Ok(MemberRow {
-                    group: r.get(0)?,
-                    id: r.get(1)?,
-                    enterprise: r.get(2)?,
-                    date: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    channel: r.get(4)?,
-                    text: r.get(5)?,
-                    terms: r.get(6)?,
-                    topic: r.get(7)?,
-                    similarity: r.get::<_, f64>(8)? as f32,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        let mut next = rows.next();
-        for g in groups {
-            let mut members = Vec::new();
-            while let Some(row) = next.take() {
-                let row = row.map_err(|e| self.err(e))?;
-                if row.group < g.id {
-                    return Err(crate::Error::Workspace {
-                        path: self.path.to_path_buf(),
-                        reason: format!("条目“{}”所属合并组“{}”不存在", row.id, row.group),
-                    });
-                }
-                if row.group != g.id {
-                    next = Some(Ok(row));
-                    break;
-                }
-                members.push(row);
-                next = rows.next();
-            }
-            f(g, members)?;
-        }
-        Ok(())
     }
 
     /// The analyst's corrections, in the order made.

@@ -66,8 +66,11 @@ pub enum Detail {
     Full,
     /// Terms left out (self-training reads the raw text again, not the terms).
     NoTerms,
-    /// Terms and the raw title and text left out: what the lists, counts and exports use.
+    /// Terms and the raw title and text left out: what the lists and counts use.
     Lists,
+    /// The raw title and text left out: what the exports use (`groups.json` shows the terms
+    /// each member shares).
+    Exports,
     /// The raw title and text left out: what the merge reads (terms, normalized text).
     Merge,
 }
@@ -85,6 +88,7 @@ impl Detail {
             Detail::Full => ITEM_COLUMNS.to_string(),
             Detail::NoTerms => no_terms(ITEM_COLUMNS.to_string()),
             Detail::Lists => no_raw(no_terms(ITEM_COLUMNS.to_string())),
+            Detail::Exports => no_raw(ITEM_COLUMNS.to_string()),
             Detail::Merge => no_answer(no_raw(ITEM_COLUMNS.to_string())),
         }
     }

@@ -27,7 +27,7 @@ mod settings;
 pub use accounts::{Account, Role};
 pub use audit::AuditRow;
 pub use events::{ImportKind, ImportRecord};
-pub use groups::{GroupRow, MemberRow};
+pub use groups::GroupRow;
 pub use items::{content_hash, text_key, Detail, ItemRow, NewItem};
 pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_ENV};
 pub use pages::{EnterpriseLine, GroupFilter, GroupLine, GroupOrder, ItemLine, Page};

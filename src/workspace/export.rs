@@ -5,13 +5,17 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::{Outcome, Workspace, Writer};
+use crate::merge::Group;
+use crate::pipeline::{Analysis, AnalyzedItem};
 use crate::progress::Timing;
 use crate::record::BatchRecord;
 use crate::report::{
     build_lists, group_record, write_atomically, write_outputs, MemberInput, Summary,
 };
-use crate::store::{Detail, GroupRow, MemberRow, Setting, Store, View};
+use crate::store::{Detail, GroupRow, Setting, Store};
 use crate::{Error, Result};
 
 /// The files every change writes into the workspace, besides the index.
@@ -84,7 +88,7 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     }
     let rejects: Vec<_> = view.rejects()?.into_iter().map(|(_, r)| r).collect();
     let t = Timing::start("exports.load");
-    let analysis = view.analysis(Detail::Lists)?;
+    let analysis = view.analysis(Detail::Exports)?;
     drop(t);
     let t = Timing::start("exports.lists");
     let lists = build_lists(&analysis);
@@ -94,9 +98,10 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     write_outputs(dir, &analysis, &lists, &summary, &rejects)?;
     drop(t);
     crate::failpoint::hit("exports-written");
-    drop(analysis);
+    drop(lists);
     let _t = Timing::start("exports.groups");
-    write_groups_json(&dir.join("groups.json"), &view)?;
+    write_groups_json(&dir.join("groups.json"), &view.groups()?, &analysis)?;
+    drop(analysis);
     let stale = view.exports_stale()?;
     drop(snapshot);
     if stale {
@@ -107,72 +112,58 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     Ok((summary, EXPORT_FILES.iter().map(|f| dir.join(f)).collect()))
 }
 
-/// `groups.json`, a group at a time (each member's shared terms need every member's terms,
-/// which the lists leave out): one group per line. The groups are read from the store on this
-/// thread and formatted and written on another, a batch at a time: reading and formatting take
-/// about as long, and at a million items each takes a minute.
-fn write_groups_json(path: &Path, view: &View) -> Result<()> {
-    /// Groups sent to the writing thread at a time.
-    const BATCH: usize = 512;
+/// `groups.json`, one group per line, from the analysis the other files were written from.
+/// The members are in memory, so
+/// a stretch of groups is formatted on every core, then written: reading each group's members
+/// from the store was random access into the items table (20 s of a run at a million items).
+fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Result<()> {
+    /// Groups formatted at a time.
+    const STRETCH: usize = 2048;
+    if rows.len() != analysis.groups.len() {
+        return Err(Error::output(path, "合并组数目与条目不一致"));
+    }
     let io = |e: std::io::Error| Error::io(path, e);
     write_atomically(path, |out| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(GroupRow, Vec<MemberRow>)>>(4);
-        std::thread::scope(|s| {
-            let writer = s.spawn(move || -> Result<()> {
-                out.write_all(b"[").map_err(io)?;
-                let mut first = true;
-                for (group, rows) in receive.into_iter().flatten() {
-                    let json = group_json(path, &group, &rows)?;
-                    out.write_all(if first { b"\n" } else { b",\n" })
-                        .map_err(io)?;
-                    first = false;
-                    out.write_all(json.as_bytes()).map_err(io)?;
-                }
-                out.write_all(b"\n]\n").map_err(io)
-            });
-            let mut batch = Vec::with_capacity(BATCH);
-            let read = view.for_each_group(|group, rows| {
-                batch.push((group, rows));
-                if batch.len() == BATCH {
-                    // The writer stopped on an error: stop reading; its error is returned.
-                    send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .map_err(|_| Error::output(path, "写入线程已停止"))?;
-                }
-                Ok(())
-            });
-            if read.is_ok() && !batch.is_empty() {
-                // Fails only when the writer stopped, whose error is returned below.
-                let _ = send.send(batch);
+        out.write_all(b"[").map_err(io)?;
+        let mut first = true;
+        for (rows, groups) in rows.chunks(STRETCH).zip(analysis.groups.chunks(STRETCH)) {
+            let lines: Vec<String> = rows
+                .par_iter()
+                .zip(groups)
+                .map(|(row, group)| group_json(path, row, group, &analysis.items))
+                .collect::<Result<_>>()?;
+            for json in lines {
+                out.write_all(if first { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                first = false;
+                out.write_all(json.as_bytes()).map_err(io)?;
             }
-            drop(send);
-            let written = writer
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            written.and(read)
-        })
+        }
+        out.write_all(b"\n]\n").map_err(io)
     })
 }
 
-/// One group's line of `groups.json`.
-fn group_json(path: &Path, group: &GroupRow, rows: &[MemberRow]) -> Result<String> {
-    let members: Vec<MemberInput> = rows
+/// One group's line of `groups.json`: its stored row, its members from the analysis.
+fn group_json(
+    path: &Path,
+    row: &GroupRow,
+    group: &Group,
+    items: &[AnalyzedItem],
+) -> Result<String> {
+    if row.id != group.id {
+        return Err(Error::output(path, "合并组数目与条目不一致"));
+    }
+    let members: Vec<MemberInput> = group
+        .members
         .iter()
-        .map(|r| MemberInput {
-            id: &r.id,
-            enterprise: &r.enterprise,
-            date: r.date.clone(),
-            channel: &r.channel,
-            text: &r.text,
-            terms: r.terms.split('\n').filter(|t| !t.is_empty()).collect(),
-            topic: &r.topic,
-            similarity: r.similarity,
-        })
+        .zip(&group.similarity)
+        .map(|(&m, &similarity)| MemberInput::of(&items[m], similarity))
         .collect();
     let record = group_record(
-        &group.id,
-        group.score,
-        &group.shared_terms,
-        &group.representative,
+        &row.id,
+        row.score,
+        &row.shared_terms,
+        &row.representative,
         &members,
     );
     serde_json::to_string(&record).map_err(|e| Error::output(path, e))
