@@ -54,10 +54,7 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return Ok(done(marking(UTF_16BE, rest), TextEncoding::Utf16Be));
     }
-    // A stray NUL is damage in one row; more, at 1% of the bytes or above, are a binary file
-    // (an image, a renamed document, UTF-16 without its mark).
-    let nuls = bytes.iter().filter(|b| **b == 0).count();
-    if nuls > 1 && nuls * 100 >= bytes.len() {
+    if looks_binary(bytes) {
         return Err(Error::NotATable {
             file: file.to_string(),
             reason: "含有二进制内容，不是文本表格".into(),
@@ -89,6 +86,29 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
     } else {
         Ok(done(by_lines(bytes, None), TextEncoding::Utf8))
     }
+}
+
+/// [`decode`] of a buffer the caller gives up: a UTF-8 file without a mark (what most systems
+/// export) becomes the text without a copy, which at a million rows is a gigabyte.
+pub fn decode_owned(file: &str, bytes: Vec<u8>) -> Result<DecodedText> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || looks_binary(&bytes) {
+        return decode(file, &bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(DecodedText {
+            text,
+            encoding: TextEncoding::Utf8,
+            damaged: Vec::new(),
+        }),
+        Err(e) => decode(file, e.as_bytes()),
+    }
+}
+
+/// A stray NUL is damage in one row; more, at 1% of the bytes or above, are a binary file (an
+/// image, a renamed document, UTF-16 without its mark).
+fn looks_binary(bytes: &[u8]) -> bool {
+    let nuls = bytes.iter().filter(|b| **b == 0).count();
+    nuls > 1 && nuls * 100 >= bytes.len()
 }
 
 /// CJK ideographs and punctuation, full-width forms: what Chinese text is made of.
@@ -230,6 +250,31 @@ mod tests {
         assert!(err.to_string().contains("x.csv"), "{err}");
         let err = decode("x.csv", &[0x89, b'P', b'N', b'G', 0, 0, 1, 2, 0]).unwrap_err();
         assert!(err.to_string().contains("二进制"), "{err}");
+    }
+
+    #[test]
+    fn a_buffer_given_up_decodes_as_a_borrowed_one() {
+        let (gbk, _, _) = GB18030.encode("编号,内容\n1,贷款难\n");
+        let mut pasted = "编号,内容\n1,融资\n".as_bytes().to_vec();
+        pasted.extend_from_slice(&gbk);
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "编号\t内容\n".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let inputs: Vec<Vec<u8>> = vec![
+            "编号,内容\n1,贷款难\n".into(),
+            "\u{FEFF}编号\n1\n".into(),
+            gbk.into_owned(),
+            pasted,
+            utf16,
+            b"a,b\n1,\xFF\n2,x\0y\n".to_vec(),
+            vec![0x89, b'P', b'N', b'G', 0, 0, 1, 2, 0],
+        ];
+        for bytes in inputs {
+            let borrowed = decode("t.csv", &bytes).map_err(|e| e.to_string());
+            let owned = decode_owned("t.csv", bytes).map_err(|e| e.to_string());
+            assert_eq!(owned, borrowed);
+        }
     }
 
     /// The decoded lines that hold damage.

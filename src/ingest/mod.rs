@@ -13,6 +13,7 @@ mod table;
 mod validate;
 mod xlsx_reader;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 pub use columns::{ColumnMap, ColumnOverrides, Field};
@@ -25,6 +26,7 @@ pub use validate::{
 
 use crate::progress::Timing;
 use crate::{Error, Result};
+use decode::decode_owned;
 
 /// How to read input files.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +46,7 @@ pub fn read_table(path: &Path, options: &IngestOptions) -> Result<Table> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    table_from_bytes(&name, &ext, &bytes, options)
+    table_from(&name, &ext, Cow::Owned(bytes), options)
 }
 
 /// Reads a table from bytes; `name` is used in messages, `ext` (lower case, no dot) is a hint.
@@ -54,6 +56,11 @@ pub fn table_from_bytes(
     bytes: &[u8],
     options: &IngestOptions,
 ) -> Result<Table> {
+    table_from(name, ext, Cow::Borrowed(bytes), options)
+}
+
+/// [`table_from_bytes`] of bytes borrowed or given up (a UTF-8 file then keeps its buffer).
+fn table_from(name: &str, ext: &str, bytes: Cow<[u8]>, options: &IngestOptions) -> Result<Table> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::NotATable {
             file: name.to_string(),
@@ -64,7 +71,7 @@ pub fn table_from_bytes(
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
     if bytes.starts_with(ZIP) || bytes.starts_with(OLE) {
-        return xlsx_reader::read(name, bytes, options.sheet.as_deref());
+        return xlsx_reader::read(name, &bytes, options.sheet.as_deref());
     }
     if matches!(ext, "xlsx" | "xlsm" | "xls" | "ods") {
         return Err(Error::NotATable {
@@ -72,7 +79,10 @@ pub fn table_from_bytes(
             reason: format!("扩展名为 .{ext}，但内容不是 Excel 工作簿"),
         });
     }
-    let decoded = decode(name, bytes)?;
+    let decoded = match bytes {
+        Cow::Owned(bytes) => decode_owned(name, bytes)?,
+        Cow::Borrowed(bytes) => decode(name, bytes)?,
+    };
     let first = decoded.text.trim_start().chars().next();
     if matches!(ext, "jsonl" | "ndjson" | "json") || matches!(first, Some('{') | Some('[')) {
         jsonl_reader::read_decoded(name, &decoded)
