@@ -88,8 +88,8 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
     }
 }
 
-/// [`decode`] of a buffer the caller gives up: a UTF-8 file without a mark (what most systems
-/// export) becomes the text without a copy, which at a million rows is a gigabyte.
+/// [`decode`] of a buffer the caller gives up: a UTF-8 file without a mark becomes the text
+/// without a copy, which at a million rows is a gigabyte.
 pub fn decode_owned(file: &str, bytes: Vec<u8>) -> Result<DecodedText> {
     if bytes.starts_with(b"\xEF\xBB\xBF") || looks_binary(&bytes) {
         return decode(file, &bytes);

@@ -153,6 +153,9 @@ fn group_json(
     if row.id != group.id {
         return Err(Error::output(path, "合并组数目与条目不一致"));
     }
+    if group.members.is_empty() {
+        return Err(Error::output(path, format!("合并组“{}”没有条目", row.id)));
+    }
     let members: Vec<MemberInput> = group
         .members
         .iter()
