@@ -113,12 +113,11 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
 }
 
 /// `groups.json`, one group per line, from the analysis the other files were written from.
-/// The members are in memory, so
-/// a stretch of groups is formatted on every core, then written: reading each group's members
-/// from the store was random access into the items table (20 s of a run at a million items).
+/// The members are in memory, so a stretch of groups is formatted on every core, then written:
+/// reading each group's members from the store was random access into the items table (20 s
+/// of a run at a million items). A stretch ends after about [`STRETCH_MEMBERS`] members, so its
+/// lines stay tens of megabytes however large the groups are.
 fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Result<()> {
-    /// Groups formatted at a time.
-    const STRETCH: usize = 2048;
     if rows.len() != analysis.groups.len() {
         return Err(Error::output(path, "合并组数目与条目不一致"));
     }
@@ -126,10 +125,17 @@ fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Res
     write_atomically(path, |out| {
         out.write_all(b"[").map_err(io)?;
         let mut first = true;
-        for (rows, groups) in rows.chunks(STRETCH).zip(analysis.groups.chunks(STRETCH)) {
-            let lines: Vec<String> = rows
+        let mut start = 0;
+        while start < rows.len() {
+            let mut end = start;
+            let mut members = 0;
+            while end < rows.len() && members < STRETCH_MEMBERS {
+                members += analysis.groups[end].members.len();
+                end += 1;
+            }
+            let lines: Vec<String> = rows[start..end]
                 .par_iter()
-                .zip(groups)
+                .zip(&analysis.groups[start..end])
                 .map(|(row, group)| group_json(path, row, group, &analysis.items))
                 .collect::<Result<_>>()?;
             for json in lines {
@@ -138,10 +144,14 @@ fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Res
                 first = false;
                 out.write_all(json.as_bytes()).map_err(io)?;
             }
+            start = end;
         }
         out.write_all(b"\n]\n").map_err(io)
     })
 }
+
+/// Members whose lines of `groups.json` are formatted at a time (about 20 MB of text).
+const STRETCH_MEMBERS: usize = 16_384;
 
 /// One group's line of `groups.json`: its stored row, its members from the analysis.
 fn group_json(
