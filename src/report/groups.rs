@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::merge::Group;
 use crate::pipeline::{Analysis, AnalyzedItem};
 
 /// A member of a group and why it is there.
@@ -73,17 +74,21 @@ pub fn group_records(analysis: &Analysis) -> Vec<GroupRecord> {
     analysis
         .groups
         .iter()
-        .map(|g| {
-            let members: Vec<MemberInput> = g
-                .members
-                .iter()
-                .zip(&g.similarity)
-                .map(|(&m, &s)| MemberInput::of(&analysis.items[m], s))
-                .collect();
-            let representative = &analysis.items[g.representative].item.id;
-            group_record(&g.id, g.score(), &g.shared_terms, representative, &members)
-        })
+        .map(|g| record_of(analysis, g, g.score()))
         .collect()
+}
+
+/// One group's record from an analysis, with `score` as its score (a stored group's own, or
+/// [`Group::score`]).
+pub fn record_of(analysis: &Analysis, g: &Group, score: f32) -> GroupRecord {
+    let members: Vec<MemberInput> = g
+        .members
+        .iter()
+        .zip(&g.similarity)
+        .map(|(&m, &s)| MemberInput::of(&analysis.items[m], s))
+        .collect();
+    let representative = &analysis.items[g.representative].item.id;
+    group_record(&g.id, score, &g.shared_terms, representative, &members)
 }
 
 /// One group's record: `members` in id order, the representative named by its item id.
@@ -94,11 +99,12 @@ pub fn group_record(
     representative: &str,
     members: &[MemberInput],
 ) -> GroupRecord {
+    // A group left without members (a damaged store) still gets its line, empty.
     let rep = members
         .iter()
         .find(|m| m.id == representative)
-        .unwrap_or(&members[0]);
-    let rep_terms: HashSet<&str> = rep.terms.iter().copied().collect();
+        .or(members.first());
+    let rep_terms: HashSet<&str> = rep.iter().flat_map(|r| r.terms.iter().copied()).collect();
     let mut enterprises: Vec<&str> = members.iter().map(|m| m.enterprise).collect();
     enterprises.sort_unstable();
     enterprises.dedup();
@@ -130,10 +136,25 @@ pub fn group_record(
         id: id.to_string(),
         size: members.len(),
         enterprises: enterprises.len(),
-        topic: rep.topic.to_string(),
-        representative: rep.id.to_string(),
+        topic: rep.map_or("", |r| r.topic).to_string(),
+        representative: rep.map_or(representative, |r| r.id).to_string(),
         score,
         shared_terms: shared_terms.to_vec(),
         members: records,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_without_members_gets_an_empty_record() {
+        let record = group_record("G-1", 1.0, &["贷款".to_string()], "Q1", &[]);
+        assert_eq!(record.id, "G-1");
+        assert_eq!(record.representative, "Q1");
+        assert_eq!((record.size, record.enterprises), (0, 0));
+        assert_eq!(record.topic, "");
+        assert!(record.members.is_empty());
     }
 }

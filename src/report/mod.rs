@@ -16,7 +16,7 @@ mod tables;
 mod xlsx;
 
 pub use cells::{excel_cell_text, spreadsheet_safe, EXCEL_CELL_MAX, EXCEL_CUT_MARKER};
-pub use groups::{group_record, group_records, GroupMember, GroupRecord, MemberInput};
+pub use groups::{group_record, group_records, record_of, GroupMember, GroupRecord, MemberInput};
 pub use html::{escape, page as html_page, render_meeting_html, render_overview, Attrs, Html, Th};
 pub use lists::{build_lists, CommonProblem, EnterpriseList, Lists, ProblemLine};
 pub use markdown::{cell as markdown_cell, render_markdown};

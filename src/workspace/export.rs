@@ -9,12 +9,10 @@ use rayon::prelude::*;
 
 use super::{Outcome, Workspace, Writer};
 use crate::merge::Group;
-use crate::pipeline::{Analysis, AnalyzedItem};
+use crate::pipeline::Analysis;
 use crate::progress::Timing;
 use crate::record::BatchRecord;
-use crate::report::{
-    build_lists, group_record, write_atomically, write_outputs, MemberInput, Summary,
-};
+use crate::report::{build_lists, record_of, write_atomically, write_outputs, Summary};
 use crate::store::{Detail, GroupRow, Setting, Store};
 use crate::{Error, Result};
 
@@ -136,7 +134,7 @@ fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Res
             let lines: Vec<String> = rows[start..end]
                 .par_iter()
                 .zip(&analysis.groups[start..end])
-                .map(|(row, group)| group_json(path, row, group, &analysis.items))
+                .map(|(row, group)| group_json(path, row, group, analysis))
                 .collect::<Result<_>>()?;
             for json in lines {
                 out.write_all(if first { b"\n" } else { b",\n" })
@@ -153,31 +151,11 @@ fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Res
 /// Members whose lines of `groups.json` are formatted at a time (about 20 MB of text).
 const STRETCH_MEMBERS: usize = 16_384;
 
-/// One group's line of `groups.json`: its stored row, its members from the analysis.
-fn group_json(
-    path: &Path,
-    row: &GroupRow,
-    group: &Group,
-    items: &[AnalyzedItem],
-) -> Result<String> {
+/// One group's line of `groups.json`: its members from the analysis, its score as stored.
+fn group_json(path: &Path, row: &GroupRow, group: &Group, analysis: &Analysis) -> Result<String> {
     if row.id != group.id {
         return Err(Error::output(path, "合并组数目与条目不一致"));
     }
-    if group.members.is_empty() {
-        return Err(Error::output(path, format!("合并组“{}”没有条目", row.id)));
-    }
-    let members: Vec<MemberInput> = group
-        .members
-        .iter()
-        .zip(&group.similarity)
-        .map(|(&m, &similarity)| MemberInput::of(&items[m], similarity))
-        .collect();
-    let record = group_record(
-        &row.id,
-        row.score,
-        &row.shared_terms,
-        &row.representative,
-        &members,
-    );
+    let record = record_of(analysis, group, row.score);
     serde_json::to_string(&record).map_err(|e| Error::output(path, e))
 }
