@@ -278,9 +278,8 @@ fn search(ws: &Path, queries: &[Query]) -> Latency {
         .read_indexed(|r: &ReadIndexed| {
             for q in queries {
                 let start = Instant::now();
-                let found =
-                    r.index
-                        .search(&r.pipeline.normalizer.query(&q.words), &q.filters, 10)?;
+                let query = r.pipeline.normalizer.query(&q.words);
+                let found = r.index.search(&r.view, &query, &q.filters, 10)?;
                 let ids: Vec<&str> = found.iter().map(|h| h.id.as_str()).collect();
                 let groups = r.view.groups_of(&ids)?;
                 let answers = r.view.answers_of(&ids)?;

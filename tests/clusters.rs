@@ -244,11 +244,16 @@ fn library_calls_give_what_the_commands_print_and_write() {
     let (report, pack) = ws
         .read_indexed(|r: &ReadIndexed| {
             let analysis = r.view.analysis(qingdan::store::Detail::Full)?;
-            let report =
-                cluster_with_past(&analysis, r.index, Some("金融信贷"), KChoice::Auto, 42)?;
+            let report = cluster_with_past(
+                &analysis,
+                (r.index, &r.view),
+                Some("金融信贷"),
+                KChoice::Auto,
+                42,
+            )?;
             let pack = meeting_pack(
                 &analysis,
-                r.index,
+                (r.index, &r.view),
                 "物流运输",
                 KChoice::Fixed(3),
                 DEFAULT_SEED,

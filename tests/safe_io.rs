@@ -87,11 +87,19 @@ fn library_rejects_a_zero_limit() {
     let ws = small_workspace(dir.path());
     Workspace::new(&ws)
         .read_indexed(|r: &ReadIndexed| {
-            let err = r.index.search("续贷", &Filters::default(), 0).unwrap_err();
+            let err = r
+                .index
+                .search(&r.view, "续贷", &Filters::default(), 0)
+                .unwrap_err();
             assert!(matches!(err, qingdan::Error::Query(_)), "{err}");
-            let err = r.index.similar("续贷", None, None, 0, 0.0).unwrap_err();
+            let err = r
+                .index
+                .similar(&r.view, "续贷", None, None, 0, 0.0)
+                .unwrap_err();
             assert!(matches!(err, qingdan::Error::Query(_)), "{err}");
-            let all = r.index.similar("续贷", None, None, usize::MAX, 0.0)?;
+            let all = r
+                .index
+                .similar(&r.view, "续贷", None, None, usize::MAX, 0.0)?;
             assert!(!all.is_empty() && all.len() <= 3);
             Ok(())
         })

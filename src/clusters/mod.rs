@@ -36,7 +36,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::index::{Hit, SearchIndex};
+use crate::index::{Hit, ItemTexts, SearchIndex};
 use crate::pipeline::{Analysis, AnalyzedItem};
 use crate::segment::Terms;
 use crate::vectors::TfIdf;
@@ -220,11 +220,12 @@ pub fn cluster_items(
 }
 
 /// Clusters as [`cluster_items`] does, then fills each cluster's `similar_past` from `past` (the
-/// workspace's own index or an earlier workspace's): up to [`PAST_ITEMS`] items outside the
-/// cluster, at least [`PAST_MIN_SCORE`] similar. What `qingdan clusters` prints.
+/// workspace's own index or an earlier workspace's, with that workspace's store for the texts):
+/// up to [`PAST_ITEMS`] items outside the cluster, at least [`PAST_MIN_SCORE`] similar. What
+/// `qingdan clusters` prints.
 pub fn cluster_with_past(
     analysis: &Analysis,
-    past: &SearchIndex,
+    past: (&SearchIndex, &dyn ItemTexts),
     topic: Option<&str>,
     k: KChoice,
     seed: u64,
@@ -236,10 +237,11 @@ pub fn cluster_with_past(
 
 /// Fills each cluster's `similar_past` with the items of `index` most like the cluster (its label
 /// and representatives as the query) that are not its members: up to `limit`, at least
-/// `min_score` TF-IDF cosine. `index` may be the workspace's own or an earlier workspace's.
+/// `min_score` TF-IDF cosine. `index` may be the workspace's own or an earlier workspace's;
+/// `texts` is its store.
 pub fn add_similar_past(
     report: &mut ClusterReport,
-    index: &SearchIndex,
+    (index, texts): (&SearchIndex, &dyn ItemTexts),
     limit: usize,
     min_score: f32,
 ) -> Result<()> {
@@ -252,7 +254,7 @@ pub fn add_similar_past(
         let members: HashSet<&str> = cluster.items.iter().map(String::as_str).collect();
         // Members may fill the top of the list; ask for enough to get past them.
         let ask = limit + members.len().min(50);
-        let hits = match index.similar(&query, None, None, ask, min_score) {
+        let hits = match index.similar(texts, &query, None, None, ask, min_score) {
             Ok(hits) => hits,
             Err(Error::Query(_)) => Vec::new(),
             Err(e) => return Err(e),

@@ -1,5 +1,5 @@
-//! Index/search: a tantivy index on disk of every item, every field stored so a hit shows the whole
-//! record. Text is tokenized by [`AnalyzerTokenizer`] — the pipeline's own analyzer — so a query is
+//! Index/search: a tantivy index on disk of every item. Every field but the title and text is
+//! stored; a hit reads those from the store ([`ItemTexts`]), which keeps them anyway. Text is tokenized by [`AnalyzerTokenizer`] — the pipeline's own analyzer — so a query is
 //! cut with the same dictionary and synonyms as the items (借钱 finds 贷款), and queries are built
 //! term by term (BM25 over words), never as one phrase.
 
@@ -10,7 +10,7 @@ mod tokenizer;
 
 pub use build::{clean_leftovers, index_generation, rebuild_index, IndexUpdate, Rebuild};
 pub use schema::IndexSchema;
-pub use search::{Filters, Hit, SearchIndex};
+pub use search::{Filters, Hit, ItemTexts, SearchIndex};
 pub use tokenizer::{AnalyzerTokenizer, TOKENIZER_NAME};
 
 #[cfg(test)]
@@ -18,7 +18,7 @@ mod tests {
     use super::*;
     use crate::date::Date;
     use crate::dicts::Dicts;
-    use crate::pipeline::Pipeline;
+    use crate::pipeline::{AnalyzedItem, Pipeline};
     use crate::progress::Progress;
     use crate::record::{Item, SourceRef};
 
@@ -39,15 +39,19 @@ mod tests {
         }
     }
 
-    /// The items analysed and indexed in a new temporary folder's `index`.
-    fn indexed(pipeline: &Pipeline, items: Vec<Item>) -> (tempfile::TempDir, SearchIndex) {
+    /// The items analysed and indexed in a new temporary folder's `index`, with the analysed
+    /// items (where hits read their texts).
+    fn indexed(
+        pipeline: &Pipeline,
+        items: Vec<Item>,
+    ) -> (tempfile::TempDir, SearchIndex, Vec<AnalyzedItem>) {
         let analysis = pipeline.run(items, &Progress::hidden());
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("index");
         let analyzer = pipeline.analyzer.clone();
         rebuild_index(&dir, analysis.items.iter(), analyzer.clone(), 1, || Ok(())).unwrap();
         let index = SearchIndex::open(&dir, analyzer).unwrap();
-        (tmp, index)
+        (tmp, index, analysis.items)
     }
 
     #[test]
@@ -60,10 +64,10 @@ mod tests {
             .iter()
             .map(|id| item(id, "绿源食品有限公司", text, 5))
             .collect();
-        let (_tmp, index) = indexed(&pipeline, items);
+        let (_tmp, index, texts) = indexed(&pipeline, items);
         let found = |limit| -> Vec<String> {
             let hits = index
-                .search("冷链 限行", &Filters::default(), limit)
+                .search(&texts, "冷链 限行", &Filters::default(), limit)
                 .unwrap();
             assert!(hits.windows(2).all(|w| w[0].score == w[1].score));
             hits.into_iter().map(|h| h.id).collect()
@@ -90,12 +94,14 @@ mod tests {
                 9,
             ),
         ];
-        let (tmp, index) = indexed(&pipeline, items);
+        let (tmp, index, texts) = indexed(&pipeline, items);
         let dir = tmp.path().join("index");
         assert_eq!(index.len(), 3);
 
         // 借钱 is a synonym of 贷款: found though the word never occurs; highlighted in the text.
-        let hits = index.search("借钱", &Filters::default(), 10).unwrap();
+        let hits = index
+            .search(&texts, "借钱", &Filters::default(), 10)
+            .unwrap();
         assert_eq!(
             hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
             vec!["a"]
@@ -106,13 +112,16 @@ mod tests {
             topic: Some("土地用地".into()),
             ..Filters::default()
         };
-        assert!(index.search("贷款", &only_land, 10).unwrap().is_empty());
+        assert!(index
+            .search(&texts, "贷款", &only_land, 10)
+            .unwrap()
+            .is_empty());
         let after = Filters {
             from: Date::new(2025, 4, 2),
             ..Filters::default()
         };
         assert!(index
-            .search("贷款 限行", &after, 10)
+            .search(&texts, "贷款 限行", &after, 10)
             .unwrap()
             .iter()
             .all(|h| h.id == "b"));
@@ -120,19 +129,28 @@ mod tests {
             enterprise: Some("恒通".into()),
             ..Filters::default()
         };
-        assert_eq!(index.search("贷款 限行", &by_name, 10).unwrap().len(), 1);
+        assert_eq!(
+            index
+                .search(&texts, "贷款 限行", &by_name, 10)
+                .unwrap()
+                .len(),
+            1
+        );
 
         let similar = index
-            .similar("第一次贷款银行要房产抵押", None, None, 5, 0.1)
+            .similar(&texts, "第一次贷款银行要房产抵押", None, None, 5, 0.1)
             .unwrap();
         assert_eq!(similar.first().map(|h| h.id.as_str()), Some("a"));
         assert!(similar.iter().all(|h| h.score >= 0.1 && h.score <= 1.0001));
         // earlier-only and excluding itself
-        let (text, date) = index.item("c").unwrap().unwrap();
-        let before_c = index.similar(&text, Some("c"), date, 5, 0.0).unwrap();
+        let c = &texts[2];
+        let text = format!("{}。{}", c.title, c.text);
+        let before_c = index
+            .similar(&texts, &text, Some("c"), c.item.date, 5, 0.0)
+            .unwrap();
         assert!(before_c.iter().all(|h| h.id != "c"));
         assert!(index
-            .search("火星", &Filters::default(), 5)
+            .search(&texts, "火星", &Filters::default(), 5)
             .unwrap()
             .is_empty());
 
@@ -140,9 +158,45 @@ mod tests {
         drop(index);
         let again = SearchIndex::open(&dir, pipeline.analyzer.clone()).unwrap();
         assert_eq!(
-            again.search("冷链", &Filters::default(), 5).unwrap()[0].id,
+            again
+                .search(&texts, "冷链", &Filters::default(), 5)
+                .unwrap()[0]
+                .id,
             "b"
         );
+    }
+
+    /// The store keeps titles and texts; the index only finds them.
+    #[test]
+    fn hits_read_title_and_text_from_the_store_not_the_index() {
+        struct Store;
+        impl ItemTexts for Store {
+            fn title_and_text(&self, id: &str) -> crate::Result<Option<(String, String)>> {
+                Ok((id == "a").then(|| ("标题".to_string(), "贷款难，据存储所记".to_string())))
+            }
+        }
+        let pipeline = Pipeline::new(&Dicts::embedded().unwrap()).unwrap();
+        let items = vec![item("a", "甲公司", "银行贷款要求房产抵押", 1)];
+        let (_tmp, index, _) = indexed(&pipeline, items);
+        let hits = index
+            .search(&Store, "贷款", &Filters::default(), 5)
+            .unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            (hits[0].title.as_str(), hits[0].text.as_str()),
+            ("标题", "贷款难，据存储所记")
+        );
+        // The snippet is cut from the store's text, the matched word marked.
+        let snippet = &hits[0].snippet;
+        assert!(
+            snippet.contains("据存储所记") && snippet.contains("【"),
+            "{snippet}"
+        );
+        let searcher = index.reader.searcher();
+        let doc: tantivy::TantivyDocument = searcher.doc(tantivy::DocAddress::new(0, 0)).unwrap();
+        let schema = IndexSchema::new();
+        assert!(doc.get_first(schema.text).is_none() && doc.get_first(schema.title).is_none());
+        assert!(doc.get_first(schema.id).is_some());
     }
 
     #[test]
@@ -164,6 +218,7 @@ mod tests {
             vec![item("c", "丙公司", "园区食堂晚上不开门", 3)],
             &Progress::hidden(),
         );
+        let texts: Vec<AnalyzedItem> = analysis.items.iter().chain(&newer.items).cloned().collect();
         let change = |ok: bool| {
             let update = IndexUpdate::open(&dir, analyzer.clone()).unwrap();
             update.remove("b");
@@ -195,16 +250,16 @@ mod tests {
             .unwrap();
         assert_eq!(at2.len(), 2);
         assert_eq!(
-            at2.search("食堂", &Filters::default(), 5).unwrap()[0].id,
+            at2.search(&texts, "食堂", &Filters::default(), 5).unwrap()[0].id,
             "c"
         );
         assert!(at2
-            .search("冷链", &Filters::default(), 5)
+            .search(&texts, "冷链", &Filters::default(), 5)
             .unwrap()
             .is_empty());
         // the reader opened at generation 1 still sees its own commit
         assert_eq!(
-            at1.search("冷链", &Filters::default(), 5).unwrap()[0].id,
+            at1.search(&texts, "冷链", &Filters::default(), 5).unwrap()[0].id,
             "b"
         );
     }

@@ -29,23 +29,19 @@ impl IndexSchema {
     pub fn new() -> Self {
         let mut b = Schema::builder();
         // Frequencies without positions: queries are words (term queries, never phrases), and
-        // snippets cut the stored text again. Positions were a sixth of the index, unread.
-        let words = |stored: bool| {
+        // snippets cut the text again. Positions were a sixth of the index, unread.
+        let words = || {
             let indexing = TextFieldIndexing::default()
                 .set_tokenizer(TOKENIZER_NAME)
                 .set_index_option(IndexRecordOption::WithFreqs);
-            let options = TextOptions::default().set_indexing_options(indexing);
-            if stored {
-                options.set_stored()
-            } else {
-                options
-            }
+            TextOptions::default().set_indexing_options(indexing)
         };
         let id = b.add_text_field("id", STRING | STORED);
         let enterprise = b.add_text_field("enterprise", STRING | STORED);
-        let enterprise_words = b.add_text_field("enterprise_words", words(false));
-        let title = b.add_text_field("title", words(true));
-        let text = b.add_text_field("text", words(true));
+        let enterprise_words = b.add_text_field("enterprise_words", words());
+        // Not stored: the store keeps every item's title and text, and search reads them there.
+        let title = b.add_text_field("title", words());
+        let text = b.add_text_field("text", words());
         // Written by earlier builds and never read: no longer filled (half the stored text),
         // kept so the fields after it keep their numbers in indexes written before.
         let original = b.add_text_field("original", STORED);

@@ -1,5 +1,7 @@
 //! Search and "has this been raised before?": BM25 over our terms with filters, highlighted
 //! snippets, and similar items re-ranked by TF-IDF cosine so the score reads as 0–1 similarity.
+//! The index does not keep titles and texts (the store does): hits read them through
+//! [`ItemTexts`].
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -60,10 +62,27 @@ pub struct Hit {
     pub answer: Option<PastAnswer>,
 }
 
+/// Where the titles and texts of indexed items are read: the store keeps them, the index does
+/// not (they were four fifths of its size on disk, written again by every build).
+pub trait ItemTexts {
+    /// The normalized title and text of the item with this id; `None` if there is none.
+    fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>>;
+}
+
+/// Analysed items as the source of their own texts (a linear scan: for small sets and tests).
+impl ItemTexts for Vec<crate::pipeline::AnalyzedItem> {
+    fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .iter()
+            .find(|a| a.item.id == id)
+            .map(|a| (a.title.clone(), a.text.clone())))
+    }
+}
+
 /// An opened workspace index.
 pub struct SearchIndex {
     schema: IndexSchema,
-    reader: IndexReader,
+    pub(super) reader: IndexReader,
     analyzer: Arc<Analyzer>,
 }
 
@@ -113,8 +132,15 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// BM25 search for a (normalized) query, best first; `limit` must be at least 1.
-    pub fn search(&self, query: &str, filters: &Filters, limit: usize) -> Result<Vec<Hit>> {
+    /// BM25 search for a (normalized) query, best first, the hits' texts read from `texts`;
+    /// `limit` must be at least 1.
+    pub fn search(
+        &self,
+        texts: &dyn ItemTexts,
+        query: &str,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
         check_limit(limit)?;
         let terms = unique_terms(&self.analyzer, query);
         if terms.is_empty() {
@@ -132,8 +158,8 @@ impl SearchIndex {
         snippets.set_max_num_chars(120);
         top.into_iter()
             .map(|(score, doc)| {
-                let snippet = snippets.snippet_from_doc(&doc);
-                let mut hit = self.hit(&doc, score, &terms);
+                let mut hit = self.hit(&doc, self.read(texts, &doc)?, score, &terms);
+                let snippet = snippets.snippet(&hit.text);
                 hit.snippet = if snippet.fragment().is_empty() {
                     hit.text.chars().take(60).collect()
                 } else {
@@ -145,10 +171,11 @@ impl SearchIndex {
     }
 
     /// The items most like a text, scored by TF-IDF cosine (0–1), those below `min_score` left
-    /// out. `exclude` drops an id (the item itself); `until` keeps only items dated on or before
-    /// it ("raised before?"). `limit` must be at least 1.
+    /// out, their texts read from `texts`. `exclude` drops an id (the item itself); `until`
+    /// keeps only items dated on or before it ("raised before?"). `limit` must be at least 1.
     pub fn similar(
         &self,
+        texts: &dyn ItemTexts,
         text: &str,
         exclude: Option<&str>,
         until: Option<Date>,
@@ -181,16 +208,12 @@ impl SearchIndex {
             if exclude == Some(id.as_str()) {
                 continue;
             }
-            let doc_text = format!(
-                "{}。{}",
-                first(&doc, self.schema.title),
-                first(&doc, self.schema.text)
-            );
-            let score = cosine(&query_vec, &idf.vector(&self.analyzer.terms(&doc_text)));
+            let read = self.read(texts, &doc)?;
+            let score = cosine(&query_vec, &idf.vector(&read.terms));
             if score < min_score {
                 continue;
             }
-            let mut hit = self.hit(&doc, score, &terms);
+            let mut hit = self.hit(&doc, read, score, &terms);
             hit.snippet = hit.text.chars().take(80).collect();
             hits.push(hit);
         }
@@ -217,26 +240,6 @@ impl SearchIndex {
                 Ok(first(&doc, self.schema.id))
             })
             .collect()
-    }
-
-    /// The stored title, text and date of an item, by id.
-    pub fn item(&self, id: &str) -> Result<Option<(String, Option<Date>)>> {
-        let searcher = self.reader.searcher();
-        let q = TermQuery::new(
-            Term::from_field_text(self.schema.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, addr)) = top.first() else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher.doc(*addr)?;
-        let text = format!(
-            "{}。{}",
-            first(&doc, self.schema.title),
-            first(&doc, self.schema.text)
-        );
-        Ok(Some((text, Date::parse(&first(&doc, self.schema.date)))))
     }
 
     fn words_query(&self, terms: &[String]) -> Box<dyn Query> {
@@ -316,18 +319,20 @@ impl SearchIndex {
         Ok(out)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, query_terms: &[String]) -> Hit {
+    /// A hit on `doc`, its title and text read from `texts` (empty if they hold no such id).
+    /// A hit on `doc`, whose title, text and terms are `read`.
+    fn hit(&self, doc: &TantivyDocument, read: Read, score: f32, query_terms: &[String]) -> Hit {
         let s = &self.schema;
-        let text = first(doc, s.text);
-        let title = first(doc, s.title);
-        let doc_terms = self.analyzer.terms(&format!("{title}。{text}"));
         let shared_terms = query_terms
             .iter()
-            .filter(|t| doc_terms.contains(t))
+            .filter(|t| read.terms.contains(t))
             .cloned()
             .collect();
+        let Read {
+            id, title, text, ..
+        } = read;
         Hit {
-            id: first(doc, s.id),
+            id,
             score,
             enterprise: first(doc, s.enterprise),
             title,
@@ -346,6 +351,28 @@ impl SearchIndex {
             answer: None,
         }
     }
+
+    /// The id of `doc`, and its title, text and terms as `texts` holds them (empty if it holds
+    /// no such id).
+    fn read(&self, texts: &dyn ItemTexts, doc: &TantivyDocument) -> Result<Read> {
+        let id = first(doc, self.schema.id);
+        let (title, text) = texts.title_and_text(&id)?.unwrap_or_default();
+        let terms = self.analyzer.terms(&format!("{title}。{text}"));
+        Ok(Read {
+            id,
+            title,
+            text,
+            terms,
+        })
+    }
+}
+
+/// A hit's id, title and text, and the terms of both.
+struct Read {
+    id: String,
+    title: String,
+    text: String,
+    terms: Vec<String>,
 }
 
 /// A limit of 0 asks for nothing, and tantivy's `TopDocs` panics on it.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::clusters::{cluster_with_past, ClusterReport, KChoice};
 use crate::date::Date;
-use crate::index::SearchIndex;
+use crate::index::{ItemTexts, SearchIndex};
 use crate::pipeline::Analysis;
 use crate::record::PastAnswer;
 use crate::report::{
@@ -88,10 +88,10 @@ const UNKNOWN: &str = "未注明";
 
 /// The meeting pack for `topic` (a main topic, as written): the topic's items clustered into
 /// sub-problems (k and seed as [`crate::clusters::cluster_items`] takes them), each with similar
-/// items from `index`, and the workspace's lists. Write it with [`write_meeting_pack`].
+/// items from `index` (with the store its texts are read from), and the workspace's lists. Write it with [`write_meeting_pack`].
 pub fn meeting_pack(
     analysis: &Analysis,
-    index: &SearchIndex,
+    index: (&SearchIndex, &dyn ItemTexts),
     topic: &str,
     k: KChoice,
     seed: u64,

@@ -458,6 +458,18 @@ impl View<'_> {
         Ok(out)
     }
 
+    /// The normalized title and text of the item with this id.
+    pub fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .prepare_cached("SELECT title, text FROM items WHERE id = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// The group of each of these ids (ids not in the workspace are left out).
     pub fn groups_of<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<(String, String)>> {
         let mut stmt = self

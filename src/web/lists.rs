@@ -200,7 +200,7 @@ pub async fn search(
                     from,
                     to,
                 };
-                let hits = r.index.search(&n.query(&query), &filters, limit)?;
+                let hits = r.index.search(&r.view, &n.query(&query), &filters, limit)?;
                 let hits = r.complete(hits)?;
                 let groups: Vec<&str> = hits.iter().map(|h| h.group.as_str()).collect();
                 let mut sizes: HashMap<String, (usize, usize)> = HashMap::new();

@@ -158,8 +158,13 @@ async fn pack(state: &AppState, topic: String) -> Result<Arc<MeetingPack>, WebEr
             .read_indexed_with(&st.0.prepared, |r: &ReadIndexed| {
                 st.0.meeting.get_for(&r.view, &topic, || {
                     let analysis = r.view.analysis(Detail::Full)?;
-                    let pack =
-                        meeting_pack(&analysis, r.index, &topic, KChoice::Auto, DEFAULT_SEED)?;
+                    let pack = meeting_pack(
+                        &analysis,
+                        (r.index, &r.view),
+                        &topic,
+                        KChoice::Auto,
+                        DEFAULT_SEED,
+                    )?;
                     Ok(Arc::new(pack))
                 })
             })

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{BuiltWith, Workspace};
-use crate::index::{Hit, SearchIndex};
+use crate::index::{Hit, ItemTexts, SearchIndex};
 use crate::pipeline::Pipeline;
 use crate::store::{writer_wait, Store, View, WriterLock};
 use crate::{Error, Result};
@@ -33,6 +33,13 @@ impl ReadIndexed<'_> {
             h.answer = answers.remove(&h.id);
         }
         Ok(hits)
+    }
+}
+
+/// Hits read their titles and texts from the store, at the index's generation.
+impl ItemTexts for View<'_> {
+    fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>> {
+        View::title_and_text(self, id)
     }
 }
 

@@ -240,7 +240,9 @@ fn search(a: SearchArgs) -> anyhow::Result<ExitCode> {
             from,
             to,
         };
-        let hits = r.index.search(&n.query(&a.query), &filters, a.limit)?;
+        let hits = r
+            .index
+            .search(&r.view, &n.query(&a.query), &filters, a.limit)?;
         r.complete(hits)
     })?;
     print_hits(&hits, a.json, |h| format!("得分 {:.2}", h.score))?;
@@ -261,17 +263,26 @@ fn similar(a: SimilarArgs) -> anyhow::Result<ExitCode> {
     let hits = ws.read_indexed(|r: &ReadIndexed| {
         let hits = match (&a.id, &a.text) {
             (Some(id), _) => {
-                let Some((text, date)) = r.index.item(id)? else {
+                let Some(row) = r.view.items_by_ids(&[id])?.pop() else {
                     return Err(qingdan::Error::Query(format!(
                         "工作目录中没有编号为“{id}”的意见建议"
                     )));
                 };
-                r.index
-                    .similar(&text, Some(id), date, a.limit, a.min_score)?
+                let item = &row.analyzed;
+                let text = format!("{}。{}", item.title, item.text);
+                r.index.similar(
+                    &r.view,
+                    &text,
+                    Some(id),
+                    item.item.date,
+                    a.limit,
+                    a.min_score,
+                )?
             }
             (None, Some(text)) => {
                 let text = r.pipeline.normalizer.text(text);
-                r.index.similar(&text, None, None, a.limit, a.min_score)?
+                r.index
+                    .similar(&r.view, &text, None, None, a.limit, a.min_score)?
             }
             (None, None) => unreachable!("clap requires an id or --text"),
         };
@@ -621,7 +632,7 @@ fn clusters(a: ClustersArgs) -> anyhow::Result<ExitCode> {
         let analysis = view.analysis(Detail::Full)?;
         past.read_indexed(|p: &ReadIndexed| {
             let topic = a.topic.as_deref().map(|t| p.pipeline.normalizer.name(t));
-            cluster_with_past(&analysis, p.index, topic.as_deref(), a.k, a.seed)
+            cluster_with_past(&analysis, (p.index, &p.view), topic.as_deref(), a.k, a.seed)
         })
     })?;
     match a.format {
@@ -850,7 +861,7 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let seed = a.seed.unwrap_or(DEFAULT_SEED);
     let pack = ws.read_indexed(|r: &ReadIndexed| {
         let analysis = r.view.analysis(Detail::Full)?;
-        meeting_pack(&analysis, r.index, &topic, k, seed)
+        meeting_pack(&analysis, (r.index, &r.view), &topic, k, seed)
     })?;
     let files = write_meeting_pack(&ws.dir, &pack)?;
     println!("{}", pack.headline());
