@@ -55,7 +55,7 @@ use rayon::prelude::*;
 use qingdan::corpus::corpus_batch;
 use qingdan::dicts::Dicts;
 use qingdan::ingest::IngestOptions;
-use qingdan::merge::{merge, Group, MergeConfig, MergeDoc, Vocabulary};
+use qingdan::merge::{merge, text_key, Group, MergeConfig, MergeDoc, Vocabulary};
 use qingdan::pipeline::{AnalyzedItem, Pipeline};
 use qingdan::record::{Item, SourceRef};
 
@@ -358,10 +358,12 @@ impl Inputs {
         self.ends
             .iter()
             .map(|end| {
+                let text = &self.texts[start[2]..end[2]];
                 let doc = MergeDoc {
                     id: &self.ids[start[0]..end[0]],
                     enterprise: &self.enterprises[start[1]..end[1]],
-                    text: &self.texts[start[2]..end[2]],
+                    text,
+                    text_key: text_key(text),
                     terms: &self.terms[start[3]..end[3]],
                 };
                 start = *end;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
 use crate::merge::{
-    merge_among, merge_counting, merge_with, similarities, Constraints, Group, MergeConfig,
-    MergeDoc, Vocabulary,
+    merge_among, merge_counting, merge_with, similarities, text_key, Constraints, Group,
+    MergeConfig, MergeDoc, Vocabulary,
 };
 use crate::normalize::TextNormalizer;
 use crate::progress::Progress;
@@ -406,16 +406,21 @@ impl InternedTerms {
 }
 
 /// Merges all of a workspace's analysed items, whose terms `terms` holds, under
-/// `constraints`, giving their document frequencies too (counted once, for the merge and the
-/// store).
+/// `constraints`, giving their document frequencies and each one's [`text_key`] too (made
+/// once, for the merge and the store).
 pub fn merge_whole(
     config: &MergeConfig,
     items: &[AnalyzedItem],
     terms: &InternedTerms,
     constraints: &Constraints,
-) -> (Vec<Group>, DocumentFrequencies) {
+) -> (Vec<Group>, DocumentFrequencies, Vec<u64>) {
     let docs = merge_docs(items, &terms.ids);
-    merge_counting(&docs, &terms.vocabulary, config, constraints)
+    let (groups, frequencies) = merge_counting(&docs, &terms.vocabulary, config, constraints);
+    (
+        groups,
+        frequencies,
+        docs.iter().map(|d| d.text_key).collect(),
+    )
 }
 
 /// Calls `f` with the items as the merge sees them: terms interned in one vocabulary.
@@ -428,13 +433,14 @@ fn with_merge_docs<T>(items: &[AnalyzedItem], f: impl FnOnce(&[MergeDoc], &Vocab
 /// The items as the merge sees them, with their terms' ids.
 fn merge_docs<'a>(items: &'a [AnalyzedItem], terms: &'a [Vec<u32>]) -> Vec<MergeDoc<'a>> {
     items
-        .iter()
+        .par_iter()
         .zip(terms)
         .map(|(a, terms)| MergeDoc {
             id: &a.item.id,
             enterprise: &a.enterprise,
             terms,
             text: &a.text,
+            text_key: text_key(&a.text),
         })
         .collect()
 }

@@ -60,6 +60,8 @@ pub struct MergeDoc<'a> {
     pub terms: &'a [u32],
     /// The normalized text.
     pub text: &'a str,
+    /// [`text_key`] of the text.
+    pub text_key: u64,
 }
 
 /// A group of items stating one problem (a singleton when nothing else matched).
@@ -276,14 +278,7 @@ fn merge_fitted(
         .same_enterprise_threshold
         .min(config.cross_enterprise_threshold);
     // Identical texts (after normalization, punctuation aside) share this key.
-    let text_keys: Vec<u64> = docs
-        .par_iter()
-        .map_init(Vec::new, |buf, d| {
-            buf.clear();
-            push_char_bigrams(d.text, buf);
-            text_hash(buf)
-        })
-        .collect();
+    let text_keys: Vec<u64> = docs.iter().map(|d| d.text_key).collect();
     // Each item is compared with its candidates through a probe: its vectors laid out once.
     let similar = |probe: &mut SpaceProbe, a: u32, partners: &[u32], out: &mut Vec<_>| {
         space.load(probe, a as usize);
@@ -517,6 +512,7 @@ mod tests {
                 enterprise: ents[i],
                 terms: &t[i],
                 text: texts[i],
+                text_key: text_key(texts[i]),
             })
             .collect();
         let groups = merge(&docs, &vocabulary, &MergeConfig::default());
@@ -548,6 +544,7 @@ mod tests {
                 enterprise: ["甲", "乙", "丙"][i],
                 terms: &t[i],
                 text: texts[i],
+                text_key: text_key(texts[i]),
             })
             .collect();
         let config = MergeConfig::default();
@@ -581,6 +578,7 @@ mod tests {
                 enterprise: ids[i],
                 terms: &t[i],
                 text: texts[i],
+                text_key: text_key(texts[i]),
             })
             .collect();
         let members = |c: &Constraints| -> Vec<Vec<usize>> {
@@ -618,6 +616,7 @@ mod tests {
                 enterprise: "甲",
                 terms: &t[i],
                 text: &texts[i],
+                text_key: text_key(&texts[i]),
             })
             .collect();
         let a = merge(&docs, &vocabulary, &MergeConfig::default());

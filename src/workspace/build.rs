@@ -99,7 +99,8 @@ impl Writer {
         let spinner = progress.spinner("合并同类项");
         let t = Timing::start("build.merge");
         let constraints = Constraints::from_corrections(&change.view().corrections()?);
-        let (mut groups, frequencies) = merge_whole(&built.merge, &items, &terms, &constraints);
+        let (mut groups, frequencies, text_keys) =
+            merge_whole(&built.merge, &items, &terms, &constraints);
         keep_ids(&change.view(), &mut groups, &items, None)?;
         drop(t);
         spinner.finish_and_clear();
@@ -129,7 +130,7 @@ impl Writer {
                 &change,
                 built,
                 &self_model,
-                (&items, &terms, &groups, &frequencies),
+                (&items, &terms, &text_keys, &groups, &frequencies),
                 batch,
                 retire,
             );
@@ -163,7 +164,7 @@ impl Writer {
             Ok(record)
         })?;
         // The exports read the items back from the store: this copy would double the peak.
-        drop((items, terms, groups, frequencies, self_model));
+        drop((items, terms, text_keys, groups, frequencies, self_model));
         let t = Timing::start("build.return_heap");
         crate::memory::return_freed_heap();
         drop(t);
@@ -193,9 +194,10 @@ fn write_store(
     change: &Change,
     built: &BuiltWith,
     self_model: &SelfModel,
-    (items, terms, groups, frequencies): (
+    (items, terms, text_keys, groups, frequencies): (
         &[AnalyzedItem],
         &InternedTerms,
+        &[u64],
         &[Group],
         &DocumentFrequencies,
     ),
@@ -217,7 +219,8 @@ fn write_store(
         None => last_batch(&change.view())?,
     };
     change.with_item_indexes_rebuilt(|| {
-        change.put_items_with_terms(&item_rows(items, groups, batch_id), |i| terms.joined(i))
+        let rows = item_rows(items, text_keys, groups, batch_id);
+        change.put_items_with_terms(&rows, |i| terms.joined(i))
     })?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;
@@ -279,14 +282,20 @@ pub(super) fn keep_ids(
 /// Writes analysed items (new ones appended, others in place of the same ids), credited to
 /// `batch`; [`put_groups`] then places them.
 pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) -> Result<()> {
-    change.put_items(&item_rows(items, &[], batch))
+    change.put_items(&item_rows(items, &text_keys(items), &[], batch))
 }
 
-/// The rows that write `items` credited to `batch`, each with its place in `groups` (an item
-/// in none: no group yet, similarity 1). Items are written with their groups: one write each,
-/// no update after.
+/// Each item's [`text_key`], made on all threads.
+pub(super) fn text_keys(items: &[AnalyzedItem]) -> Vec<u64> {
+    items.par_iter().map(|a| text_key(&a.text)).collect()
+}
+
+/// The rows that write `items` (with their [`text_key`]s) credited to `batch`, each with its
+/// place in `groups` (an item in none: no group yet, similarity 1). Items are written with
+/// their groups: one write each, no update after.
 pub(super) fn item_rows<'a>(
     items: &'a [AnalyzedItem],
+    text_keys: &[u64],
     groups: &'a [Group],
     batch: i64,
 ) -> Vec<NewItem<'a>> {
@@ -296,12 +305,11 @@ pub(super) fn item_rows<'a>(
             place[m] = (&g.id, sim);
         }
     }
-    let keys: Vec<u64> = items.par_iter().map(|a| text_key(&a.text)).collect();
     items
         .iter()
         .zip(place)
-        .zip(keys)
-        .map(|((a, (group, similarity)), text_key)| NewItem {
+        .zip(text_keys)
+        .map(|((a, (group, similarity)), &text_key)| NewItem {
             batch,
             analyzed: a,
             text_key,

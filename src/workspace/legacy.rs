@@ -139,7 +139,9 @@ fn convert(ws: &Workspace, store: &mut Store) -> Result<()> {
 fn write_analysis(change: &Change, analysis: &Analysis, batch: i64) -> Result<()> {
     let items = &analysis.items;
     let frequencies = DocumentFrequencies::of_items(items, |a| a.terms.iter(), |a| a.text.as_str());
-    change.put_items(&super::build::item_rows(items, &analysis.groups, batch))?;
+    let text_keys = super::build::text_keys(items);
+    let rows = super::build::item_rows(items, &text_keys, &analysis.groups, batch);
+    change.put_items(&rows)?;
     super::build::put_groups(change, items, &analysis.groups)?;
     change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())
 }
