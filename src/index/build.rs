@@ -17,9 +17,9 @@ use crate::segment::Analyzer;
 use crate::{failpoint, Error, Result};
 
 /// Each indexing thread's buffer. A full buffer is written out as a segment, and tantivy merges
-/// segments once eight of a size pile up: at 50 MB a million items made 16 segments of about
-/// 63,000 and merged eight of them again while the build went on. At 150 MB they make six, and
-/// none is merged.
+/// segments once eight of a size pile up: at 50 MB a million items made segments of about
+/// 63,600 and merged eight of them into one while the build went on. At 150 MB they make five,
+/// and none is merged.
 const INDEX_BUFFER_BYTES: usize = 150_000_000;
 
 /// Changes to an index, committed together.
