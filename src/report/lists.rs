@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::date::Date;
@@ -111,66 +112,82 @@ pub fn build_lists(analysis: &Analysis) -> Lists<'_> {
     // Enterprises by number, in name order: looking names up in a map, once per item and once
     // per group member, was over a third of the lists' time at a million items.
     let (names, enterprise_of) = enterprise_numbers(analysis);
+    // Each group's lines (with their enterprises) and its common problem are made on all
+    // threads, then handed out in group order, as one pass over the groups would.
+    let per_group: Vec<_> = analysis
+        .groups
+        .par_iter()
+        .map_init(Vec::new, |places: &mut Vec<(u32, usize)>, group| {
+            let topic = items[group.representative].main_topic().to_string();
+            // Each enterprise's members, by their places in the group (which hold their
+            // similarities): looking each one up again made a large group's list quadratic.
+            places.clear();
+            places.extend(
+                group
+                    .members
+                    .iter()
+                    .enumerate()
+                    .map(|(place, &m)| (enterprise_of[m], place)),
+            );
+            places.sort_unstable();
+            let per_enterprise: Vec<&[(u32, usize)]> = places.chunk_by(|a, b| a.0 == b.0).collect();
+            let lines: Vec<(u32, ProblemLine)> = per_enterprise
+                .iter()
+                .map(|run| {
+                    let members: Vec<usize> = run.iter().map(|&(_, p)| group.members[p]).collect();
+                    let closest = run
+                        .iter()
+                        .map(|&(_, p)| (group.members[p], group.similarity[p]))
+                        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                        .map(|(m, _)| m)
+                        .expect("members");
+                    let (first, last) = dates(&members);
+                    let line = ProblemLine {
+                        group: group.id.clone(),
+                        problem: Cow::Borrowed(&items[closest].text),
+                        topic: topic.clone(),
+                        count: members.len(),
+                        channels: channels(&members),
+                        first,
+                        last,
+                        items: ids(&members),
+                        other_enterprises: per_enterprise.len() - 1,
+                    };
+                    (run[0].0, line)
+                })
+                .collect();
+            let common = (per_enterprise.len() >= 2).then(|| {
+                let (first, last) = dates(&group.members);
+                CommonProblem {
+                    rank: 0,
+                    group: group.id.clone(),
+                    title: items[group.representative].title.clone(),
+                    problem: items[group.representative].text.clone(),
+                    topic,
+                    enterprise_count: per_enterprise.len(),
+                    count: group.members.len(),
+                    enterprises: per_enterprise
+                        .iter()
+                        .map(|run| names[run[0].0 as usize].to_string())
+                        .collect(),
+                    channels: channels(&group.members),
+                    first,
+                    last,
+                    score: group.score(),
+                    shared_terms: group.shared_terms.clone(),
+                    items: ids(&group.members),
+                }
+            });
+            (lines, common)
+        })
+        .collect();
     let mut by_enterprise: Vec<Vec<ProblemLine>> = vec![Vec::new(); names.len()];
     let mut common = Vec::new();
-    let mut places: Vec<(u32, usize)> = Vec::new();
-    for group in &analysis.groups {
-        let topic = items[group.representative].main_topic().to_string();
-        // Each enterprise's members, by their places in the group (which hold their
-        // similarities): looking each one up again made a large group's list quadratic.
-        places.clear();
-        places.extend(
-            group
-                .members
-                .iter()
-                .enumerate()
-                .map(|(place, &m)| (enterprise_of[m], place)),
-        );
-        places.sort_unstable();
-        let per_enterprise: Vec<&[(u32, usize)]> = places.chunk_by(|a, b| a.0 == b.0).collect();
-        for run in &per_enterprise {
-            let members: Vec<usize> = run.iter().map(|&(_, p)| group.members[p]).collect();
-            let closest = run
-                .iter()
-                .map(|&(_, p)| (group.members[p], group.similarity[p]))
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-                .map(|(m, _)| m)
-                .expect("members");
-            let (first, last) = dates(&members);
-            by_enterprise[run[0].0 as usize].push(ProblemLine {
-                group: group.id.clone(),
-                problem: Cow::Borrowed(&items[closest].text),
-                topic: topic.clone(),
-                count: members.len(),
-                channels: channels(&members),
-                first,
-                last,
-                items: ids(&members),
-                other_enterprises: per_enterprise.len() - 1,
-            });
+    for (lines, problem) in per_group {
+        for (enterprise, line) in lines {
+            by_enterprise[enterprise as usize].push(line);
         }
-        if per_enterprise.len() >= 2 {
-            let (first, last) = dates(&group.members);
-            common.push(CommonProblem {
-                rank: 0,
-                group: group.id.clone(),
-                title: items[group.representative].title.clone(),
-                problem: items[group.representative].text.clone(),
-                topic,
-                enterprise_count: per_enterprise.len(),
-                count: group.members.len(),
-                enterprises: per_enterprise
-                    .iter()
-                    .map(|run| names[run[0].0 as usize].to_string())
-                    .collect(),
-                channels: channels(&group.members),
-                first,
-                last,
-                score: group.score(),
-                shared_terms: group.shared_terms.clone(),
-                items: ids(&group.members),
-            });
-        }
+        common.extend(problem);
     }
     common.sort_by(|a, b| {
         (b.enterprise_count, b.count)
