@@ -1,7 +1,8 @@
 //! Index/search: a tantivy index on disk of every item. Every field but the title and text is
-//! stored; a hit reads those from the store ([`ItemTexts`]), which keeps them anyway. Text is tokenized by [`AnalyzerTokenizer`] — the pipeline's own analyzer — so a query is
-//! cut with the same dictionary and synonyms as the items (借钱 finds 贷款), and queries are built
-//! term by term (BM25 over words), never as one phrase.
+//! stored; a hit reads those from the store ([`ItemTexts`]), which keeps them anyway. Text is
+//! tokenized by [`AnalyzerTokenizer`] — the pipeline's own analyzer — so a query is cut with
+//! the same dictionary and synonyms as the items (借钱 finds 贷款), and queries are built term
+//! by term (BM25 over words), never as one phrase.
 
 mod build;
 mod schema;

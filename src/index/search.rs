@@ -69,7 +69,8 @@ pub trait ItemTexts {
     fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>>;
 }
 
-/// Analysed items as the source of their own texts (a linear scan: for small sets and tests).
+/// Analysed items as the source of their own texts (a linear scan, for tests).
+#[cfg(test)]
 impl ItemTexts for Vec<crate::pipeline::AnalyzedItem> {
     fn title_and_text(&self, id: &str) -> Result<Option<(String, String)>> {
         Ok(self
@@ -158,7 +159,8 @@ impl SearchIndex {
         snippets.set_max_num_chars(120);
         top.into_iter()
             .map(|(score, doc)| {
-                let mut hit = self.hit(&doc, self.read(texts, &doc)?, score, &terms);
+                let read = self.read(texts, first(&doc, self.schema.id))?;
+                let mut hit = self.hit(&doc, read, score, &terms);
                 let snippet = snippets.snippet(&hit.text);
                 hit.snippet = if snippet.fragment().is_empty() {
                     hit.text.chars().take(60).collect()
@@ -208,7 +210,7 @@ impl SearchIndex {
             if exclude == Some(id.as_str()) {
                 continue;
             }
-            let read = self.read(texts, &doc)?;
+            let read = self.read(texts, id)?;
             let score = cosine(&query_vec, &idf.vector(&read.terms));
             if score < min_score {
                 continue;
@@ -319,7 +321,6 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// A hit on `doc`, its title and text read from `texts` (empty if they hold no such id).
     /// A hit on `doc`, whose title, text and terms are `read`.
     fn hit(&self, doc: &TantivyDocument, read: Read, score: f32, query_terms: &[String]) -> Hit {
         let s = &self.schema;
@@ -352,10 +353,9 @@ impl SearchIndex {
         }
     }
 
-    /// The id of `doc`, and its title, text and terms as `texts` holds them (empty if it holds
-    /// no such id).
-    fn read(&self, texts: &dyn ItemTexts, doc: &TantivyDocument) -> Result<Read> {
-        let id = first(doc, self.schema.id);
+    /// The item `id` (a document's), with its title, text and terms as `texts` holds them (empty
+    /// if it holds no such id).
+    fn read(&self, texts: &dyn ItemTexts, id: String) -> Result<Read> {
         let (title, text) = texts.title_and_text(&id)?.unwrap_or_default();
         let terms = self.analyzer.terms(&format!("{title}。{text}"));
         Ok(Read {

@@ -88,7 +88,8 @@ const UNKNOWN: &str = "未注明";
 
 /// The meeting pack for `topic` (a main topic, as written): the topic's items clustered into
 /// sub-problems (k and seed as [`crate::clusters::cluster_items`] takes them), each with similar
-/// items from `index` (with the store its texts are read from), and the workspace's lists. Write it with [`write_meeting_pack`].
+/// items from `index` (with the store its texts are read from), and the workspace's lists.
+/// Write it with [`write_meeting_pack`].
 pub fn meeting_pack(
     analysis: &Analysis,
     index: (&SearchIndex, &dyn ItemTexts),
