@@ -163,19 +163,20 @@ impl Writer {
             spinner.finish_and_clear();
             Ok(record)
         })?;
-        // The exports read the items back from the store: this copy would double the peak.
-        drop((items, terms, text_keys, groups, frequencies, self_model));
-        let t = Timing::start("build.return_heap");
-        crate::memory::return_freed_heap();
-        drop(t);
         // The commit's pages are copied from the WAL into the database file on a thread of its
-        // own while the exports are made (they read the same pages from the WAL meanwhile).
+        // own while the build's memory is freed and the exports are made (they read the same
+        // pages from the WAL meanwhile).
         let dir = self.ws.dir.clone();
         std::thread::scope(|s| {
             let checkpoint = s.spawn(|| {
                 let _t = Timing::start("build.checkpoint");
                 Store::open(&dir, false)?.checkpoint()
             });
+            // The exports read the items back from the store: this copy would double the peak.
+            drop((items, terms, text_keys, groups, frequencies, self_model));
+            let t = Timing::start("build.return_heap");
+            crate::memory::return_freed_heap();
+            drop(t);
             let outcome = self.finish(record, group_count, 0);
             // A failed checkpoint loses nothing (the WAL keeps the pages for the next one).
             let _ = checkpoint

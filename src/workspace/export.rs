@@ -92,14 +92,19 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     let lists = build_lists(&analysis);
     let summary = Summary::new(&batches, warnings, &analysis, &lists);
     drop(t);
+    let group_rows = view.groups()?;
     let t = Timing::start("exports.write");
-    write_outputs(dir, &analysis, &lists, &summary, &rejects)?;
+    // groups.json beside the other files: its members are formatted while they are written.
+    let (outputs, groups) = rayon::join(
+        || write_outputs(dir, &analysis, &lists, &summary, &rejects),
+        || write_groups_json(&dir.join("groups.json"), &group_rows, &analysis),
+    );
+    outputs?;
+    groups?;
     drop(t);
     crate::failpoint::hit("exports-written");
     drop(lists);
-    let _t = Timing::start("exports.groups");
-    write_groups_json(&dir.join("groups.json"), &view.groups()?, &analysis)?;
-    drop(analysis);
+    drop((analysis, group_rows));
     let stale = view.exports_stale()?;
     drop(snapshot);
     if stale {
