@@ -220,10 +220,9 @@ impl FeatureSpace {
         inputs: &[FeatureInput],
         config: &FeatureConfig,
     ) -> (Self, Vec<SparseVec>) {
-        let chunk = inputs
-            .len()
-            .div_ceil(4 * rayon::current_num_threads())
-            .max(1);
+        // One chunk per thread: the chunks' names are sorted together, and each chunk brings
+        // its own copy of every common name (four chunks a thread made the fit 16% slower).
+        let chunk = inputs.len().div_ceil(rayon::current_num_threads()).max(1);
         let parts: Vec<ChunkFeatures> = inputs
             .par_chunks(chunk)
             .map(|docs| ChunkFeatures::of(docs, config))
