@@ -130,20 +130,20 @@ fn to_index(byte: u64) -> usize {
 }
 
 /// Line breaks in `bytes[from..to]` as Excel counts them: CR LF, a lone CR or a lone LF is one.
-/// Counted as CRs plus LFs less the LFs that end a CR LF, each a plain count the compiler
-/// vectorizes (a byte-at-a-time test took a fifth of reading and checking a million rows).
+/// Counted as CRs plus LFs less the LFs that end a CR LF, each found with `memchr` (every record
+/// is counted twice, whole and cell by cell: plain counts were a quarter of reading a CSV).
 fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
     let Some(s) = bytes.get(from..to.min(bytes.len())) else {
         return 0;
     };
-    let cr = s.iter().filter(|&&b| b == b'\r').count();
-    let lf = s.iter().filter(|&&b| b == b'\n').count();
+    let lf = memchr::memchr_iter(b'\n', s).count();
     // The CR of a pair may lie just before `from`.
     let before = usize::from(from > 0 && bytes[from - 1] == b'\r' && s.first() == Some(&b'\n'));
-    if cr == 0 {
+    if memchr::memchr(b'\r', s).is_none() {
         return lf - before;
     }
-    let pairs = s.windows(2).filter(|w| w == b"\r\n").count();
+    let cr = memchr::memchr_iter(b'\r', s).count();
+    let pairs = memchr::memmem::find_iter(s, b"\r\n").count();
     cr + lf - pairs - before
 }
 

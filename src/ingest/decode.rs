@@ -107,7 +107,7 @@ pub fn decode_owned(file: &str, bytes: Vec<u8>) -> Result<DecodedText> {
 /// A stray NUL is damage in one row; more, at 1% of the bytes or above, are a binary file (an
 /// image, a renamed document, UTF-16 without its mark).
 fn looks_binary(bytes: &[u8]) -> bool {
-    let nuls = bytes.iter().filter(|b| **b == 0).count();
+    let nuls = memchr::memchr_iter(0, bytes).count();
     nuls > 1 && nuls * 100 >= bytes.len()
 }
 
