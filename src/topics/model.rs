@@ -209,8 +209,25 @@ impl TopicModel {
 }
 
 impl TopicModel {
-    /// The topics of a document given its vector and its decision values per class.
-    fn assign_scored(&self, x: &SparseVec, scores: &[f32]) -> Vec<TopicAssignment> {
+    /// The topics [`TopicAssigner::assign`] gives a document, only those of at least
+    /// `min_confidence`: the others' explaining features are never looked for.
+    pub fn assign_confident(
+        &self,
+        doc: &FeatureInput,
+        min_confidence: f32,
+    ) -> Vec<TopicAssignment> {
+        let x = self.space.vector_of(doc);
+        self.assign_scored(&x, &self.svm.scores(&x), min_confidence)
+    }
+
+    /// The topics of a document given its vector and its decision values per class, those of
+    /// at least `min_confidence` (confidence grows with the score, so they lead the order).
+    fn assign_scored(
+        &self,
+        x: &SparseVec,
+        scores: &[f32],
+        min_confidence: f32,
+    ) -> Vec<TopicAssignment> {
         let mut order: Vec<usize> = (0..scores.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let best = scores[order[0]];
@@ -221,6 +238,7 @@ impl TopicModel {
                 rank == 0 || (scores[k] > 0.0 && best - scores[k] <= SECOND_TOPIC_MARGIN)
             })
             .take(MAX_TOPICS)
+            .filter(|&(_, k)| sigmoid(2.0 * scores[k]) >= min_confidence)
             .map(|(_, k)| TopicAssignment {
                 topic: self.classes[k].clone(),
                 score: scores[k],
@@ -241,7 +259,7 @@ impl TopicAssigner for TopicModel {
     fn assign(&self, doc: &FeatureInput) -> Vec<TopicAssignment> {
         // The vector once: building it is most of the work.
         let x = self.space.vector_of(doc);
-        self.assign_scored(&x, &self.svm.scores(&x))
+        self.assign_scored(&x, &self.svm.scores(&x), f32::NEG_INFINITY)
     }
 }
 

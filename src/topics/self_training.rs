@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::features::FeatureInput;
 use super::model::{LabelledDoc, ModelConfig, TopicModel};
-use super::{TopicAssigner, TopicAssignment, TopicMethod};
+use super::{TopicAssignment, TopicMethod};
 use crate::segment::Terms;
 
 /// When and how self-training runs.
@@ -142,9 +142,8 @@ where
         .par_iter()
         .filter_map(|&i| {
             let topics: Vec<TopicAssignment> = model
-                .assign(&input(&words_of(i)))
+                .assign_confident(&input(&words_of(i)), config.min_confidence)
                 .into_iter()
-                .filter(|t| t.confidence >= config.min_confidence)
                 .map(|t| TopicAssignment {
                     method: TopicMethod::SelfTrained,
                     ..t
