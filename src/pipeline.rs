@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dicts::Dicts;
 use crate::merge::{
-    merge_among, merge_counting, merge_with, similarities, text_key, Constraints, Group,
+    merge_among, merge_counting, merge_with, similarities, text_keys, Constraints, Group,
     MergeConfig, MergeDoc, Vocabulary,
 };
 use crate::normalize::TextNormalizer;
@@ -432,15 +432,17 @@ fn with_merge_docs<T>(items: &[AnalyzedItem], f: impl FnOnce(&[MergeDoc], &Vocab
 
 /// The items as the merge sees them, with their terms' ids.
 fn merge_docs<'a>(items: &'a [AnalyzedItem], terms: &'a [Vec<u32>]) -> Vec<MergeDoc<'a>> {
+    let keys = text_keys(items.par_iter().map(|a| a.text.as_str()));
     items
-        .par_iter()
+        .iter()
         .zip(terms)
-        .map(|(a, terms)| MergeDoc {
+        .zip(keys)
+        .map(|((a, terms), text_key)| MergeDoc {
             id: &a.item.id,
             enterprise: &a.enterprise,
             terms,
             text: &a.text,
-            text_key: text_key(&a.text),
+            text_key,
         })
         .collect()
 }

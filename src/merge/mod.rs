@@ -171,9 +171,21 @@ pub fn similarities(
 /// The exact-text key: items whose normalized texts are the same, punctuation and spaces aside,
 /// share it.
 pub fn text_key(text: &str) -> u64 {
-    let mut bigrams = Vec::new();
-    push_char_bigrams(text, &mut bigrams);
-    text_hash(&bigrams)
+    text_key_in(text, &mut Vec::new())
+}
+
+/// [`text_key`] of each text, on all threads, each thread cutting bigrams into one buffer.
+pub fn text_keys<'a>(texts: impl IndexedParallelIterator<Item = &'a str>) -> Vec<u64> {
+    texts
+        .map_init(Vec::new, |bigrams, text| text_key_in(text, bigrams))
+        .collect()
+}
+
+/// [`text_key`], its bigrams cut into `bigrams` (cleared first).
+fn text_key_in(text: &str, bigrams: &mut Vec<u64>) -> u64 {
+    bigrams.clear();
+    push_char_bigrams(text, bigrams);
+    text_hash(bigrams)
 }
 
 /// The word and character-bigram vectors of a set of docs.

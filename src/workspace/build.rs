@@ -11,7 +11,7 @@ use super::self_training::{self, SelfModel};
 use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
-use crate::merge::{keep_previous_ids, text_key, Constraints, Group, MergeConfig};
+use crate::merge::{self, keep_previous_ids, Constraints, Group, MergeConfig};
 use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, InternedTerms, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
@@ -286,14 +286,14 @@ pub(super) fn put_analysed(change: &Change, items: &[AnalyzedItem], batch: i64) 
     change.put_items(&item_rows(items, &text_keys(items), &[], batch))
 }
 
-/// Each item's [`text_key`], made on all threads.
+/// Each item's [`merge::text_key`], made on all threads.
 pub(super) fn text_keys(items: &[AnalyzedItem]) -> Vec<u64> {
-    items.par_iter().map(|a| text_key(&a.text)).collect()
+    merge::text_keys(items.par_iter().map(|a| a.text.as_str()))
 }
 
-/// The rows that write `items` (with their [`text_key`]s) credited to `batch`, each with its
-/// place in `groups` (an item in none: no group yet, similarity 1). Items are written with
-/// their groups: one write each, no update after.
+/// The rows that write `items` (with their [`merge::text_key`]s) credited to `batch`, each
+/// with its place in `groups` (an item in none: no group yet, similarity 1). Items are written
+/// with their groups: one write each, no update after.
 pub(super) fn item_rows<'a>(
     items: &'a [AnalyzedItem],
     text_keys: &[u64],
