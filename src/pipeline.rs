@@ -393,15 +393,14 @@ pub struct InternedTerms {
 }
 
 impl InternedTerms {
-    /// Item `i`'s terms, `\n`-joined as [`Terms::joined`] gives them.
-    pub fn joined(&self, i: usize) -> String {
-        let ids = &self.ids[i];
-        let names = || ids.iter().map(|&t| self.vocabulary.name(t));
-        // Sized once: grown by doubling, the copies were most of this.
-        let len = names().map(str::len).sum::<usize>() + ids.len().saturating_sub(1);
-        let mut terms = Terms::with_capacity(len);
-        names().for_each(|name| terms.push(name));
-        terms.into_joined()
+    /// The terms' names, in id order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        (0..self.vocabulary.len() as u32).map(|id| self.vocabulary.name(id))
+    }
+
+    /// Item `i`'s term ids, in text order.
+    pub fn ids(&self, i: usize) -> &[u32] {
+        &self.ids[i]
     }
 }
 
@@ -494,7 +493,9 @@ mod tests {
         let (items, terms) = pipeline.analyze_interning(items, &Progress::hidden());
         assert_eq!(items.len(), before.len());
         for (i, b) in before.iter().enumerate() {
-            assert_eq!(&terms.joined(i), b, "item {i}");
+            let names: Vec<&str> = terms.names().collect();
+            let joined: Vec<&str> = terms.ids(i).iter().map(|&t| names[t as usize]).collect();
+            assert_eq!(&joined.join("\n"), b, "item {i}");
             assert!(items[i].terms.is_empty(), "item {i} kept its terms");
         }
     }

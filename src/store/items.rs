@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Row};
 use sha2::{Digest, Sha256};
 
+use super::terms::TermNames;
 use super::{Change, View};
 use crate::date::Date;
 use crate::merge::Group;
@@ -76,6 +77,11 @@ pub enum Detail {
 }
 
 impl Detail {
+    /// Whether the items' terms are read.
+    fn reads_terms(self) -> bool {
+        matches!(self, Detail::Full | Detail::Exports | Detail::Merge)
+    }
+
     fn columns(self) -> String {
         let no_terms = |c: String| c.replace("terms,", "'' AS terms,");
         let no_raw = |c: String| {
@@ -189,10 +195,12 @@ fn past_answer(r: &Row, first: usize) -> rusqlite::Result<Option<PastAnswer>> {
     }))
 }
 
-pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
+/// An item read, with its terms still as stored (numbers, see [`super::terms`]).
+pub(super) fn item_row(r: &Row) -> rusqlite::Result<(ItemRow, Vec<u8>)> {
     let date: Option<String> = r.get(6)?;
     let topics: String = r.get(18)?;
-    Ok(ItemRow {
+    let terms = r.get_ref(17)?.as_bytes()?.to_vec();
+    let row = ItemRow {
         seq: r.get(0)?,
         batch: r.get(1)?,
         analyzed: AnalyzedItem {
@@ -215,14 +223,15 @@ pub(super) fn item_row(r: &Row) -> rusqlite::Result<ItemRow> {
             region: r.get(13)?,
             title: r.get(14)?,
             text: r.get(15)?,
-            terms: Terms::from_joined(r.get::<_, String>(17)?),
+            terms: Terms::new(),
             topics: parse_topics(&topics)?,
             words: None,
         },
         text_key: r.get::<_, i64>(16)? as u64,
         group: r.get(19)?,
         similarity: r.get::<_, f64>(20)? as f32,
-    })
+    };
+    Ok((row, terms))
 }
 
 fn parse_topics(json: &str) -> rusqlite::Result<Vec<TopicAssignment>> {
@@ -337,11 +346,27 @@ impl View<'_> {
                 detail.columns()
             ))
             .map_err(|e| self.err(e))?;
+        let names = match detail.reads_terms() {
+            true => Some(self.all_term_names()?),
+            false => None,
+        };
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            f(item_row(r).map_err(|e| self.err(e))?)?;
+            let (mut row, terms) = item_row(r).map_err(|e| self.err(e))?;
+            if let Some(names) = &names {
+                row.analyzed.terms = self.stored_terms(names, &row, &terms)?;
+            }
+            f(row)?;
         }
         Ok(())
+    }
+
+    /// An item's terms from their stored numbers.
+    fn stored_terms(&self, names: &TermNames, row: &ItemRow, stored: &[u8]) -> Result<Terms> {
+        names.terms(stored).ok_or_else(|| Error::Workspace {
+            path: self.path.to_path_buf(),
+            reason: format!("条目“{}”的词（terms）已损坏", row.analyzed.item.id),
+        })
     }
 
     /// Every item, in workspace order.
@@ -392,7 +417,7 @@ impl View<'_> {
                 detail.columns()
             ))
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
+        let mut read = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for v in values {
             if !seen.insert(v.as_ref()) {
@@ -402,11 +427,20 @@ impl View<'_> {
                 .query_map([v.as_ref()], item_row)
                 .map_err(|e| self.err(e))?;
             for r in rows {
-                out.push(r.map_err(|e| self.err(e))?);
+                read.push(r.map_err(|e| self.err(e))?);
             }
         }
-        out.sort_by_key(|r: &ItemRow| r.seq);
-        Ok(out)
+        read.sort_by_key(|(r, _): &(ItemRow, Vec<u8>)| r.seq);
+        if !detail.reads_terms() {
+            return Ok(read.into_iter().map(|(r, _)| r).collect());
+        }
+        let names = self.term_names_of(read.iter().map(|(_, t)| t.as_slice()))?;
+        read.into_iter()
+            .map(|(mut row, terms)| {
+                row.analyzed.terms = self.stored_terms(&names, &row, &terms)?;
+                Ok(row)
+            })
+            .collect()
     }
 
     /// Ids and groups of the items whose normalized text has this exact-text key.
@@ -501,15 +535,26 @@ impl Change<'_> {
     /// Writes items as [`Change::put_item`] does, in order; what each row stores (its hash, its
     /// topics as JSON, its terms) is made on all threads first, a round of rows at a time.
     pub fn put_items(&self, rows: &[NewItem<'_>]) -> Result<()> {
-        self.put_items_with_terms(rows, |i| rows[i].analyzed.terms.joined().to_string())
+        let mut numbers = self.term_numbers()?;
+        let stored: Vec<Vec<u8>> = rows
+            .iter()
+            .map(|r| {
+                let mut out = Vec::new();
+                numbers.encode(&r.analyzed.terms, &mut out);
+                out
+            })
+            .collect();
+        self.put_new_term_names(&mut numbers)?;
+        self.put_items_with_terms(rows, |i, out| out.extend_from_slice(&stored[i]))
     }
 
-    /// [`Change::put_items`] for items whose terms are kept apart from them: `terms(i)` gives
-    /// the `\n`-joined terms of `rows[i]`.
+    /// [`Change::put_items`] for items whose terms are kept apart from them, numbered as
+    /// [`Change::replace_term_names`] numbered them: `terms(i, out)` appends the numbers of
+    /// `rows[i]`'s terms (see [`super::encode_terms`]).
     pub fn put_items_with_terms(
         &self,
         rows: &[NewItem<'_>],
-        terms: impl Fn(usize) -> String + Sync,
+        terms: impl Fn(usize, &mut Vec<u8>) + Sync,
     ) -> Result<()> {
         use rayon::prelude::*;
         let mut stmt = self
@@ -537,14 +582,16 @@ impl Change<'_> {
             )
             .map_err(|e| self.err(e))?;
         for (r, round) in rows.chunks(WRITE_ROUND).enumerate() {
-            let made: Vec<(String, String, String)> = round
+            let made: Vec<(String, String, Vec<u8>)> = round
                 .par_iter()
                 .enumerate()
                 .map(|(k, row)| {
                     let a = row.analyzed;
                     let topics = serde_json::to_string(&a.topics).expect("topics serialize");
                     let hash = content_hash_with_text(&a.item, a.raw_text());
-                    (hash, topics, terms(r * WRITE_ROUND + k))
+                    let mut stored = Vec::new();
+                    terms(r * WRITE_ROUND + k, &mut stored);
+                    (hash, topics, stored)
                 })
                 .collect();
             for (row, (hash, topics, terms)) in round.iter().zip(made) {
@@ -611,10 +658,11 @@ impl Change<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Removes every item and group (a `run` starts the workspace afresh).
+    /// Removes every item and group, and the terms' numbering (a `run` starts the workspace
+    /// afresh).
     pub fn clear_items(&self) -> Result<()> {
         self.conn()
-            .execute_batch("DELETE FROM items; DELETE FROM groups;")
+            .execute_batch("DELETE FROM items; DELETE FROM groups; DELETE FROM term_names;")
             .map_err(|e| self.err(e))
     }
 
@@ -792,5 +840,162 @@ mod tests {
         assert_ne!(answered, "d3c26f88f110945b3d378d8f8ae70568");
         item.answer.as_mut().unwrap().unit = "市金融局".into();
         assert_ne!(content_hash(&item), answered);
+    }
+
+    fn with_terms(id: &str, terms: &[&str]) -> AnalyzedItem {
+        let mut a = analysed(id, "贷款难", "贷款难");
+        a.terms = terms.iter().collect();
+        a
+    }
+
+    fn put(store: &mut super::super::Store, items: &[AnalyzedItem]) {
+        let change = store.change().unwrap();
+        let record = crate::ingest::Batch::default()
+            .record(crate::record::BatchKind::Run, super::super::now_utc());
+        let batch = change.insert_batch(&record, &[], &[]).unwrap();
+        let rows: Vec<NewItem> = items
+            .iter()
+            .map(|a| NewItem {
+                batch,
+                analyzed: a,
+                text_key: 1,
+                group: "G",
+                similarity: 1.0,
+            })
+            .collect();
+        change.put_items(&rows).unwrap();
+        change.commit().unwrap();
+    }
+
+    /// Every item's terms, read all at once and by id.
+    fn stored_terms(store: &mut super::super::Store) -> (Vec<String>, Vec<String>) {
+        let snapshot = store.snapshot().unwrap();
+        let view = snapshot.view();
+        let mut all = Vec::new();
+        view.for_each_item_with(Detail::Merge, |r| {
+            all.push(r.analyzed.terms.joined().to_string());
+            Ok(())
+        })
+        .unwrap();
+        let ids: Vec<String> = view
+            .items()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.analyzed.item.id)
+            .collect();
+        let by_id = view
+            .merge_rows_by_ids(&ids)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.analyzed.terms.joined().to_string())
+            .collect();
+        (all, by_id)
+    }
+
+    #[test]
+    fn terms_are_stored_as_numbers_and_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = super::super::Store::open(dir.path(), true).unwrap();
+        put(
+            &mut store,
+            &[
+                with_terms("a", &["贷款", "抵押", "贷款"]),
+                with_terms("b", &[]),
+            ],
+        );
+        // A later write numbers only the terms it brings new; a replaced item is renumbered.
+        put(
+            &mut store,
+            &[
+                with_terms("c", &["抵押", "厂房"]),
+                with_terms("a", &["贷款", "利率"]),
+            ],
+        );
+        let want: Vec<String> = ["贷款\n利率", "", "抵押\n厂房"].map(String::from).to_vec();
+        assert_eq!(stored_terms(&mut store), (want.clone(), want));
+        let snapshot = store.snapshot().unwrap();
+        let names: Vec<(i64, String)> = snapshot
+            .view()
+            .conn
+            .prepare("SELECT id, name FROM term_names ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let names: Vec<(i64, &str)> = names.iter().map(|(i, n)| (*i, n.as_str())).collect();
+        assert_eq!(names, [(0, "贷款"), (1, "抵押"), (2, "厂房"), (3, "利率")]);
+        let blob: Vec<u8> = snapshot
+            .view()
+            .conn
+            .query_row("SELECT terms FROM items WHERE id = 'c'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(blob, [1, 2]);
+    }
+
+    #[test]
+    fn damaged_stored_terms_are_an_error_naming_the_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = super::super::Store::open(dir.path(), true).unwrap();
+        put(&mut store, &[with_terms("a", &["贷款"])]);
+        for damage in ["X'80'", "X'05'"] {
+            let change = store.change().unwrap();
+            change
+                .conn()
+                .execute_batch(&format!("UPDATE items SET terms = {damage}"))
+                .unwrap();
+            change.commit().unwrap();
+            let snapshot = store.snapshot().unwrap();
+            let err = snapshot
+                .view()
+                .for_each_item(|_| Ok(()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("条目“a”的词"), "{err}");
+            let err = snapshot
+                .view()
+                .items_by_ids(&["a"])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("条目“a”的词"), "{err}");
+        }
+    }
+
+    #[test]
+    fn opening_a_version_3_workspace_numbers_its_text_terms() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(super::super::DB_FILE);
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for step in &super::super::schema::MIGRATIONS[..3] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO batches VALUES (1, 'run', 't', 't', '[]', 2, 2, 0, 2, 0, 0, 1);
+                 INSERT INTO groups VALUES ('G', 'x', 2, 1, 1.0, '[]');",
+            )
+            .unwrap();
+            for (id, terms) in [("x", "融资\n贷款\n融资"), ("y", "")] {
+                conn.execute(
+                    "INSERT INTO items (id, batch, content_hash, raw_enterprise, raw_title,
+                         raw_text, raw_channel, raw_region, source_file, source_row, enterprise,
+                         channel, region, title, text, text_key, terms, topics, main_topic,
+                         group_id, similarity)
+                     VALUES (?1, 1, 'h', 'e', '', '', '', '', 'a.csv', 2, 'e', '', '', '', '贷款',
+                         1, ?2, '[]', '', 'G', 1.0)",
+                    rusqlite::params![id, terms],
+                )
+                .unwrap();
+            }
+        }
+        let mut store = super::super::Store::open(dir.path(), false).unwrap();
+        let want: Vec<String> = ["融资\n贷款\n融资", ""].map(String::from).to_vec();
+        assert_eq!(stored_terms(&mut store), (want.clone(), want));
+        assert!(store.snapshot().unwrap().view().check().unwrap().is_empty());
+        // Terms written after the upgrade number on from the converted ones.
+        put(&mut store, &[with_terms("z", &["贷款", "厂房"])]);
+        let (all, _) = stored_terms(&mut store);
+        assert_eq!(all[2], "贷款\n厂房");
     }
 }

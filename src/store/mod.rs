@@ -23,6 +23,7 @@ mod lock;
 mod pages;
 mod schema;
 mod settings;
+mod terms;
 
 pub use accounts::{Account, Role};
 pub use audit::AuditRow;
@@ -33,6 +34,7 @@ pub use lock::{wait as writer_wait, WriterLock, DEFAULT_WAIT, LOCK_FILE, WAIT_EN
 pub use pages::{EnterpriseLine, GroupFilter, GroupLine, GroupOrder, ItemLine, Page};
 pub use schema::current_version as schema_version;
 pub use settings::Setting;
+pub use terms::encode as encode_terms;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -137,7 +139,11 @@ impl Store {
         }
         tx.pragma_update(None, "user_version", target)
             .map_err(|e| sql(&p, e))?;
-        tx.commit().map_err(|e| sql(&p, e))
+        let change = Change { tx, path: &p };
+        if found < schema::TERMS_AS_NUMBERS {
+            terms::number_text_terms(&change)?;
+        }
+        change.commit()
     }
 
     /// Copies what the WAL holds into the database file (a passive checkpoint: it waits for no
@@ -237,6 +243,10 @@ impl View<'_> {
         q(
             "SELECT count(*) FROM groups g WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = g.representative AND i.group_id = g.id)",
             "代表表述不在组内",
+        )?;
+        q(
+            "SELECT count(*) FROM items WHERE typeof(terms) <> 'blob'",
+            "条目的词未按编号存储",
         )?;
         q(
             "SELECT count(*) FROM batches WHERE rows_read <> rows_accepted + rows_rejected",

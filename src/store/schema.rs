@@ -180,7 +180,20 @@ pub const MIGRATIONS: &[&str] = &[
     -- Covers the per-enterprise counts (items, groups) without reading the rows.
     CREATE INDEX items_by_enterprise ON items(enterprise, group_id);
     "#,
+    // 4: terms stored as numbers. `term_names` numbers every term the items have; from here on
+    // `items.terms` holds an item's term numbers in text order as LEB128 varints (a BLOB, which
+    // the column's TEXT affinity keeps as it is). The store rewrites the text terms of earlier
+    // items in the same transaction (`terms::number_text_terms`).
+    r#"
+    CREATE TABLE term_names (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    "#,
 ];
+
+/// The version from which items' terms are stored as numbers.
+pub const TERMS_AS_NUMBERS: i64 = 4;
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {

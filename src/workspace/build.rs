@@ -15,7 +15,9 @@ use crate::merge::{self, keep_previous_ids, Constraints, Group, MergeConfig};
 use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, InternedTerms, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
-use crate::store::{now_utc, Change, Detail, GroupRow, NewItem, Setting, Store, View};
+use crate::store::{
+    encode_terms, now_utc, Change, Detail, GroupRow, NewItem, Setting, Store, View,
+};
 use crate::vectors::DocumentFrequencies;
 use crate::Result;
 
@@ -219,9 +221,13 @@ fn write_store(
         }
         None => last_batch(&change.view())?,
     };
+    // Stored terms are numbered as the analysis numbered them.
+    change.replace_term_names(terms.names())?;
     change.with_item_indexes_rebuilt(|| {
         let rows = item_rows(items, text_keys, groups, batch_id);
-        change.put_items_with_terms(&rows, |i| terms.joined(i))
+        change.put_items_with_terms(&rows, |i, out| {
+            encode_terms(terms.ids(i).iter().copied(), out)
+        })
     })?;
     put_group_rows(change, items, groups)?;
     built.save(change)?;
