@@ -301,6 +301,13 @@ impl Change<'_> {
         sql(self.path, e)
     }
 
+    /// Writes the change's pages to the WAL now, still uncommitted (SQLite's cache flush), so
+    /// that its commit later writes little more than the commit record: a whole build does this
+    /// while its index is still being filled. Killed before the commit, the pages are ignored.
+    pub fn write_ahead(&self) -> Result<()> {
+        self.conn().cache_flush().map_err(|e| self.err(e))
+    }
+
     /// Makes the change visible and durable.
     pub fn commit(self) -> Result<()> {
         let path = self.path.to_path_buf();

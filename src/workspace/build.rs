@@ -233,7 +233,10 @@ fn write_store(
     built.save(change)?;
     self_model.save(change)?;
     change.set_setting(Setting::DocumentFrequencies, &frequencies.encode())?;
-    Ok((record, change.next_index_generation()?))
+    let generation = change.next_index_generation()?;
+    // The index is still being filled: the pages go to the WAL meanwhile, not at the commit.
+    change.write_ahead()?;
+    Ok((record, generation))
 }
 
 /// The newest batch's id (items written without a batch of their own are credited to it).
