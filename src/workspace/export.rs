@@ -122,7 +122,12 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
 /// lines stay tens of megabytes however large the groups are.
 fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Result<()> {
     if rows.len() != analysis.groups.len() {
-        return Err(Error::output(path, "合并组数目与条目不一致"));
+        let reason = format!(
+            "合并组表有{}个组，条目所属的合并组有{}个，两者不一致",
+            rows.len(),
+            analysis.groups.len()
+        );
+        return Err(Error::output(path, reason));
     }
     let io = |e: std::io::Error| Error::io(path, e);
     write_atomically(path, |out| {
@@ -159,8 +164,51 @@ const STRETCH_MEMBERS: usize = 16_384;
 /// One group's line of `groups.json`: its members from the analysis, its score as stored.
 fn group_json(path: &Path, row: &GroupRow, group: &Group, analysis: &Analysis) -> Result<String> {
     if row.id != group.id {
-        return Err(Error::output(path, "合并组数目与条目不一致"));
+        let reason = format!(
+            "合并组表的“{}”与条目所属的合并组“{}”不对应",
+            row.id, group.id
+        );
+        return Err(Error::output(path, reason));
     }
     let record = record_of(analysis, group, row.score);
     serde_json::to_string(&record).map_err(|e| Error::output(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_json_says_which_groups_do_not_match_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("groups.json");
+        let group = Group {
+            id: "G-a".into(),
+            members: Vec::new(),
+            representative: 0,
+            similarity: Vec::new(),
+            shared_terms: Vec::new(),
+        };
+        let analysis = Analysis {
+            items: Vec::new(),
+            groups: vec![group],
+        };
+        let row = GroupRow {
+            id: "G-b".into(),
+            representative: "a".into(),
+            size: 1,
+            enterprises: 1,
+            score: 1.0,
+            shared_terms: Vec::new(),
+        };
+        let err = write_groups_json(&path, &[], &analysis)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("有0个组") && err.contains("有1个"), "{err}");
+        let err = write_groups_json(&path, &[row], &analysis)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("“G-b”") && err.contains("“G-a”"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }
