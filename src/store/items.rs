@@ -727,6 +727,23 @@ mod tests {
         }
     }
 
+    /// `items` as rows of a new batch, all in group `G`.
+    fn new_rows<'a>(change: &Change, items: &'a [AnalyzedItem]) -> Vec<NewItem<'a>> {
+        let record = crate::ingest::Batch::default()
+            .record(crate::record::BatchKind::Run, super::super::now_utc());
+        let batch = change.insert_batch(&record, &[], &[]).unwrap();
+        items
+            .iter()
+            .map(|a| NewItem {
+                batch,
+                analyzed: a,
+                text_key: 1,
+                group: "G",
+                similarity: 1.0,
+            })
+            .collect()
+    }
+
     #[test]
     fn the_raw_text_reads_back_whether_or_not_normalization_changed_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -743,19 +760,7 @@ mod tests {
             shared,
         ];
         let change = store.change().unwrap();
-        let record = crate::ingest::Batch::default()
-            .record(crate::record::BatchKind::Run, super::super::now_utc());
-        let batch = change.insert_batch(&record, &[], &[]).unwrap();
-        let rows: Vec<NewItem> = items
-            .iter()
-            .map(|a| NewItem {
-                batch,
-                analyzed: a,
-                text_key: 1,
-                group: "G",
-                similarity: 1.0,
-            })
-            .collect();
+        let rows = new_rows(&change, &items);
         change
             .with_item_indexes_rebuilt(|| change.put_items(&rows))
             .unwrap();
@@ -850,20 +855,7 @@ mod tests {
 
     fn put(store: &mut super::super::Store, items: &[AnalyzedItem]) {
         let change = store.change().unwrap();
-        let record = crate::ingest::Batch::default()
-            .record(crate::record::BatchKind::Run, super::super::now_utc());
-        let batch = change.insert_batch(&record, &[], &[]).unwrap();
-        let rows: Vec<NewItem> = items
-            .iter()
-            .map(|a| NewItem {
-                batch,
-                analyzed: a,
-                text_key: 1,
-                group: "G",
-                similarity: 1.0,
-            })
-            .collect();
-        change.put_items(&rows).unwrap();
+        change.put_items(&new_rows(&change, items)).unwrap();
         change.commit().unwrap();
     }
 
