@@ -532,8 +532,9 @@ impl Change<'_> {
         self.put_items(&[NewItem::from(row)])
     }
 
-    /// Writes items as [`Change::put_item`] does, in order; what each row stores (its hash, its
-    /// topics as JSON, its terms) is made on all threads first, a round of rows at a time.
+    /// Writes items as [`Change::put_item`] does, in order. Their terms are numbered first (the
+    /// terms the store does not know yet after the stored ones); what else each row stores (its
+    /// hash, its topics as JSON) is made on all threads, a round of rows at a time.
     pub fn put_items(&self, rows: &[NewItem<'_>]) -> Result<()> {
         let mut numbers = self.term_numbers()?;
         let stored: Vec<Vec<u8>> = rows
