@@ -492,8 +492,8 @@ mod tests {
         // More items than a round: the second round's terms use the first round's ids.
         let (items, terms) = pipeline.analyze_interning(items, &Progress::hidden());
         assert_eq!(items.len(), before.len());
+        let names: Vec<&str> = terms.names().collect();
         for (i, b) in before.iter().enumerate() {
-            let names: Vec<&str> = terms.names().collect();
             let joined: Vec<&str> = terms.ids(i).iter().map(|&t| names[t as usize]).collect();
             assert_eq!(&joined.join("\n"), b, "item {i}");
             assert!(items[i].terms.is_empty(), "item {i} kept its terms");

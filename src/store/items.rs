@@ -90,12 +90,14 @@ impl Detail {
         };
         // The merge never writes an item back, and answers can be long.
         let no_answer = |c: String| c.replace("answer_text,", "'' AS answer_text,");
+        let columns = match self.reads_terms() {
+            true => ITEM_COLUMNS.to_string(),
+            false => no_terms(ITEM_COLUMNS.to_string()),
+        };
         match self {
-            Detail::Full => ITEM_COLUMNS.to_string(),
-            Detail::NoTerms => no_terms(ITEM_COLUMNS.to_string()),
-            Detail::Lists => no_raw(no_terms(ITEM_COLUMNS.to_string())),
-            Detail::Exports => no_raw(ITEM_COLUMNS.to_string()),
-            Detail::Merge => no_answer(no_raw(ITEM_COLUMNS.to_string())),
+            Detail::Full | Detail::NoTerms => columns,
+            Detail::Lists | Detail::Exports => no_raw(columns),
+            Detail::Merge => no_answer(no_raw(columns)),
         }
     }
 }

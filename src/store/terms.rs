@@ -21,20 +21,7 @@ pub fn encode(numbers: impl IntoIterator<Item = u32>, out: &mut Vec<u8>) {
 fn decode(mut bytes: &[u8]) -> Option<Vec<u32>> {
     let mut out = Vec::with_capacity(bytes.len());
     while !bytes.is_empty() {
-        let (mut v, mut shift) = (0u64, 0);
-        loop {
-            let (&b, rest) = bytes.split_first()?;
-            bytes = rest;
-            if shift > 28 {
-                return None;
-            }
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                break;
-            }
-            shift += 7;
-        }
-        out.push(u32::try_from(v).ok()?);
+        out.push(u32::try_from(varint::try_read(&mut bytes)?).ok()?);
     }
     Some(out)
 }
@@ -103,6 +90,11 @@ impl View<'_> {
 
     /// Every term's name, by number.
     pub(super) fn all_term_names(&self) -> Result<TermNames> {
+        self.term_names_in_order().map(TermNames::All)
+    }
+
+    /// Every term's name, term `i` at `i`; a gap in the numbering is damage.
+    fn term_names_in_order(&self) -> Result<Vec<Box<str>>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, name FROM term_names ORDER BY id")
@@ -116,7 +108,7 @@ impl View<'_> {
             }
             names.push(r.get::<_, String>(1).map_err(|e| self.err(e))?.into());
         }
-        Ok(TermNames::All(names))
+        Ok(names)
     }
 
     /// The names of the numbers that `stored` (items' stored terms) use.
@@ -156,23 +148,25 @@ impl Change<'_> {
         self.conn()
             .execute_batch("DELETE FROM term_names")
             .map_err(|e| self.err(e))?;
+        self.insert_term_names((0..).zip(names))
+    }
+
+    fn insert_term_names<'b>(&self, names: impl Iterator<Item = (u32, &'b str)>) -> Result<()> {
         let mut stmt = self
             .conn()
             .prepare_cached("INSERT INTO term_names (id, name) VALUES (?1, ?2)")
             .map_err(|e| self.err(e))?;
-        for (id, name) in names.enumerate() {
-            stmt.execute(params![id as i64, name])
-                .map_err(|e| self.err(e))?;
+        for (id, name) in names {
+            stmt.execute(params![id, name]).map_err(|e| self.err(e))?;
         }
         Ok(())
     }
 
     /// The stored numbering, to number more terms by.
     pub(super) fn term_numbers(&self) -> Result<TermNumbers> {
-        let TermNames::All(names) = self.view().all_term_names()? else {
-            unreachable!("all_term_names gives all")
-        };
-        let numbers = names
+        let numbers = self
+            .view()
+            .term_names_in_order()?
             .into_iter()
             .enumerate()
             .map(|(n, name)| (name, n as u32))
@@ -185,13 +179,8 @@ impl Change<'_> {
 
     /// Writes the names [`TermNumbers::encode`] numbered, and forgets them.
     pub(super) fn put_new_term_names(&self, numbers: &mut TermNumbers) -> Result<()> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("INSERT INTO term_names (id, name) VALUES (?1, ?2)")
-            .map_err(|e| self.err(e))?;
-        for (id, name) in numbers.new.drain(..) {
-            stmt.execute(params![id, &*name]).map_err(|e| self.err(e))?;
-        }
+        self.insert_term_names(numbers.new.iter().map(|(id, name)| (*id, &**name)))?;
+        numbers.new.clear();
         Ok(())
     }
 }

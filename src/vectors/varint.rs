@@ -28,6 +28,25 @@ pub fn read(bytes: &mut &[u8]) -> u64 {
     }
 }
 
+/// [`read`] for bytes that may be damaged (read back from a file): `None`, and `bytes` left
+/// anywhere, when they end inside a varint or it does not fit in 64 bits.
+pub fn try_read(bytes: &mut &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let (&b, rest) = bytes.split_first()?;
+        *bytes = rest;
+        if shift > 63 || (shift == 63 && b > 1) {
+            return None;
+        }
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+        shift += 7;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +64,12 @@ mod tests {
             assert_eq!(read(&mut rest), v);
         }
         assert!(rest.is_empty());
+        let mut rest = &out[..];
+        for v in values {
+            assert_eq!(try_read(&mut rest), Some(v));
+        }
+        assert_eq!(try_read(&mut rest), None, "nothing left");
+        assert_eq!(try_read(&mut &[0x80][..]), None, "cut inside a varint");
+        assert_eq!(try_read(&mut &[0xff; 10][..]), None, "more than 64 bits");
     }
 }
