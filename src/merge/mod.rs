@@ -14,7 +14,7 @@ mod stable_ids;
 mod vocabulary;
 
 pub use corrections::{Constraints, Correction};
-pub use grouping::{sort_edges, Edge, Groups, Space, SpaceProbe};
+pub use grouping::{sort_edges, Edge, Groups, Pass, Space, SpaceProbe};
 pub use stable_ids::keep_previous_ids;
 pub use vocabulary::Vocabulary;
 
@@ -330,22 +330,18 @@ fn merge_fitted(
             .filter_map(|id| index.get(id.as_str()).copied())
             .collect()
     };
-    let mut groups = Groups::new(&space);
-    for unit in &constraints.frozen {
-        groups.freeze(&positions(unit));
-    }
-    groups.link(
-        &edges,
-        config.same_enterprise_threshold,
-        config.word_weight,
-        same,
-    );
-    groups.link(
-        &edges,
-        config.cross_enterprise_threshold,
-        config.word_weight,
-        |e| !same(e),
-    );
+    let frozen: Vec<Vec<u32>> = constraints.frozen.iter().map(|u| positions(u)).collect();
+    let passes = [
+        Pass {
+            threshold: config.same_enterprise_threshold,
+            allowed: &same,
+        },
+        Pass {
+            threshold: config.cross_enterprise_threshold,
+            allowed: &|e| !same(e),
+        },
+    ];
+    let mut groups = Groups::link_apart(&space, &frozen, &edges, &passes, config.word_weight);
     drop(edges);
     for set in &constraints.forced {
         for pair in positions(set).windows(2) {
