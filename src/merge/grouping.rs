@@ -389,7 +389,7 @@ fn scatter_add(dense: &mut (Vec<f32>, Vec<f32>), words: &SparseVec, chars: &Spar
 fn second_side<'e>(
     n: usize,
     frozen: &[Vec<u32>],
-    edges: impl Iterator<Item = &'e Edge> + Clone,
+    edges: impl Iterator<Item = &'e Edge>,
 ) -> Vec<bool> {
     fn root(part: &mut [u32], mut x: u32) -> u32 {
         while part[x as usize] != x {
@@ -400,20 +400,29 @@ fn second_side<'e>(
         x
     }
     let mut part: Vec<u32> = (0..n as u32).collect();
-    let pairs = edges.clone().map(|e| (e.a, e.b)).chain(
-        frozen
-            .iter()
-            .flat_map(|u| u.windows(2).map(|w| (w[0], w[1]))),
-    );
+    // Each edge counted at one end, then the counts summed by part: one pass over the edges.
+    let mut weight = vec![0u64; n];
+    let pairs = edges
+        .map(|e| {
+            weight[e.a as usize] += 1;
+            (e.a, e.b)
+        })
+        .chain(
+            frozen
+                .iter()
+                .flat_map(|u| u.windows(2).map(|w| (w[0], w[1]))),
+        );
     for (a, b) in pairs {
         let (ra, rb) = (root(&mut part, a), root(&mut part, b));
         if ra != rb {
             part[ra.max(rb) as usize] = ra.min(rb);
         }
     }
-    let mut weight = vec![0u64; n];
-    for e in edges {
-        weight[root(&mut part, e.a) as usize] += 1;
+    for i in 0..n as u32 {
+        let r = root(&mut part, i);
+        if r != i {
+            weight[r as usize] += std::mem::take(&mut weight[i as usize]);
+        }
     }
     let mut roots: Vec<u32> = (0..n as u32).filter(|&i| weight[i as usize] > 0).collect();
     roots.sort_unstable_by(|&a, &b| weight[b as usize].cmp(&weight[a as usize]).then(a.cmp(&b)));
