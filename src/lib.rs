@@ -25,6 +25,7 @@ pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod dicts;
+pub mod disjoint;
 mod error;
 pub mod eval;
 pub mod failpoint;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::disjoint::DisjointSets;
 use crate::vectors::{FxMap, PackedVectors, Probe, SparseVec};
 
 /// One candidate edge between items.
@@ -391,15 +392,7 @@ fn second_side<'e>(
     frozen: &[Vec<u32>],
     edges: impl Iterator<Item = &'e Edge>,
 ) -> Vec<bool> {
-    fn root(part: &mut [u32], mut x: u32) -> u32 {
-        while part[x as usize] != x {
-            let up = part[part[x as usize] as usize];
-            part[x as usize] = up;
-            x = up;
-        }
-        x
-    }
-    let mut part: Vec<u32> = (0..n as u32).collect();
+    let mut parts = DisjointSets::new(n);
     // Each edge counted at one end, then the counts summed by part: one pass over the edges.
     let mut weight = vec![0u64; n];
     let pairs = edges
@@ -413,32 +406,27 @@ fn second_side<'e>(
                 .flat_map(|u| u.windows(2).map(|w| (w[0], w[1]))),
         );
     for (a, b) in pairs {
-        let (ra, rb) = (root(&mut part, a), root(&mut part, b));
-        if ra != rb {
-            part[ra.max(rb) as usize] = ra.min(rb);
-        }
+        parts.join(a as usize, b as usize);
     }
-    for i in 0..n as u32 {
-        let r = root(&mut part, i);
+    for i in 0..n {
+        let r = parts.root(i);
         if r != i {
-            weight[r as usize] += std::mem::take(&mut weight[i as usize]);
+            weight[r] += std::mem::take(&mut weight[i]);
         }
     }
-    let mut roots: Vec<u32> = (0..n as u32).filter(|&i| weight[i as usize] > 0).collect();
-    roots.sort_unstable_by(|&a, &b| weight[b as usize].cmp(&weight[a as usize]).then(a.cmp(&b)));
+    let mut roots: Vec<usize> = (0..n).filter(|&i| weight[i] > 0).collect();
+    roots.sort_unstable_by(|&a, &b| weight[b].cmp(&weight[a]).then(a.cmp(&b)));
     let mut on_second = vec![false; n];
     let (mut first, mut second) = (0u64, 0u64);
     for r in roots {
         if first <= second {
-            first += weight[r as usize];
+            first += weight[r];
         } else {
-            second += weight[r as usize];
-            on_second[r as usize] = true;
+            second += weight[r];
+            on_second[r] = true;
         }
     }
-    (0..n as u32)
-        .map(|i| on_second[root(&mut part, i) as usize])
-        .collect()
+    (0..n).map(|i| on_second[parts.root(i)]).collect()
 }
 
 /// Takes `size` bytes of the dense sums' budget, if that many are left.

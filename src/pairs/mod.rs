@@ -13,6 +13,7 @@ use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::disjoint::DisjointSets;
 use crate::ingest::{read_table, IngestOptions};
 mod associations;
 
@@ -437,24 +438,13 @@ pub fn assign_folds(pairs: &[SentencePair], folds: usize, split: FoldSplit) -> V
             id.entry(s).or_insert(next);
         }
     }
-    let mut parent: Vec<usize> = (0..id.len()).collect();
-    fn root(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
+    let mut sentences = DisjointSets::new(id.len());
     for p in pairs {
-        let (a, b) = (
-            root(&mut parent, id[p.s1.as_str()]),
-            root(&mut parent, id[p.s2.as_str()]),
-        );
-        parent[a.max(b)] = a.min(b);
+        sentences.join(id[p.s1.as_str()], id[p.s2.as_str()]);
     }
     let comp: Vec<usize> = pairs
         .iter()
-        .map(|p| root(&mut parent, id[p.s1.as_str()]))
+        .map(|p| sentences.root(id[p.s1.as_str()]))
         .collect();
     let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, c) in comp.iter().enumerate() {
