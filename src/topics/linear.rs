@@ -50,6 +50,8 @@ pub struct LinearSvm {
 
 impl LinearSvm {
     /// Trains one classifier per class; `labels[i]` lists the classes document `i` belongs to.
+    /// Classes are trained side by side in groups of up to [`LANES`], one group per thread
+    /// (see [`train_group`]); each class's model is the one it would have alone, to the bit.
     pub fn train(
         xs: &[SparseVec],
         labels: &[Vec<usize>],
@@ -57,27 +59,17 @@ impl LinearSvm {
         dims: usize,
         config: &SvmConfig,
     ) -> Self {
-        let trained: Vec<(Vec<f32>, f32)> = (0..classes)
+        let groups = classes
+            .div_ceil(LANES)
+            .max(rayon::current_num_threads().min(classes));
+        let per_group = classes.div_ceil(groups.max(1)).max(1);
+        let starts: Vec<usize> = (0..classes).step_by(per_group).collect();
+        let rows = by_frequency(xs, dims);
+        let trained: Vec<(Vec<f32>, f32)> = starts
             .into_par_iter()
-            .map(|k| {
-                let ys: Vec<f32> = labels
-                    .iter()
-                    .map(|l| if l.contains(&k) { 1.0 } else { -1.0 })
-                    .collect();
-                if !config.nb_scale {
-                    return train_binary(xs, &ys, dims, config);
-                }
-                let r = nb_ratios(xs, &ys, dims);
-                let scaled: Vec<SparseVec> = xs
-                    .iter()
-                    .map(|x| SparseVec(x.0.iter().map(|&(j, v)| (j, v * r[j as usize])).collect()))
-                    .collect();
-                let (mut w, b) = train_binary(&scaled, &ys, dims, config);
-                // w·(r∘x) = (w∘r)·x: the scaled model is a plain linear one on the features.
-                for (wj, rj) in w.iter_mut().zip(&r) {
-                    *wj *= rj;
-                }
-                (w, b)
+            .flat_map_iter(|first| {
+                let group = first..classes.min(first + per_group);
+                train_classes(xs, &rows, labels, group, config)
             })
             .collect();
         let (weights, bias) = trained.into_iter().unzip();
@@ -106,6 +98,90 @@ impl LinearSvm {
     }
 }
 
+/// The classes `group` of [`LinearSvm::train`], trained side by side on `rows` (the documents
+/// `xs` renumbered by [`by_frequency`]), as (weights by feature, bias).
+fn train_classes(
+    xs: &[SparseVec],
+    rows: &Renumbered,
+    labels: &[Vec<usize>],
+    group: std::ops::Range<usize>,
+    config: &SvmConfig,
+) -> Vec<(Vec<f32>, f32)> {
+    let (docs, row_of) = (&rows.docs, &rows.row_of);
+    let dims = row_of.len();
+    let ys: Vec<Vec<f32>> = group
+        .map(|k| {
+            labels
+                .iter()
+                .map(|l| if l.contains(&k) { 1.0 } else { -1.0 })
+                .collect()
+        })
+        .collect();
+    let ratios: Option<Vec<Vec<f32>>> = config
+        .nb_scale
+        .then(|| ys.iter().map(|y| nb_ratios(xs, y, dims)).collect());
+    let ratios_by_row: Option<Vec<Vec<f32>>> = ratios.as_ref().map(|ratios| {
+        ratios
+            .iter()
+            .map(|r| {
+                let mut by_row = vec![0f32; dims];
+                for (j, &row) in row_of.iter().enumerate() {
+                    by_row[row as usize] = r[j];
+                }
+                by_row
+            })
+            .collect()
+    });
+    let trained = train_group(docs, &ys, ratios_by_row.as_deref(), dims, config);
+    trained
+        .into_iter()
+        .enumerate()
+        .map(|(k, (by_row, b))| {
+            let mut w: Vec<f32> = row_of.iter().map(|&row| by_row[row as usize]).collect();
+            if let Some(ratios) = &ratios {
+                // w·(r∘x) = (w∘r)·x: the scaled model is a plain linear one on the features.
+                for (wj, rj) in w.iter_mut().zip(&ratios[k]) {
+                    *wj *= rj;
+                }
+            }
+            (w, b)
+        })
+        .collect()
+}
+
+/// The documents with their features renumbered by how many documents hold them, the most
+/// common first (ties by number), and each feature's new number. Training reads one row of
+/// weights per feature a document holds; most reads are of common features, and numbered
+/// together their rows share the cache instead of lying among rare ones. A document's features
+/// keep their order, so every sum adds the same terms in the same order.
+fn by_frequency(xs: &[SparseVec], dims: usize) -> Renumbered {
+    let mut df = vec![0u32; dims];
+    for x in xs {
+        for &(j, _) in &x.0 {
+            df[j as usize] += 1;
+        }
+    }
+    let mut features: Vec<u32> = (0..dims as u32).collect();
+    features.sort_by_key(|&j| (std::cmp::Reverse(df[j as usize]), j));
+    let mut row_of = vec![0u32; dims];
+    for (row, &j) in features.iter().enumerate() {
+        row_of[j as usize] = row as u32;
+    }
+    let docs = xs
+        .iter()
+        .map(|x| x.0.iter().map(|&(j, v)| (row_of[j as usize], v)).collect())
+        .collect();
+    Renumbered { docs, row_of }
+}
+
+/// Documents whose features are numbered by their row of weights ([`by_frequency`]).
+struct Renumbered {
+    /// Each document's (row, value) in the order of its features (no longer sorted by row).
+    docs: Vec<Vec<(u32, f32)>>,
+    /// Each feature's row.
+    row_of: Vec<u32>,
+}
+
 /// The log-count ratio of every feature between the positive and negative documents, from the
 /// share of each side's documents holding it (add-one smoothed).
 fn nb_ratios(xs: &[SparseVec], ys: &[f32], dims: usize) -> Vec<f32> {
@@ -125,33 +201,71 @@ fn nb_ratios(xs: &[SparseVec], ys: &[f32], dims: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Dual coordinate descent for one class. The bias is learned as the weight of a constant
-/// feature 1 appended to every vector.
-fn train_binary(xs: &[SparseVec], ys: &[f32], dims: usize, config: &SvmConfig) -> (Vec<f32>, f32) {
-    let n = xs.len();
-    let positives = ys.iter().filter(|y| **y > 0.0).count().max(1) as f32;
-    let negatives = (n as f32 - positives).max(1.0);
-    // Squared hinge: D_ii = 1 / (2 C_i), no upper bound on alpha.
-    let diag: Vec<f32> = ys
-        .iter()
-        .map(|y| {
-            let side = if *y > 0.0 { positives } else { negatives };
+/// How many classes [`train_group`] trains side by side: one row of this many weights per
+/// feature.
+const LANES: usize = 8;
+
+/// Dual coordinate descent for up to [`LANES`] classes at once, `ys[k]` being class `k`'s ±1
+/// per document and `ratios[k]` its naive-Bayes scale per feature, if any. The bias is learned
+/// as the weight of a constant feature 1 appended to every vector.
+///
+/// Every class visits the documents in the same shuffled order, so the classes can share each
+/// visit: a document's features are read once for all of them, and the weights of one feature
+/// lie side by side. Each class's own arithmetic is unchanged (its dot product is summed
+/// feature by feature, its updates skipped when its gradient is nil, its epochs stopped when
+/// it converges), so its model is the one it would have alone, to the bit. The dot product's
+/// additions are what bound one class's time (each waits for the one before); a row of lanes
+/// adds every class's term at once.
+fn train_group(
+    xs: &[Vec<(u32, f32)>],
+    ys: &[Vec<f32>],
+    ratios: Option<&[Vec<f32>]>,
+    dims: usize,
+    config: &SvmConfig,
+) -> Vec<(Vec<f32>, f32)> {
+    let (n, classes) = (xs.len(), ys.len());
+    assert!(classes <= LANES, "at most {LANES} classes side by side");
+    let lanes = 0..classes;
+    // Each class's scale per feature as rows (1 where there is none, never read then).
+    let scale: Vec<[f32; LANES]> = match ratios {
+        Some(r) => (0..dims)
+            .map(|j| std::array::from_fn(|k| if k < classes { r[k][j] } else { 1.0 }))
+            .collect(),
+        None => Vec::new(),
+    };
+    // A document's value of feature `j` for class `k`, as the class's scaled vector holds it.
+    let value = |j: u32, v: f32, k: usize| match ratios {
+        Some(_) => v * scale[j as usize][k],
+        None => v,
+    };
+    let mut y = vec![[1f32; LANES]; n];
+    let mut diag = vec![[0f32; LANES]; n];
+    let mut q = vec![[0f32; LANES]; n];
+    for k in lanes.clone() {
+        let positives = ys[k].iter().filter(|y| **y > 0.0).count().max(1) as f32;
+        let negatives = (n as f32 - positives).max(1.0);
+        for i in 0..n {
+            y[i][k] = ys[k][i];
+            // Squared hinge: D_ii = 1 / (2 C_i), no upper bound on alpha.
+            let side = if ys[k][i] > 0.0 { positives } else { negatives };
             let c = if config.balanced {
                 config.c * n as f32 / (2.0 * side)
             } else {
                 config.c
             };
-            0.5 / c
-        })
-        .collect();
-    let q: Vec<f32> = xs
-        .iter()
-        .zip(&diag)
-        .map(|(x, d)| x.dot(x) + 1.0 + d)
-        .collect();
-    let mut w = vec![0f32; dims];
-    let mut b = 0f32;
-    let mut alpha = vec![0f32; n];
+            diag[i][k] = 0.5 / c;
+            let self_dot = xs[i].iter().fold(0f32, |sum, &(j, v)| {
+                let v = value(j, v, k);
+                sum + v * v
+            });
+            q[i][k] = self_dot + 1.0 + diag[i][k];
+        }
+    }
+    let mut w = vec![[0f32; LANES]; dims];
+    let mut b = [0f32; LANES];
+    let mut alpha = vec![[0f32; LANES]; n];
+    // Padding lanes count as converged from the start.
+    let mut done: [bool; LANES] = std::array::from_fn(|k| k >= classes);
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = config.seed | 1;
     for _ in 0..config.max_epochs {
@@ -162,29 +276,88 @@ fn train_binary(xs: &[SparseVec], ys: &[f32], dims: usize, config: &SvmConfig) -
             rng ^= rng << 17;
             order.swap(i, (rng % (i as u64 + 1)) as usize);
         }
-        let (mut max_pg, mut min_pg) = (f32::NEG_INFINITY, f32::INFINITY);
+        let (mut max_pg, mut min_pg) = ([f32::NEG_INFINITY; LANES], [f32::INFINITY; LANES]);
         for &i in &order {
             let x = &xs[i];
-            let wx: f32 = x.0.iter().map(|(j, v)| w[*j as usize] * v).sum::<f32>() + b;
-            let g = ys[i] * wx - 1.0 + diag[i] * alpha[i];
-            let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
-            max_pg = max_pg.max(pg);
-            min_pg = min_pg.min(pg);
-            if pg.abs() > 1e-12 {
-                let old = alpha[i];
-                alpha[i] = (alpha[i] - g / q[i]).max(0.0);
-                let step = (alpha[i] - old) * ys[i];
-                for (j, v) in &x.0 {
-                    w[*j as usize] += step * v;
+            // As `Iterator::sum` adds: from -0.0, one term after another.
+            let mut wx = [-0f32; LANES];
+            match ratios {
+                Some(_) => {
+                    for (p, &(j, v)) in x.iter().enumerate() {
+                        prefetch_row(&w, x, p + PREFETCH_AHEAD);
+                        let (row, s) = (&w[j as usize], &scale[j as usize]);
+                        for k in 0..LANES {
+                            wx[k] += row[k] * (v * s[k]);
+                        }
+                    }
                 }
-                b += step;
+                None => {
+                    for (p, &(j, v)) in x.iter().enumerate() {
+                        prefetch_row(&w, x, p + PREFETCH_AHEAD);
+                        let row = &w[j as usize];
+                        for k in 0..LANES {
+                            wx[k] += row[k] * v;
+                        }
+                    }
+                }
+            }
+            let mut step = [0f32; LANES];
+            for k in lanes.clone().filter(|&k| !done[k]) {
+                let g = y[i][k] * (wx[k] + b[k]) - 1.0 + diag[i][k] * alpha[i][k];
+                let pg = if alpha[i][k] == 0.0 { g.min(0.0) } else { g };
+                max_pg[k] = max_pg[k].max(pg);
+                min_pg[k] = min_pg[k].min(pg);
+                if pg.abs() > 1e-12 {
+                    let old = alpha[i][k];
+                    alpha[i][k] = (alpha[i][k] - g / q[i][k]).max(0.0);
+                    step[k] = (alpha[i][k] - old) * y[i][k];
+                }
+            }
+            if step.iter().all(|&s| s == 0.0) {
+                continue;
+            }
+            // A lane whose step is 0 adds ±0 to its weights, which leaves them as they are
+            // (they start at +0 and a sum never gives -0 from them).
+            for &(j, v) in x {
+                let row = &mut w[j as usize];
+                for k in 0..LANES {
+                    row[k] += step[k] * value(j, v, k);
+                }
+            }
+            for k in 0..LANES {
+                b[k] += step[k];
             }
         }
-        if max_pg - min_pg < config.tolerance {
+        for k in lanes.clone() {
+            if !done[k] && max_pg[k] - min_pg[k] < config.tolerance {
+                done[k] = true;
+            }
+        }
+        if done.iter().all(|&d| d) {
             break;
         }
     }
-    (w, b)
+    lanes
+        .map(|k| (w.iter().map(|row| row[k]).collect(), b[k]))
+        .collect()
+}
+
+/// How many features ahead [`train_group`] asks for a row of weights: rows are read in the
+/// documents' order, scattered over megabytes.
+const PREFETCH_AHEAD: usize = 12;
+
+/// Asks the processor to start fetching the weights of the document's feature at `p`, if any.
+#[inline]
+fn prefetch_row(w: &[[f32; LANES]], x: &[(u32, f32)], p: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(row) = x.get(p).and_then(|&(j, _)| w.get(j as usize)) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults,
+        // and SSE (which has it) is part of every x86_64 processor.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (w, x, p);
 }
 
 #[cfg(test)]
@@ -212,5 +385,140 @@ mod tests {
         }
         let again = LinearSvm::train(&xs, &labels, 3, 11, &SvmConfig::default());
         assert_eq!(svm, again, "deterministic");
+    }
+
+    /// One class alone, as it was trained before classes shared their visits: the reference
+    /// [`train_group`] must match to the bit.
+    fn train_alone(
+        xs: &[SparseVec],
+        ys: &[f32],
+        dims: usize,
+        config: &SvmConfig,
+    ) -> (Vec<f32>, f32) {
+        let n = xs.len();
+        let positives = ys.iter().filter(|y| **y > 0.0).count().max(1) as f32;
+        let negatives = (n as f32 - positives).max(1.0);
+        let diag: Vec<f32> = ys
+            .iter()
+            .map(|y| {
+                let side = if *y > 0.0 { positives } else { negatives };
+                let c = if config.balanced {
+                    config.c * n as f32 / (2.0 * side)
+                } else {
+                    config.c
+                };
+                0.5 / c
+            })
+            .collect();
+        let q: Vec<f32> = xs
+            .iter()
+            .zip(&diag)
+            .map(|(x, d)| x.dot(x) + 1.0 + d)
+            .collect();
+        let (mut w, mut b) = (vec![0f32; dims], 0f32);
+        let mut alpha = vec![0f32; n];
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = config.seed | 1;
+        for _ in 0..config.max_epochs {
+            for i in (1..n).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(i, (rng % (i as u64 + 1)) as usize);
+            }
+            let (mut max_pg, mut min_pg) = (f32::NEG_INFINITY, f32::INFINITY);
+            for &i in &order {
+                let x = &xs[i];
+                let wx: f32 = x.0.iter().map(|(j, v)| w[*j as usize] * v).sum::<f32>() + b;
+                let g = ys[i] * wx - 1.0 + diag[i] * alpha[i];
+                let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+                max_pg = max_pg.max(pg);
+                min_pg = min_pg.min(pg);
+                if pg.abs() > 1e-12 {
+                    let old = alpha[i];
+                    alpha[i] = (alpha[i] - g / q[i]).max(0.0);
+                    let step = (alpha[i] - old) * ys[i];
+                    for (j, v) in &x.0 {
+                        w[*j as usize] += step * v;
+                    }
+                    b += step;
+                }
+            }
+            if max_pg - min_pg < config.tolerance {
+                break;
+            }
+        }
+        (w, b)
+    }
+
+    /// Classes trained side by side give each class the model it gets alone, to the bit, with
+    /// and without naive-Bayes scaling, over several groups and a group with padding lanes.
+    #[test]
+    fn classes_side_by_side_learn_what_each_learns_alone() {
+        let (dims, classes) = (300usize, 11usize);
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut xs = Vec::new();
+        let mut labels = Vec::new();
+        for _ in 0..400 {
+            let k = (next() % classes as u64) as usize;
+            let mut ids: Vec<u32> = (0..25).map(|_| (next() % dims as u64) as u32).collect();
+            // A few features typical of the class, so the classes differ.
+            ids.extend((0..4).map(|t| (k * 20 + t) as u32));
+            ids.sort_unstable();
+            ids.dedup();
+            let v = ids
+                .into_iter()
+                .map(|j| (j, 0.05 + (next() % 1000) as f32 / 1000.0))
+                .collect();
+            xs.push(SparseVec(v));
+            let mut l = vec![k];
+            if next() % 7 == 0 {
+                l.push((k + 1) % classes);
+            }
+            labels.push(l);
+        }
+        for nb_scale in [false, true] {
+            let config = SvmConfig {
+                nb_scale,
+                ..SvmConfig::default()
+            };
+            let svm = LinearSvm::train(&xs, &labels, classes, dims, &config);
+            for k in 0..classes {
+                let ys: Vec<f32> = labels
+                    .iter()
+                    .map(|l| if l.contains(&k) { 1.0 } else { -1.0 })
+                    .collect();
+                let (w, b) = if nb_scale {
+                    let r = nb_ratios(&xs, &ys, dims);
+                    let scaled: Vec<SparseVec> = xs
+                        .iter()
+                        .map(|x| {
+                            SparseVec(x.0.iter().map(|&(j, v)| (j, v * r[j as usize])).collect())
+                        })
+                        .collect();
+                    let (mut w, b) = train_alone(&scaled, &ys, dims, &config);
+                    for (wj, rj) in w.iter_mut().zip(&r) {
+                        *wj *= rj;
+                    }
+                    (w, b)
+                } else {
+                    train_alone(&xs, &ys, dims, &config)
+                };
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&svm.weights[k]),
+                    bits(&w),
+                    "class {k}, nb_scale {nb_scale}"
+                );
+                assert_eq!(svm.bias[k].to_bits(), b.to_bits(), "class {k} bias");
+                assert!(w.iter().any(|x| *x != 0.0), "class {k} learned something");
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::features::{FeatureConfig, FeatureInput, FeatureSpace};
 use super::linear::{LinearSvm, SvmConfig};
 use super::{TopicAssigner, TopicAssignment, TopicMethod};
+use crate::progress::Timing;
 use crate::vectors::SparseVec;
 use crate::{Error, Result};
 
@@ -76,7 +77,9 @@ impl TopicModel {
         classes.sort();
         classes.dedup();
         let inputs: Vec<FeatureInput> = docs.iter().map(|d| d.input).collect();
+        let t = Timing::start("topics.train.features");
         let (space, xs) = FeatureSpace::fit_documents(&inputs, &config.features);
+        drop(t);
         let labels: Vec<Vec<usize>> = docs
             .iter()
             .map(|d| {
@@ -86,7 +89,9 @@ impl TopicModel {
                     .collect()
             })
             .collect();
+        let t = Timing::start("topics.train.svm");
         let svm = LinearSvm::train(&xs, &labels, classes.len(), space.len(), &config.svm);
+        drop(t);
         TopicModel {
             format: FORMAT.into(),
             classes,
