@@ -128,6 +128,16 @@ impl TopicModel {
         if model.format != FORMAT {
             return Err(bad(format!("模型格式 {} 不受支持", model.format)));
         }
+        let (classes, features) = (model.classes.len(), model.space.names.len());
+        let whole = model.space.idf.len() == features
+            && model.svm.bias.len() == classes
+            && model.svm.weights.len() == classes
+            && model.svm.weights.iter().all(|w| w.len() == features);
+        if !whole {
+            return Err(bad(format!(
+                "模型数据不完整: {classes}个类别、{features}个特征，权重或偏置的个数与之不符"
+            )));
+        }
         model.space.index();
         Ok(model)
     }
@@ -431,5 +441,10 @@ mod tests {
         let old = TopicModel::from_json(&serde_json::to_vec(&old).unwrap(), "old").unwrap();
         assert_eq!(old.space.config, FeatureConfig::legacy());
         assert!(!old.config.nb_scale);
+        // A model file whose weights do not fit its features is refused, not scored.
+        let mut short: serde_json::Value = serde_json::from_slice(&model.to_json()).unwrap();
+        short["svm"]["weights"][1].as_array_mut().unwrap().push(1.0.into());
+        let err = TopicModel::from_json(&serde_json::to_vec(&short).unwrap(), "short.json");
+        assert!(err.unwrap_err().to_string().contains("模型数据不完整"));
     }
 }
