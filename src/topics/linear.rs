@@ -246,14 +246,8 @@ fn train_group(
         let negatives = (n as f32 - positives).max(1.0);
         for i in 0..n {
             y[i][k] = ys[k][i];
-            // Squared hinge: D_ii = 1 / (2 C_i), no upper bound on alpha.
             let side = if ys[k][i] > 0.0 { positives } else { negatives };
-            let c = if config.balanced {
-                config.c * n as f32 / (2.0 * side)
-            } else {
-                config.c
-            };
-            diag[i][k] = 0.5 / c;
+            diag[i][k] = diagonal(config, n, side);
             let self_dot = xs[i].iter().fold(0f32, |sum, &(j, v)| {
                 let v = value(j, v, k);
                 sum + v * v
@@ -269,13 +263,7 @@ fn train_group(
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = config.seed | 1;
     for _ in 0..config.max_epochs {
-        // Fisher–Yates with xorshift: a fixed seed gives a fixed order.
-        for i in (1..n).rev() {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            order.swap(i, (rng % (i as u64 + 1)) as usize);
-        }
+        shuffle(&mut order, &mut rng);
         let (mut max_pg, mut min_pg) = ([f32::NEG_INFINITY; LANES], [f32::INFINITY; LANES]);
         for &i in &order {
             let x = &xs[i];
@@ -342,6 +330,27 @@ fn train_group(
         .collect()
 }
 
+/// The dual's diagonal term of a document on a side of `side` documents out of `n`. Squared
+/// hinge: D_ii = 1 / (2 C_i), no upper bound on alpha.
+fn diagonal(config: &SvmConfig, n: usize, side: f32) -> f32 {
+    let c = if config.balanced {
+        config.c * n as f32 / (2.0 * side)
+    } else {
+        config.c
+    };
+    0.5 / c
+}
+
+/// Fisher–Yates with xorshift: a fixed seed gives a fixed order.
+fn shuffle(order: &mut [usize], rng: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        order.swap(i, (*rng % (i as u64 + 1)) as usize);
+    }
+}
+
 /// How many features ahead [`train_group`] asks for a row of weights: rows are read in the
 /// documents' order, scattered over megabytes.
 const PREFETCH_AHEAD: usize = 12;
@@ -400,15 +409,7 @@ mod tests {
         let negatives = (n as f32 - positives).max(1.0);
         let diag: Vec<f32> = ys
             .iter()
-            .map(|y| {
-                let side = if *y > 0.0 { positives } else { negatives };
-                let c = if config.balanced {
-                    config.c * n as f32 / (2.0 * side)
-                } else {
-                    config.c
-                };
-                0.5 / c
-            })
+            .map(|y| diagonal(config, n, if *y > 0.0 { positives } else { negatives }))
             .collect();
         let q: Vec<f32> = xs
             .iter()
@@ -420,12 +421,7 @@ mod tests {
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = config.seed | 1;
         for _ in 0..config.max_epochs {
-            for i in (1..n).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                order.swap(i, (rng % (i as u64 + 1)) as usize);
-            }
+            shuffle(&mut order, &mut rng);
             let (mut max_pg, mut min_pg) = (f32::NEG_INFINITY, f32::INFINITY);
             for &i in &order {
                 let x = &xs[i];

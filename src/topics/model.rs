@@ -443,7 +443,10 @@ mod tests {
         assert!(!old.config.nb_scale);
         // A model file whose weights do not fit its features is refused, not scored.
         let mut short: serde_json::Value = serde_json::from_slice(&model.to_json()).unwrap();
-        short["svm"]["weights"][1].as_array_mut().unwrap().push(1.0.into());
+        short["svm"]["weights"][1]
+            .as_array_mut()
+            .unwrap()
+            .push(1.0.into());
         let err = TopicModel::from_json(&serde_json::to_vec(&short).unwrap(), "short.json");
         assert!(err.unwrap_err().to_string().contains("模型数据不完整"));
     }
