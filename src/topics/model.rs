@@ -112,6 +112,16 @@ impl TopicModel {
         Self::from_json(&bytes, &path.display().to_string())
     }
 
+    /// Whether the weights, biases and idf fit the classes and features: one weight vector and
+    /// one bias a class, one weight and one idf a feature (scoring indexes them blindly).
+    fn fits(&self) -> bool {
+        let (classes, features) = (self.classes.len(), self.space.names.len());
+        self.space.idf.len() == features
+            && self.svm.bias.len() == classes
+            && self.svm.weights.len() == classes
+            && self.svm.weights.iter().all(|w| w.len() == features)
+    }
+
     /// The model as JSON (what [`TopicModel::save`] writes).
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("a model serializes")
@@ -128,12 +138,8 @@ impl TopicModel {
         if model.format != FORMAT {
             return Err(bad(format!("模型格式 {} 不受支持", model.format)));
         }
-        let (classes, features) = (model.classes.len(), model.space.names.len());
-        let whole = model.space.idf.len() == features
-            && model.svm.bias.len() == classes
-            && model.svm.weights.len() == classes
-            && model.svm.weights.iter().all(|w| w.len() == features);
-        if !whole {
+        if !model.fits() {
+            let (classes, features) = (model.classes.len(), model.space.names.len());
             return Err(bad(format!(
                 "模型数据不完整: {classes}个类别、{features}个特征，权重或偏置的个数与之不符"
             )));
@@ -199,17 +205,14 @@ impl TopicModel {
                 .map(|_| rd.f32s())
                 .collect::<Option<Vec<_>>>()?;
             let bias = rd.f32s()?;
-            let whole = rd.0.is_empty()
-                && idf.len() == names.len()
-                && bias.len() == classes.len()
-                && weights.iter().all(|w| w.len() == names.len());
-            whole.then(|| TopicModel {
+            let model = TopicModel {
                 format: FORMAT.into(),
                 classes,
                 space: FeatureSpace::with_names(names, idf, stored.features),
                 svm: LinearSvm { weights, bias },
                 config: stored.svm,
-            })
+            };
+            (rd.0.is_empty() && model.fits()).then_some(model)
         })();
         parsed.ok_or_else(|| Error::Taxonomy {
             file: origin.to_string(),
