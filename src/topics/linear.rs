@@ -107,7 +107,7 @@ fn train_classes(
     group: std::ops::Range<usize>,
     config: &SvmConfig,
 ) -> Vec<(Vec<f32>, f32)> {
-    let (docs, row_of) = (&rows.docs, &rows.row_of);
+    let row_of = &rows.row_of;
     let dims = row_of.len();
     let ys: Vec<Vec<f32>> = group
         .map(|k| {
@@ -120,19 +120,7 @@ fn train_classes(
     let ratios: Option<Vec<Vec<f32>>> = config
         .nb_scale
         .then(|| ys.iter().map(|y| nb_ratios(xs, y, dims)).collect());
-    let ratios_by_row: Option<Vec<Vec<f32>>> = ratios.as_ref().map(|ratios| {
-        ratios
-            .iter()
-            .map(|r| {
-                let mut by_row = vec![0f32; dims];
-                for (j, &row) in row_of.iter().enumerate() {
-                    by_row[row as usize] = r[j];
-                }
-                by_row
-            })
-            .collect()
-    });
-    let trained = train_group(docs, &ys, ratios_by_row.as_deref(), dims, config);
+    let trained = train_group(rows, &ys, ratios.as_deref(), config);
     trained
         .into_iter()
         .enumerate()
@@ -205,8 +193,9 @@ fn nb_ratios(xs: &[SparseVec], ys: &[f32], dims: usize) -> Vec<f32> {
 /// feature.
 const LANES: usize = 8;
 
-/// Dual coordinate descent for up to [`LANES`] classes at once, `ys[k]` being class `k`'s ±1
-/// per document and `ratios[k]` its naive-Bayes scale per feature, if any. The bias is learned
+/// Dual coordinate descent for up to [`LANES`] classes at once on the renumbered documents,
+/// `ys[k]` being class `k`'s ±1 per document and `ratios[k]` its naive-Bayes scale per feature
+/// (by the feature's number, not its row), if any; the weights come back by row. The bias is learned
 /// as the weight of a constant feature 1 appended to every vector.
 ///
 /// Every class visits the documents in the same shuffled order, so the classes can share each
@@ -217,22 +206,26 @@ const LANES: usize = 8;
 /// additions are what bound one class's time (each waits for the one before); a row of lanes
 /// adds every class's term at once.
 fn train_group(
-    xs: &[Vec<(u32, f32)>],
+    rows: &Renumbered,
     ys: &[Vec<f32>],
     ratios: Option<&[Vec<f32>]>,
-    dims: usize,
     config: &SvmConfig,
 ) -> Vec<(Vec<f32>, f32)> {
+    let (xs, dims) = (&rows.docs, rows.row_of.len());
     let (n, classes) = (xs.len(), ys.len());
     assert!(classes <= LANES, "at most {LANES} classes side by side");
     let lanes = 0..classes;
-    // Each class's scale per feature as rows (1 where there is none, never read then).
-    let scale: Vec<[f32; LANES]> = match ratios {
-        Some(r) => (0..dims)
-            .map(|j| std::array::from_fn(|k| if k < classes { r[k][j] } else { 1.0 }))
-            .collect(),
-        None => Vec::new(),
-    };
+    // Each class's scale of a row's feature, side by side (1 in lanes without a class, never
+    // read then).
+    let mut scale: Vec<[f32; LANES]> = Vec::new();
+    if let Some(r) = ratios {
+        scale = vec![[1f32; LANES]; dims];
+        for (j, &row) in rows.row_of.iter().enumerate() {
+            for k in lanes.clone() {
+                scale[row as usize][k] = r[k][j];
+            }
+        }
+    }
     // A document's value of feature `j` for class `k`, as the class's scaled vector holds it.
     let value = |j: u32, v: f32, k: usize| match ratios {
         Some(_) => v * scale[j as usize][k],
