@@ -450,6 +450,18 @@ mod tests {
         PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| buf.extend(&docs[i])).0
     }
 
+    /// The word vectors of items `0..n` from `features(i)`, and their character vectors from
+    /// `features(i + shift)` (alike, not the same).
+    fn fit_words_and_chars(
+        n: u32,
+        features: impl Fn(u32) -> Vec<u32>,
+        shift: u32,
+    ) -> (PackedVectors, PackedVectors) {
+        let words = fit(&(0..n).map(&features).collect::<Vec<_>>());
+        let chars = fit(&(0..n).map(|i| features(i + shift)).collect::<Vec<_>>());
+        (words, chars)
+    }
+
     /// A, B, C in a row: A~B and B~C at cosine 0.707, A and C at 0.
     fn three_in_a_row() -> PackedVectors {
         fit(&[vec![0], vec![0, 1], vec![1]])
@@ -493,8 +505,7 @@ mod tests {
                 })
                 .collect()
         };
-        let words = fit(&(0..60).map(features).collect::<Vec<_>>());
-        let chars = fit(&(0..60).map(|i| features(i + 3)).collect::<Vec<_>>());
+        let (words, chars) = fit_words_and_chars(60, features, 3);
         let space = Space {
             words: &words,
             chars: &chars,
@@ -550,8 +561,7 @@ mod tests {
                 .map(|k| c * 20 + (k * (1 + i % 4) + i % 3) % 14)
                 .collect()
         };
-        let words = fit(&(0..80).map(features).collect::<Vec<_>>());
-        let chars = fit(&(0..80).map(|i| features(i + 1)).collect::<Vec<_>>());
+        let (words, chars) = fit_words_and_chars(80, features, 1);
         let space = Space {
             words: &words,
             chars: &chars,
