@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::vectors::FxMap;
+use crate::vectors::StrMap;
 
 /// Documents interned together by [`Vocabulary::intern_documents`], per thread task. Each
 /// chunk's distinct terms are then interned one after another, so a common term costs one
@@ -14,7 +14,7 @@ const CHUNK: usize = 4096;
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     names: Vec<Box<str>>,
-    ids: FxMap<Box<str>, u32>,
+    ids: StrMap<u32>,
 }
 
 impl Vocabulary {
@@ -29,7 +29,7 @@ impl Vocabulary {
         }
         let id = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct terms");
         self.names.push(term.into());
-        self.ids.insert(term.into(), id);
+        self.ids.insert(term, id);
         id
     }
 
@@ -44,13 +44,13 @@ impl Vocabulary {
         let chunks: Vec<(Vec<&'a str>, Vec<Vec<u32>>)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
-                let mut local: FxMap<&'a str, u32> = FxMap::default();
+                let mut local: StrMap<u32> = StrMap::new();
                 let mut distinct: Vec<&'a str> = Vec::new();
                 let docs = (c * CHUNK..n.min((c + 1) * CHUNK))
                     .map(|i| {
                         terms_of(i)
                             .map(|t| {
-                                *local.entry(t).or_insert_with(|| {
+                                *local.get_or_insert_with(t, || {
                                     distinct.push(t);
                                     distinct.len() as u32 - 1
                                 })

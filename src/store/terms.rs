@@ -7,7 +7,7 @@ use rusqlite::params;
 
 use super::{Change, View};
 use crate::segment::Terms;
-use crate::vectors::{varint, FxMap};
+use crate::vectors::{varint, FxMap, StrMap};
 use crate::{Error, Result};
 
 /// Appends `numbers` as varints: an item's stored terms.
@@ -58,7 +58,7 @@ impl TermNames {
 /// Numbers terms for writing: the stored numbering, with the terms it did not have numbered
 /// after them, to be written by [`Change::put_new_term_names`].
 pub(super) struct TermNumbers {
-    numbers: FxMap<Box<str>, u32>,
+    numbers: StrMap<u32>,
     new: Vec<(u32, Box<str>)>,
 }
 
@@ -70,7 +70,7 @@ impl TermNumbers {
                 Some(&n) => n,
                 None => {
                     let n = u32::try_from(self.numbers.len()).expect("fewer than 2^32 terms");
-                    self.numbers.insert(t.into(), n);
+                    self.numbers.insert(t, n);
                     self.new.push((n, t.into()));
                     n
                 }

@@ -6,7 +6,7 @@
 //! when it scores best, never beside another topic.
 
 use super::{FeatureInput, Taxonomy, TopicAssigner, TopicAssignment, TopicMethod};
-use crate::vectors::FxMap;
+use crate::vectors::StrMap;
 
 const CORE_WEIGHT: f32 = 2.0;
 const RELATED_WEIGHT: f32 = 1.0;
@@ -24,13 +24,13 @@ pub struct KeywordAssigner {
     names: Vec<String>,
     fallback: String,
     fallback_index: usize,
-    /// term → (topic index, weight); every word of every text is looked up: the fast hasher.
-    weights: FxMap<String, Vec<(usize, f32)>>,
+    /// term → (topic index, weight); every word of every text is looked up.
+    weights: StrMap<Vec<(usize, f32)>>,
 }
 
 impl KeywordAssigner {
     pub fn new(taxonomy: &Taxonomy) -> Self {
-        let mut weights: FxMap<String, Vec<(usize, f32)>> = FxMap::default();
+        let mut weights: StrMap<Vec<(usize, f32)>> = StrMap::new();
         for (i, topic) in taxonomy.topics.iter().enumerate() {
             let terms = topic
                 .core
@@ -38,7 +38,9 @@ impl KeywordAssigner {
                 .map(|t| (t, CORE_WEIGHT))
                 .chain(topic.related.iter().map(|t| (t, RELATED_WEIGHT)));
             for (term, w) in terms {
-                weights.entry(term.to_lowercase()).or_default().push((i, w));
+                weights
+                    .get_or_insert_with(&term.to_lowercase(), Vec::new)
+                    .push((i, w));
             }
         }
         KeywordAssigner {

@@ -13,6 +13,7 @@ mod frequencies;
 mod fxhash;
 mod packed;
 mod sparse;
+mod str_map;
 mod tfidf;
 pub(crate) mod varint;
 
@@ -21,4 +22,5 @@ pub use frequencies::DocumentFrequencies;
 pub use fxhash::FxMap;
 pub use packed::{PackedVectors, Probe};
 pub use sparse::SparseVec;
+pub use str_map::StrMap;
 pub use tfidf::{document_frequencies, TfIdf};
