@@ -1,7 +1,6 @@
 //! Item rows: each accepted item as the user wrote it, normalized, analysed (terms, topics) and
 //! placed in its merge group, with the similarity to the group's representative.
 
-use std::collections::HashMap;
 
 use rusqlite::{params, Row};
 use sha2::{Digest, Sha256};
@@ -14,6 +13,7 @@ use crate::pipeline::{Analysis, AnalyzedItem};
 use crate::record::{Item, PastAnswer, SourceRef};
 use crate::segment::Terms;
 use crate::topics::TopicAssignment;
+use crate::vectors::FxMap;
 use crate::{Error, Result};
 
 /// An item as the store keeps it.
@@ -254,7 +254,7 @@ impl View<'_> {
             Ok(())
         })?;
         let rows = self.groups()?;
-        let at: HashMap<&str, usize> = rows
+        let at: FxMap<&str, usize> = rows
             .iter()
             .enumerate()
             .map(|(i, g)| (g.id.as_str(), i))
@@ -267,7 +267,7 @@ impl View<'_> {
             })?;
             members[*g].push(i);
         }
-        let index: HashMap<&str, usize> = items
+        let index: FxMap<&str, usize> = items
             .iter()
             .enumerate()
             .map(|(i, a)| (a.item.id.as_str(), i))

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::segment::Terms;
-use crate::vectors::{document_frequencies, is_alphanumeric, FxMap, SparseVec};
+use crate::vectors::{document_frequencies, is_alphanumeric, FxMap, SparseVec, StrMap};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +174,7 @@ pub struct FeatureSpace {
     #[serde(default = "FeatureConfig::legacy")]
     pub config: FeatureConfig,
     #[serde(skip)]
-    ids: FxMap<String, u32>,
+    ids: StrMap<u32>,
     /// The ids of the short character grams, by packed key (they are in `ids` by name too).
     #[serde(skip)]
     gram_ids: FxMap<u64, u32>,
@@ -202,7 +202,7 @@ impl FeatureSpace {
                 .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
                 .collect(),
             config: *config,
-            ids: FxMap::default(),
+            ids: StrMap::new(),
             gram_ids: FxMap::default(),
             char_ids: 0..0,
         };
@@ -288,7 +288,7 @@ impl FeatureSpace {
             names,
             idf,
             config,
-            ids: FxMap::default(),
+            ids: StrMap::new(),
             gram_ids: FxMap::default(),
             char_ids: 0..0,
         };
@@ -302,7 +302,7 @@ impl FeatureSpace {
             .names
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.clone(), i as u32))
+            .map(|(i, n)| (n, i as u32))
             .collect();
         self.gram_ids = self
             .names
@@ -417,7 +417,7 @@ struct ChunkFeatures {
 
 impl ChunkFeatures {
     fn of(inputs: &[FeatureInput], config: &FeatureConfig) -> Self {
-        let (mut named, mut grams) = (FxMap::<String, u32>::default(), FxMap::default());
+        let (mut named, mut grams) = (StrMap::<u32>::new(), FxMap::default());
         let mut df: Vec<u32> = Vec::new();
         // The last document counted for each id, so a repeat is not counted twice.
         let mut counted_in: Vec<usize> = Vec::new();
@@ -436,7 +436,7 @@ impl ChunkFeatures {
                         None => {
                             let id = df.len() as u32;
                             match f {
-                                FeatureKey::Name(n) => named.insert(n.to_string(), id),
+                                FeatureKey::Name(n) => named.insert(n, id),
                                 FeatureKey::Gram(g) => grams.insert(g, id),
                             };
                             df.push(0);
@@ -454,7 +454,7 @@ impl ChunkFeatures {
             })
             .collect();
         let mut names = vec![String::new(); df.len()];
-        for (name, id) in named {
+        for (name, id) in named.into_entries() {
             names[id as usize] = name;
         }
         for (gram, id) in grams {

@@ -27,9 +27,16 @@ fn pack(key: &str) -> Option<u128> {
     Some(u128::from_le_bytes(buf))
 }
 
-/// A map from strings to `V` ([`FxMap`]'s fixed-key hasher, so runs are identical). It has no
-/// order and gives none: callers keep their own when they need one.
-#[derive(Debug, Clone)]
+/// The string a [`pack`]ed key holds.
+fn unpack(key: u128) -> String {
+    let buf = key.to_le_bytes();
+    let len = usize::from(buf[SHORT]);
+    String::from_utf8(buf[..len].to_vec()).expect("packed from a str")
+}
+
+/// A map from strings to `V` ([`FxMap`]'s fixed-key hasher, so runs are identical). Its
+/// entries come out in no particular order ([`StrMap::into_entries`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct StrMap<V> {
     short: FxMap<u128, V>,
     long: FxMap<Box<str>, V>,
@@ -86,6 +93,12 @@ impl<V> StrMap<V> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every key and its value, in no particular order.
+    pub fn into_entries(self) -> impl Iterator<Item = (String, V)> {
+        let short = self.short.into_iter().map(|(k, v)| (unpack(k), v));
+        short.chain(self.long.into_iter().map(|(k, v)| (k.into_string(), v)))
+    }
 }
 
 impl<S: AsRef<str>, V> FromIterator<(S, V)> for StrMap<V> {
@@ -134,6 +147,14 @@ mod tests {
         assert_eq!(*map.get_or_insert_with("新词", || 7), 7);
         assert_eq!(*map.get_or_insert_with("新新新新新新词", || 8), 8);
         assert_eq!(map.len(), keys.len() + 2);
+        let mut entries: Vec<(String, usize)> = map.into_entries().collect();
+        entries.sort();
+        let mut want: Vec<(String, usize)> = keys.iter().map(|k| k.to_string()).zip(0..).collect();
+        want[3].1 = 99;
+        want[4].1 = 104;
+        want.extend([("新词".to_string(), 7), ("新新新新新新词".to_string(), 8)]);
+        want.sort();
+        assert_eq!(entries, want);
     }
 
     #[test]
