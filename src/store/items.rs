@@ -1,7 +1,6 @@
 //! Item rows: each accepted item as the user wrote it, normalized, analysed (terms, topics) and
 //! placed in its merge group, with the similarity to the group's representative.
 
-
 use rusqlite::{params, Row};
 use sha2::{Digest, Sha256};
 
