@@ -195,8 +195,8 @@ const LANES: usize = 8;
 
 /// Dual coordinate descent for up to [`LANES`] classes at once on the renumbered documents,
 /// `ys[k]` being class `k`'s ±1 per document and `ratios[k]` its naive-Bayes scale per feature
-/// (by the feature's number, not its row), if any; the weights come back by row. The bias is learned
-/// as the weight of a constant feature 1 appended to every vector.
+/// (by the feature's number, not its row), if any; the weights come back by row. The bias is
+/// learned as the weight of a constant feature 1 appended to every vector.
 ///
 /// Every class visits the documents in the same shuffled order, so the classes can share each
 /// visit: a document's features are read once for all of them, and the weights of one feature

@@ -7,8 +7,6 @@
 //! characters), so it is kept as a `u128`, compared in two instructions; longer keys go to an
 //! ordinary map beside it.
 
-use std::collections::hash_map::Entry;
-
 use super::FxMap;
 
 /// Keys up to this many bytes are held as numbers.
@@ -99,10 +97,13 @@ impl<V> StrMap<V> {
     pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> V) -> &mut V {
         match pack(key) {
             Some(k) => self.short.entry(k).or_insert_with(make),
-            None => match self.long.entry(key.into()) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(make()),
-            },
+            None => {
+                // Looked up before a key is made: a long key already there allocates nothing.
+                if !self.long.contains_key(key) {
+                    self.long.insert(key.into(), make());
+                }
+                self.long.get_mut(key).expect("present or just inserted")
+            }
         }
     }
 
