@@ -62,7 +62,7 @@ fn main() {
         let table = table_from_bytes("bench.csv", "csv", &csv_bytes, &options).unwrap();
         let map = ColumnMap::resolve(&table, &options.columns).unwrap();
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         batch
     });
     assert_eq!(batch.rows_read, n, "every row read");

@@ -396,7 +396,7 @@ fn bench_size(n_wanted: usize, dir: &Path, python: &Result<(String, PathBuf), St
         let table = table_from_bytes("items.csv", "csv", &bytes, &options).unwrap();
         let map = ColumnMap::resolve(&table, &options.columns).unwrap();
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         batch
     });
     assert_eq!(batch.rows_read, n, "every row read");

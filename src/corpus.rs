@@ -18,6 +18,6 @@ pub fn corpus_batch(options: &IngestOptions) -> Result<Batch> {
     let table = table_from_bytes(CORPUS_NAME, "csv", CORPUS, options)?;
     let map = ColumnMap::resolve(&table, &options.columns)?;
     let mut batch = Batch::default();
-    validate_rows(&table, &map, &mut batch);
+    validate_rows(table, &map, &mut batch);
     Ok(batch)
 }

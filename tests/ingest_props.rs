@@ -16,7 +16,7 @@ fn check(name: &str, ext: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
         let table = table_from_bytes(name, ext, bytes, &options)?;
         let map = ColumnMap::resolve(&table, &options.columns)?;
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         Ok::<_, qingdan::Error>(batch)
     }));
     let Ok(result) = outcome else {

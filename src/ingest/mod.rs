@@ -113,7 +113,7 @@ pub fn batch_from_bytes(
     let mut batch = Batch::default();
     let table = table_from_bytes(name, ext, bytes, options)?;
     let map = ColumnMap::resolve(&table, &options.columns)?;
-    validate_rows(&table, &map, &mut batch);
+    validate_rows(table, &map, &mut batch);
     Ok(batch)
 }
 
@@ -126,7 +126,7 @@ pub fn read_batch(paths: &[impl AsRef<Path>], options: &IngestOptions) -> Result
         drop(t);
         let _t = Timing::start("ingest.validate");
         let map = ColumnMap::resolve(&table, &options.columns)?;
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
     }
     Ok(batch)
 }

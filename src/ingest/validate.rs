@@ -1,13 +1,16 @@
 //! Row validation: each row becomes an accepted item or a reject naming the file, row and field.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use rayon::prelude::*;
 
 use super::columns::{ColumnMap, Field};
-use super::table::Table;
+use super::table::{Table, TableRow};
 use crate::date::Date;
 use crate::record::{
     BatchKind, BatchRecord, Item, PastAnswer, RawFields, Reject, SourceRef, Warning,
 };
+use crate::vectors::FxMap;
 
 /// What a set of input files yielded.
 #[derive(Debug, Clone, Default)]
@@ -40,111 +43,216 @@ impl Batch {
 }
 
 /// Validates every row of a table into `batch`: the row count grows by exactly the number of
-/// rows, and each row lands in `items` or `rejects`.
-pub fn validate_rows(table: &Table, map: &ColumnMap, batch: &mut Batch) {
+/// rows, and each row lands in `items` or `rejects`. An accepted row's cells become its item's
+/// fields (moved, not copied: a million rows hold a gigabyte of text).
+pub fn validate_rows(table: Table, map: &ColumnMap, batch: &mut Batch) {
     batch.files.push(table.file.clone());
     batch.warnings.extend(table.warnings.iter().cloned());
-    let mut seen: HashMap<String, SourceRef> = batch
-        .items
-        .iter()
-        .map(|it| (it.id.clone(), it.source.clone()))
+    // Each row is checked on its own, on every core (a million rows took 5 s on one); only the
+    // check for an id seen before needs the rows above it, and runs after, in row order.
+    let checked: Vec<RowCheck> = table
+        .rows
+        .par_iter()
+        .map(|row| check_row(&table.file, map, row))
         .collect();
-    for row in &table.rows {
+    let repeats = earlier_rows(&table, &checked, &batch.items);
+    batch.items.reserve(table.rows.len());
+    // A column read for two of an item's fields (the user named it for both) is copied.
+    let columns = ITEM_FIELDS.map(|f| map.column(f));
+    let shared: Vec<usize> = columns
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&c| columns.iter().filter(|&&d| d == Some(c)).count() > 1)
+        .collect();
+    for ((row, check), repeat) in table.rows.into_iter().zip(checked).zip(repeats) {
         batch.rows_read += 1;
         let source = SourceRef {
             file: table.file.clone(),
             row: row.row,
         };
-        let get = |f: Field| -> String {
-            map.column(f)
-                .and_then(|c| row.cells.get(c))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
+        let accepted = match check {
+            RowCheck::Rejected(field, reason) => {
+                batch.rejects.push(row_reject(&row, source, field, reason));
+                continue;
+            }
+            RowCheck::Accepted(accepted) => accepted,
         };
-        let content = row.cells.join(" | ");
-        let reject = |field: &str, reason: String| Reject {
-            source: source.clone(),
-            field: field.to_string(),
-            reason,
-            content: content.clone(),
-        };
-        if let Some(problem) = &row.problem {
-            batch.rejects.push(reject("整行", problem.clone()));
-            continue;
-        }
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            batch.rejects.push(reject("整行", "空行".into()));
-            continue;
-        }
-        let text = get(Field::Text);
-        if text.is_empty() {
-            batch
-                .rejects
-                .push(reject(map.header(Field::Text), "内容为空".into()));
-            continue;
-        }
-        let enterprise = get(Field::Enterprise);
-        if enterprise.is_empty() {
-            batch
-                .rejects
-                .push(reject(map.header(Field::Enterprise), "缺少企业名称".into()));
-            continue;
-        }
-        let date_text = get(Field::Date);
-        let given = get(Field::Id);
-        let id = if given.is_empty() {
-            content_id(&enterprise, &date_text, &get(Field::Title), &text)
-        } else {
-            given.clone()
-        };
-        if let Some(first) = seen.get(&id) {
-            let place = if first.file == table.file {
-                format!("第{}行", first.row)
+        if let Some(place) = repeat {
+            let (field, reason) = if accepted.id_given {
+                (
+                    map.header(Field::Id),
+                    format!("编号“{}”重复，与{place}相同", accepted.id),
+                )
             } else {
-                format!("{} 第{}行", first.file, first.row)
-            };
-            let (field, reason) = if given.is_empty() {
                 (
                     "整行",
                     format!("与{place}内容相同（两行都没有编号，按内容识别为同一条）"),
                 )
-            } else {
-                (
-                    map.header(Field::Id),
-                    format!("编号“{id}”重复，与{place}相同"),
-                )
             };
-            batch.rejects.push(reject(field, reason));
+            batch.rejects.push(row_reject(&row, source, field, reason));
             continue;
         }
-        let date = Date::parse(&date_text);
-        if date.is_none() && !date_text.is_empty() {
-            batch.warnings.push(Warning {
-                source: source.clone(),
-                field: map.header(Field::Date).to_string(),
-                message: format!("无法识别的日期“{date_text}”，已接收该条但不计入月份统计"),
-            });
-        }
-        let raw = RawFields {
-            answer: map.column(Field::Reply).map(|_| get(Field::Reply)),
-            answer_date: map.column(Field::ReplyDate).map(|_| get(Field::ReplyDate)),
-            answer_unit: map.column(Field::Unit).map(|_| get(Field::Unit)),
-            answer_result: map.column(Field::Result).map(|_| get(Field::Result)),
-            ..RawFields::default()
+        batch.warnings.extend(accepted.warnings);
+        let mut cells = row.cells;
+        let mut take = |f: Field| match map.column(f) {
+            None => String::new(),
+            Some(c) if shared.contains(&c) => cells.get(c).map_or("", |s| s.trim()).to_string(),
+            Some(c) => trimmed(&mut cells, c),
         };
-        let answer = past_answer(&raw, map, &source, &mut batch.warnings);
-        seen.insert(id.clone(), source.clone());
         batch.items.push(Item {
-            id,
-            enterprise,
-            title: get(Field::Title),
-            text,
-            date,
-            channel: get(Field::Channel),
-            region: get(Field::Region),
+            id: accepted.id,
+            enterprise: take(Field::Enterprise),
+            title: take(Field::Title),
+            text: take(Field::Text),
+            date: accepted.date,
+            channel: take(Field::Channel),
+            region: take(Field::Region),
             source,
-            answer,
+            answer: accepted.answer,
         });
+    }
+}
+
+/// For each row accepted on its own, where its id was first seen if it is a repeat (“第3行”, or
+/// “file 第3行” for another file of the batch): among `items` (earlier files), else the rows
+/// above it. Ids are compared where they lie, never copied.
+fn earlier_rows(table: &Table, checked: &[RowCheck], items: &[Item]) -> Vec<Option<String>> {
+    let place = |file: &str, row: usize| {
+        if file == table.file {
+            format!("第{row}行")
+        } else {
+            format!("{file} 第{row}行")
+        }
+    };
+    let mut first: FxMap<&str, (&str, usize)> = FxMap::default();
+    first.reserve(items.len() + checked.len());
+    for it in items {
+        first
+            .entry(it.id.as_str())
+            .or_insert((it.source.file.as_str(), it.source.row));
+    }
+    checked
+        .iter()
+        .zip(&table.rows)
+        .map(|(check, row)| match check {
+            RowCheck::Accepted(a) => match first.entry(a.id.as_str()) {
+                Entry::Occupied(seen) => Some(place(seen.get().0, seen.get().1)),
+                Entry::Vacant(new) => {
+                    new.insert((table.file.as_str(), row.row));
+                    None
+                }
+            },
+            RowCheck::Rejected(..) => None,
+        })
+        .collect()
+}
+
+/// The fields an item takes from its row's cells.
+const ITEM_FIELDS: [Field; 5] = [
+    Field::Enterprise,
+    Field::Title,
+    Field::Text,
+    Field::Channel,
+    Field::Region,
+];
+
+/// What one row is on its own, before the ids above it are known.
+enum RowCheck<'m> {
+    /// Rejected in this field (named as the file names it), for this reason.
+    Rejected(&'m str, String),
+    Accepted(AcceptedRow),
+}
+
+/// An accepted row's id, date and answer, and the warnings it brings if it is not a repeat.
+struct AcceptedRow {
+    id: String,
+    /// The id is the file's, not made from the row's content.
+    id_given: bool,
+    date: Option<Date>,
+    answer: Option<PastAnswer>,
+    warnings: Vec<Warning>,
+}
+
+fn check_row<'m>(file: &str, map: &'m ColumnMap, row: &TableRow) -> RowCheck<'m> {
+    let get = |f: Field| -> &str {
+        map.column(f)
+            .and_then(|c| row.cells.get(c))
+            .map_or("", |s| s.trim())
+    };
+    if let Some(problem) = &row.problem {
+        return RowCheck::Rejected("整行", problem.clone());
+    }
+    if row.cells.iter().all(|c| c.trim().is_empty()) {
+        return RowCheck::Rejected("整行", "空行".into());
+    }
+    let text = get(Field::Text);
+    if text.is_empty() {
+        return RowCheck::Rejected(map.header(Field::Text), "内容为空".into());
+    }
+    let enterprise = get(Field::Enterprise);
+    if enterprise.is_empty() {
+        return RowCheck::Rejected(map.header(Field::Enterprise), "缺少企业名称".into());
+    }
+    let date_text = get(Field::Date);
+    let given = get(Field::Id);
+    let id_given = !given.is_empty();
+    let id = if id_given {
+        given.to_string()
+    } else {
+        content_id(enterprise, date_text, get(Field::Title), text)
+    };
+    let source = SourceRef {
+        file: file.to_string(),
+        row: row.row,
+    };
+    let mut warnings = Vec::new();
+    let date = Date::parse(date_text);
+    if date.is_none() && !date_text.is_empty() {
+        warnings.push(Warning {
+            source: source.clone(),
+            field: map.header(Field::Date).to_string(),
+            message: format!("无法识别的日期“{date_text}”，已接收该条但不计入月份统计"),
+        });
+    }
+    let raw = |f: Field| map.column(f).map(|_| get(f).to_string());
+    let raw = RawFields {
+        answer: raw(Field::Reply),
+        answer_date: raw(Field::ReplyDate),
+        answer_unit: raw(Field::Unit),
+        answer_result: raw(Field::Result),
+        ..RawFields::default()
+    };
+    let answer = past_answer(&raw, map, &source, &mut warnings);
+    RowCheck::Accepted(AcceptedRow {
+        id,
+        id_given,
+        date,
+        answer,
+        warnings,
+    })
+}
+
+/// Cell `c` taken out of `cells`, trimmed in place (empty when the row is shorter).
+fn trimmed(cells: &mut [String], c: usize) -> String {
+    let Some(cell) = cells.get_mut(c) else {
+        return String::new();
+    };
+    let mut s = std::mem::take(cell);
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
+    s
+}
+
+/// A row rejected for `reason` in `field`, with all its cells as they were read.
+fn row_reject(row: &TableRow, source: SourceRef, field: &str, reason: String) -> Reject {
+    Reject {
+        source,
+        field: field.to_string(),
+        reason,
+        content: row.cells.join(" | "),
     }
 }
 
@@ -314,7 +422,7 @@ mod tests {
         let table = csv_reader::read("in.csv", csv).unwrap();
         let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         assert_eq!(batch.rows_read, 6);
         assert_eq!(batch.items.len() + batch.rejects.len(), 6);
         let ids: Vec<&str> = batch.items.iter().map(|i| i.id.as_str()).collect();
@@ -334,6 +442,98 @@ mod tests {
     }
 
     #[test]
+    fn repeats_are_found_in_row_order_across_many_rows() {
+        // Enough rows to be read on several threads: the first row of each id is kept, every
+        // later one is rejected naming it, and only kept rows bring their warnings.
+        let mut csv = String::from("编号,企业名称,意见建议,时间\n");
+        for r in 0..6000 {
+            let id = if r % 7 == 3 { r / 2 } else { r };
+            csv.push_str(&format!("{id},企业{r},第{r}条意见,某日{r}\n"));
+        }
+        let table = csv_reader::read("many.csv", &csv).unwrap();
+        let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(table, &map, &mut batch);
+        let (mut items, mut rejects) = (0, 0);
+        let mut first_row = std::collections::HashMap::new();
+        for r in 0..6000usize {
+            let id = if r % 7 == 3 { r / 2 } else { r };
+            let row = r + 2;
+            match first_row.get(&id) {
+                None => {
+                    first_row.insert(id, row);
+                    let item = &batch.items[items];
+                    assert_eq!((item.id.clone(), item.source.row), (id.to_string(), row));
+                    assert_eq!(batch.warnings[items].source.row, row);
+                    items += 1;
+                }
+                Some(first) => {
+                    let reject = &batch.rejects[rejects];
+                    assert_eq!(reject.source.row, row);
+                    assert!(reject.reason.contains(&format!("与第{first}行相同")));
+                    assert_eq!(
+                        reject.content,
+                        format!("{id} | 企业{r} | 第{r}条意见 | 某日{r}")
+                    );
+                    rejects += 1;
+                }
+            }
+        }
+        assert!(rejects > 100, "{rejects} repeats");
+        assert_eq!((batch.items.len(), batch.rejects.len()), (items, rejects));
+        assert_eq!(batch.warnings.len(), items);
+        assert_eq!(batch.rows_read, 6000);
+    }
+
+    #[test]
+    fn a_repeat_of_an_earlier_file_names_that_file() {
+        let mut batch = Batch::default();
+        for (file, csv) in [
+            (
+                "a.csv",
+                "编号,企业,内容\n1,甲公司,贷款难\n2,乙公司,用地紧\n",
+            ),
+            (
+                "b.csv",
+                "编号,企业,内容\n3,丙公司,招工难\n2,丁公司,电价高\n3,戊公司,物流贵\n",
+            ),
+        ] {
+            let table = csv_reader::read(file, csv).unwrap();
+            let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
+            validate_rows(table, &map, &mut batch);
+        }
+        let ids: Vec<&str> = batch.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        let reasons: Vec<(&str, usize, &str)> = batch
+            .rejects
+            .iter()
+            .map(|r| (r.source.file.as_str(), r.source.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("b.csv", 3, "编号“2”重复，与a.csv 第3行相同"),
+                ("b.csv", 4, "编号“3”重复，与第2行相同"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_column_named_for_two_fields_fills_both() {
+        let table = csv_reader::read("in.csv", "企业,内容\n甲公司, 贷款难 \n").unwrap();
+        let overrides = ColumnOverrides::parse(&["title=内容", "text=内容"]).unwrap();
+        let map = ColumnMap::resolve(&table, &overrides).unwrap();
+        let mut batch = Batch::default();
+        validate_rows(table, &map, &mut batch);
+        let item = &batch.items[0];
+        assert_eq!(
+            (item.title.as_str(), item.text.as_str()),
+            ("贷款难", "贷款难")
+        );
+        assert_eq!(item.enterprise, "甲公司");
+    }
+
+    #[test]
     fn past_answers_are_read_with_their_warnings() {
         let csv = "编号,企业名称,意见建议,答复意见,答复时间,承办单位,办理结果\n\
                    1,恒通物流,贷款难, 已协调银行 ,2025-04-01,市金融局,已解决\n\
@@ -343,7 +543,7 @@ mod tests {
         let table = csv_reader::read("in.csv", csv).unwrap();
         let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         assert_eq!((batch.items.len(), batch.rejects.len()), (4, 0));
         let a = batch.items[0].answer.as_ref().unwrap();
         assert_eq!(
@@ -369,7 +569,7 @@ mod tests {
         let table = csv_reader::read("b.csv", "企业,内容\n甲公司,贷款难\n").unwrap();
         let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
         let mut batch = Batch::default();
-        validate_rows(&table, &map, &mut batch);
+        validate_rows(table, &map, &mut batch);
         assert_eq!(batch.items[0].answer, None);
         assert!(batch.warnings.is_empty());
     }
@@ -380,7 +580,7 @@ mod tests {
             let table = csv_reader::read(file, text).unwrap();
             let map = ColumnMap::resolve(&table, &ColumnOverrides::default()).unwrap();
             let mut batch = Batch::default();
-            validate_rows(&table, &map, &mut batch);
+            validate_rows(table, &map, &mut batch);
             batch
         };
         let week1 = read(
