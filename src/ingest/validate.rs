@@ -67,22 +67,29 @@ pub fn validate_rows(table: Table, map: &ColumnMap, batch: &mut Batch) {
         .collect();
     for ((row, check), repeat) in table.rows.into_iter().zip(checked).zip(repeats) {
         batch.rows_read += 1;
-        let source = SourceRef {
-            file: table.file.clone(),
-            row: row.row,
-        };
-        let accepted = match check {
+        let AcceptedRow {
+            id,
+            id_given,
+            source,
+            date,
+            answer,
+            warnings,
+        } = match check {
             RowCheck::Rejected(field, reason) => {
+                let source = SourceRef {
+                    file: table.file.clone(),
+                    row: row.row,
+                };
                 batch.rejects.push(row_reject(&row, source, field, reason));
                 continue;
             }
             RowCheck::Accepted(accepted) => accepted,
         };
         if let Some(place) = repeat {
-            let (field, reason) = if accepted.id_given {
+            let (field, reason) = if id_given {
                 (
                     map.header(Field::Id),
-                    format!("编号“{}”重复，与{place}相同", accepted.id),
+                    format!("编号“{id}”重复，与{place}相同"),
                 )
             } else {
                 (
@@ -93,7 +100,7 @@ pub fn validate_rows(table: Table, map: &ColumnMap, batch: &mut Batch) {
             batch.rejects.push(row_reject(&row, source, field, reason));
             continue;
         }
-        batch.warnings.extend(accepted.warnings);
+        batch.warnings.extend(warnings);
         let mut cells = row.cells;
         let mut take = |f: Field| match map.column(f) {
             None => String::new(),
@@ -101,15 +108,15 @@ pub fn validate_rows(table: Table, map: &ColumnMap, batch: &mut Batch) {
             Some(c) => trimmed(&mut cells, c),
         };
         batch.items.push(Item {
-            id: accepted.id,
+            id,
             enterprise: take(Field::Enterprise),
             title: take(Field::Title),
             text: take(Field::Text),
-            date: accepted.date,
+            date,
             channel: take(Field::Channel),
             region: take(Field::Region),
             source,
-            answer: accepted.answer,
+            answer,
         });
     }
 }
@@ -164,11 +171,13 @@ enum RowCheck<'m> {
     Accepted(AcceptedRow),
 }
 
-/// An accepted row's id, date and answer, and the warnings it brings if it is not a repeat.
+/// An accepted row's id, place, date and answer, and the warnings it brings if it is not a
+/// repeat.
 struct AcceptedRow {
     id: String,
     /// The id is the file's, not made from the row's content.
     id_given: bool,
+    source: SourceRef,
     date: Option<Date>,
     answer: Option<PastAnswer>,
     warnings: Vec<Warning>,
@@ -227,6 +236,7 @@ fn check_row<'m>(file: &str, map: &'m ColumnMap, row: &TableRow) -> RowCheck<'m>
     RowCheck::Accepted(AcceptedRow {
         id,
         id_given,
+        source,
         date,
         answer,
         warnings,
