@@ -1,6 +1,9 @@
 //! Item rows: each accepted item as the user wrote it, normalized, analysed (terms, topics) and
 //! placed in its merge group, with the similarity to the group's representative.
 
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+
 use rusqlite::{params, Row};
 use sha2::{Digest, Sha256};
 
@@ -196,6 +199,31 @@ fn past_answer(r: &Row, first: usize) -> rusqlite::Result<Option<PastAnswer>> {
     }))
 }
 
+/// Rows named at a time on the naming thread of [`View::for_each_item_with`].
+const NAMED_AT_A_TIME: usize = 1024;
+
+/// `row` with its terms named from their stored numbers.
+fn with_stored_terms(
+    names: &TermNames,
+    path: &Path,
+    mut row: ItemRow,
+    stored: &[u8],
+) -> Result<ItemRow> {
+    row.analyzed.terms = names.terms(stored).ok_or_else(|| Error::Workspace {
+        path: path.to_path_buf(),
+        reason: format!("条目“{}”的词（terms）已损坏", row.analyzed.item.id),
+    })?;
+    Ok(row)
+}
+
+/// The naming thread of [`View::for_each_item_with`] ended before its work was done.
+fn namer_gone(path: &Path) -> Error {
+    Error::Workspace {
+        path: path.to_path_buf(),
+        reason: "读取条目的词时内部线程意外结束".into(),
+    }
+}
+
 /// An item read, with its terms still as stored (numbers, see [`super::terms`]).
 pub(super) fn item_row(r: &Row) -> rusqlite::Result<(ItemRow, Vec<u8>)> {
     let date: Option<String> = r.get(6)?;
@@ -352,21 +380,58 @@ impl View<'_> {
             false => None,
         };
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let (mut row, terms) = item_row(r).map_err(|e| self.err(e))?;
-            if let Some(names) = &names {
-                row.analyzed.terms = self.stored_terms(names, &row, &terms)?;
+        let Some(names) = names else {
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                f(item_row(r).map_err(|e| self.err(e))?.0)?;
             }
-            f(row)?;
-        }
-        Ok(())
-    }
-
-    /// An item's terms from their stored numbers.
-    fn stored_terms(&self, names: &TermNames, row: &ItemRow, stored: &[u8]) -> Result<Terms> {
-        names.terms(stored).ok_or_else(|| Error::Workspace {
-            path: self.path.to_path_buf(),
-            reason: format!("条目“{}”的词（terms）已损坏", row.analyzed.item.id),
+            return Ok(());
+        };
+        // The terms are named on a second thread while the next rows are read: naming them was
+        // a third of reading every item back, and the reading is one connection's, serial.
+        let path = self.path;
+        std::thread::scope(|s| {
+            let (to_name, unnamed) = sync_channel::<Vec<(ItemRow, Vec<u8>)>>(1);
+            let (named_out, named) = sync_channel::<Result<Vec<ItemRow>>>(1);
+            s.spawn(move || {
+                for rows in unnamed {
+                    let rows = rows
+                        .into_iter()
+                        .map(|(row, stored)| with_stored_terms(&names, path, row, &stored))
+                        .collect();
+                    // The reader stopped on an error: nothing more is wanted.
+                    if named_out.send(rows).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut take_named = || -> Result<()> {
+                let rows = named.recv().map_err(|_| namer_gone(path))??;
+                rows.into_iter().try_for_each(&mut f)
+            };
+            // Chunks sent to be named and not yet taken back: one while rows are read.
+            let mut in_flight = 0;
+            loop {
+                let mut chunk = Vec::with_capacity(NAMED_AT_A_TIME);
+                while chunk.len() < NAMED_AT_A_TIME {
+                    match rows.next().map_err(|e| self.err(e))? {
+                        Some(r) => chunk.push(item_row(r).map_err(|e| self.err(e))?),
+                        None => break,
+                    }
+                }
+                let last = chunk.len() < NAMED_AT_A_TIME;
+                if !chunk.is_empty() {
+                    to_name.send(chunk).map_err(|_| namer_gone(path))?;
+                    in_flight += 1;
+                }
+                while in_flight > usize::from(!last) {
+                    take_named()?;
+                    in_flight -= 1;
+                }
+                if last {
+                    break;
+                }
+            }
+            Ok(())
         })
     }
 
@@ -437,10 +502,7 @@ impl View<'_> {
         }
         let names = self.term_names_of(read.iter().map(|(_, t)| t.as_slice()))?;
         read.into_iter()
-            .map(|(mut row, terms)| {
-                row.analyzed.terms = self.stored_terms(&names, &row, &terms)?;
-                Ok(row)
-            })
+            .map(|(row, terms)| with_stored_terms(&names, self.path, row, &terms))
             .collect()
     }
 
@@ -953,6 +1015,75 @@ mod tests {
                 .to_string();
             assert!(err.contains("条目“a”的词"), "{err}");
         }
+    }
+
+    #[test]
+    fn reading_every_item_names_terms_across_chunks_in_order_and_stops_at_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = super::super::Store::open(dir.path(), true).unwrap();
+        // More than two chunks of the naming thread, the last one short.
+        let n = 2 * NAMED_AT_A_TIME + 7;
+        let terms: Vec<Vec<String>> = (0..n)
+            .map(|i| (0..i % 5).map(|k| format!("词{}", (i + k) % 97)).collect())
+            .collect();
+        let items: Vec<AnalyzedItem> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let t: Vec<&str> = t.iter().map(String::as_str).collect();
+                with_terms(&format!("i{i:05}"), &t)
+            })
+            .collect();
+        put(&mut store, &items);
+        let read = |store: &mut super::super::Store| {
+            let snapshot = store.snapshot().unwrap();
+            let mut seen = Vec::new();
+            let done = snapshot.view().for_each_item_with(Detail::Merge, |r| {
+                let t: Vec<String> = r.analyzed.terms.iter().map(String::from).collect();
+                seen.push((r.analyzed.item.id, t));
+                Ok(())
+            });
+            (done, seen)
+        };
+        let (done, seen) = read(&mut store);
+        done.unwrap();
+        let want: Vec<(String, Vec<String>)> = (0..n)
+            .map(|i| (format!("i{i:05}"), terms[i].clone()))
+            .collect();
+        assert_eq!(seen, want);
+
+        // `f` failing stops the read with its error, whichever chunk it is in.
+        let snapshot = store.snapshot().unwrap();
+        let mut calls = 0;
+        let err = snapshot
+            .view()
+            .for_each_item_with(Detail::Merge, |_| {
+                calls += 1;
+                match calls > NAMED_AT_A_TIME + 3 {
+                    true => Err(Error::Workspace {
+                        path: dir.path().to_path_buf(),
+                        reason: "停".into(),
+                    }),
+                    false => Ok(()),
+                }
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains('停'), "{err}");
+        assert_eq!(calls, NAMED_AT_A_TIME + 4);
+        drop(snapshot);
+
+        // Damaged terms in the second chunk: the items before it are read, then the error.
+        let damaged = format!("i{:05}", NAMED_AT_A_TIME + 2);
+        let change = store.change().unwrap();
+        change
+            .conn()
+            .execute("UPDATE items SET terms = X'80' WHERE id = ?1", [&damaged])
+            .unwrap();
+        change.commit().unwrap();
+        let (done, seen) = read(&mut store);
+        let err = done.unwrap_err().to_string();
+        assert!(err.contains(&format!("条目“{damaged}”的词")), "{err}");
+        assert_eq!(seen, want[..NAMED_AT_A_TIME]);
     }
 
     #[test]
