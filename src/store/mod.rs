@@ -301,11 +301,20 @@ impl Change<'_> {
         sql(self.path, e)
     }
 
-    /// Writes the change's pages to the WAL now, still uncommitted (SQLite's cache flush), so
-    /// that its commit later writes little more than the commit record: a whole build does this
-    /// while its index is still being filled. Killed before the commit, the pages are ignored.
+    /// Writes the change's pages to the WAL now, still uncommitted (SQLite's cache flush), and
+    /// has the disk take them, so that its commit later writes and syncs little more than the
+    /// commit record: a whole build does this while its index is still being filled (the
+    /// commit's sync of a million items' WAL took 1.7 s). Killed before the commit, the pages
+    /// are ignored.
     pub fn write_ahead(&self) -> Result<()> {
-        self.conn().cache_flush().map_err(|e| self.err(e))
+        self.conn().cache_flush().map_err(|e| self.err(e))?;
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        // Only an early start: the commit syncs the WAL itself, whatever happens here.
+        if let Ok(file) = std::fs::File::open(&wal) {
+            let _ = file.sync_data();
+        }
+        Ok(())
     }
 
     /// Makes the change visible and durable.
