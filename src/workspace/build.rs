@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use super::self_training::{self, SelfModel};
-use super::{BuiltWith, Outcome, Requested, Workspace, Writer};
+use super::{BuiltWith, Outcome, Requested, RunSetup, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{self, keep_previous_ids, Constraints, Group, MergeConfig};
@@ -26,15 +26,20 @@ impl Workspace {
     /// (its corrections and group ids carry over; its batches stay on record). A folder with
     /// other files in it is refused rather than overwritten. The batch's items move into the
     /// analysis (a copy of every text would cost a gigabyte at a million items).
-    pub fn run(
+    pub fn run(&self, batch: Batch, requested: Requested, progress: &Progress) -> Result<Outcome> {
+        self.run_set_up(batch, requested.set_up()?, progress)
+    }
+
+    /// [`Workspace::run`] with its settings and pipeline made beforehand (see
+    /// [`read_while_setting_up`](super::read_while_setting_up)).
+    pub fn run_set_up(
         &self,
         mut batch: Batch,
-        requested: Requested,
+        setup: RunSetup,
         progress: &Progress,
     ) -> Result<Outcome> {
+        let RunSetup { built, pipeline } = setup;
         let mut w = self.writer(true)?;
-        let built = BuiltWith::from_request(requested)?;
-        let pipeline = built.pipeline()?;
         let record = batch.record(BatchKind::Run, now_utc());
         let t = Timing::start("build.analyse");
         let analysed = pipeline.analyze_interning(std::mem::take(&mut batch.items), progress);

@@ -29,7 +29,7 @@ mod routing;
 mod self_training;
 
 pub use add::AddOptions;
-pub use built_with::{BuiltWith, Requested};
+pub use built_with::{read_while_setting_up, BuiltWith, Requested, RunSetup};
 pub use cases::{case_book, logged_case_book, CaseBook};
 pub use check::CheckReport;
 pub use export::EXPORT_FILES;

@@ -17,7 +17,9 @@ use qingdan::record::{BatchRecord, Warning};
 use qingdan::store::Detail;
 use qingdan::topics::{ModelConfig, SvmConfig, TopicModel};
 use qingdan::training;
-use qingdan::workspace::{AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES};
+use qingdan::workspace::{
+    read_while_setting_up, AddOptions, Outcome, ReadIndexed, Requested, Workspace, EXPORT_FILES,
+};
 
 use crate::args::{
     AddArgs, ChangeArgs, CheckArgs, Cli, ClustersArgs, ClustersFormat, Command, CorrectArgs,
@@ -85,11 +87,11 @@ fn config(inputs: Vec<std::path::PathBuf>, a: &InputArgs) -> anyhow::Result<RunC
 
 fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = config(a.inputs, &a.input)?;
-    let batch = cfg.read_batch()?;
     let requested = requested(&cfg, a.input.dicts.is_some(), &a.model)?;
+    let (batch, setup) = read_while_setting_up(|| cfg.read_batch(), requested)?;
     let ws = Workspace::new(&a.out);
     print_warnings(&batch.warnings);
-    let outcome = ws.run(batch, requested, &Progress::new(cfg.quiet))?;
+    let outcome = ws.run_set_up(batch, setup, &Progress::new(cfg.quiet))?;
     print_summary(&outcome, &ws.dir);
     Ok(ExitCode::SUCCESS)
 }
