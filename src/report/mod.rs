@@ -11,6 +11,7 @@ mod lists;
 mod markdown;
 mod meeting;
 pub mod page;
+mod streamed_file;
 mod summary;
 mod tables;
 mod xlsx;
@@ -24,6 +25,7 @@ pub use meeting::{
     meeting_file_stem, meeting_pack, render_meeting_markdown, write_meeting_pack, AnsweredMatter,
     MeetingEnterprise, MeetingItem, MeetingPack,
 };
+pub use streamed_file::StreamedFile;
 pub use summary::{Counts, Summary};
 pub use tables::{
     write_atomically, write_csv, write_json, write_outputs, write_report_html, REPORT_HTML,

@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{render_markdown, render_overview, spreadsheet_safe, Lists, Summary};
+use super::{render_markdown, render_overview, spreadsheet_safe, Lists, StreamedFile, Summary};
 use crate::date::Date;
 use crate::pipeline::Analysis;
 use crate::record::Reject;
@@ -72,7 +72,7 @@ const WRITE_BUFFER: usize = 1 << 20;
 /// the old file or the new one, never half of one.
 pub fn write_atomically(
     path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<()>,
+    fill: impl FnOnce(&mut std::io::BufWriter<StreamedFile>) -> Result<()>,
 ) -> Result<()> {
     let name = path
         .file_name()
@@ -82,10 +82,10 @@ pub fn write_atomically(
     let io = |e: std::io::Error| Error::io(path, e);
     let result = (|| {
         let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, StreamedFile::new(file));
         fill(&mut out)?;
         let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
+        file.sync().map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
     })();
     if result.is_err() {
