@@ -44,10 +44,11 @@ impl StreamedFile {
     /// The stretch just filled starts going to disk; the one before it is waited for and
     /// dropped. Errors are left to the final sync, which meets them again.
     fn hand_over(&mut self) {
-        write_back(&self.file, self.filling, self.written - self.filling);
-        if self.filling > self.dropped {
-            wait_written(&self.file, self.dropped, self.filling - self.dropped);
-            advise_dont_need(&self.file, self.dropped, self.filling - self.dropped);
+        let (filled, before) = (self.written - self.filling, self.filling - self.dropped);
+        sync_range(&self.file, self.filling, filled, WriteBack::Start);
+        if before > 0 {
+            sync_range(&self.file, self.dropped, before, WriteBack::Finish);
+            advise_dont_need(&self.file, self.dropped, before);
             self.dropped = self.filling;
         }
         self.filling = self.written;
@@ -69,33 +70,34 @@ impl Write for StreamedFile {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn write_back(file: &File, offset: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: the descriptor is open for as long as `file` is borrowed; sync_file_range only
-    // starts writing those pages back, and touches no memory of ours.
-    unsafe {
-        libc::sync_file_range(
-            file.as_raw_fd(),
-            offset as libc::off64_t,
-            len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
-    }
+/// How far [`sync_range`] takes a stretch of the file.
+#[derive(Clone, Copy)]
+enum WriteBack {
+    /// Its write-back starts.
+    Start,
+    /// Its write-back is started and waited for.
+    Finish,
 }
 
 #[cfg(target_os = "linux")]
-fn wait_written(file: &File, offset: u64, len: u64) {
+fn sync_range(file: &File, offset: u64, len: u64, how: WriteBack) {
     use std::os::fd::AsRawFd;
-    // SAFETY: as in `write_back`; this also waits for the pages' write-back to end.
+    let flags = match how {
+        WriteBack::Start => libc::SYNC_FILE_RANGE_WRITE,
+        WriteBack::Finish => {
+            libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                | libc::SYNC_FILE_RANGE_WRITE
+                | libc::SYNC_FILE_RANGE_WAIT_AFTER
+        }
+    };
+    // SAFETY: the descriptor is open for as long as `file` is borrowed; sync_file_range only
+    // writes those pages back (and waits, when asked), and touches no memory of ours.
     unsafe {
         libc::sync_file_range(
             file.as_raw_fd(),
             offset as libc::off64_t,
             len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                | libc::SYNC_FILE_RANGE_WRITE
-                | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+            flags,
         );
     }
 }
@@ -105,7 +107,7 @@ fn wait_written(file: &File, offset: u64, len: u64) {
 #[cfg(target_os = "linux")]
 fn advise_dont_need(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
-    // SAFETY: as in `write_back`; the advice changes no content of the file.
+    // SAFETY: as in `sync_range`; the advice changes no content of the file.
     unsafe {
         libc::posix_fadvise(
             file.as_raw_fd(),
@@ -117,10 +119,7 @@ fn advise_dont_need(file: &File, offset: u64, len: u64) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn write_back(_: &File, _: u64, _: u64) {}
-
-#[cfg(not(target_os = "linux"))]
-fn wait_written(_: &File, _: u64, _: u64) {}
+fn sync_range(_: &File, _: u64, _: u64, _: WriteBack) {}
 
 #[cfg(not(target_os = "linux"))]
 fn advise_dont_need(_: &File, _: u64, _: u64) {}
