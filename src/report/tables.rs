@@ -69,7 +69,8 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 const WRITE_BUFFER: usize = 1 << 20;
 
 /// Writes a file through `fill` beside `path`, synced, then renamed into place: a reader finds
-/// the old file or the new one, never half of one.
+/// the old file or the new one, never half of one. The file goes to disk as it grows and leaves
+/// the page cache behind it ([`StreamedFile`]).
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<StreamedFile>) -> Result<()>,
