@@ -3,9 +3,9 @@
 //! from mimalloc, as the `qingdan` binary does, so stages timed in process match the binary's.
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mimalloc::MiMalloc as Inner;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
