@@ -167,7 +167,10 @@ impl Blocks {
         let n = tops.len();
         let key_offsets = offsets(tops.iter().map(TopTerms::key_count));
         let keys = all_keys(tops, text_keys, &key_offsets);
-        let (mut members, mut bounds) = (Vec::new(), Vec::new());
+        // Room for every key at once: grown by doubling, each copy's old block stayed resident
+        // beside the new one (the 1M peak 5,864 against 5,699 MiB). Room never filled costs
+        // address space, not memory.
+        let (mut members, mut bounds) = (Vec::with_capacity(keys.len()), Vec::new());
         // One key range at a time: its (key, item) pairs sorted, each run of one key a block.
         for range in 0..KEY_RANGES {
             let in_range = |k: u64| k / (u64::MAX / KEY_RANGES + 1) == range;
