@@ -34,11 +34,11 @@ impl StreamedFile {
     }
 
     /// Syncs the whole file (data and metadata), then drops what is left of it from the page
-    /// cache; returns the file.
-    pub fn sync(self) -> io::Result<File> {
+    /// cache, and closes it.
+    pub fn sync(self) -> io::Result<()> {
         self.file.sync_all()?;
         advise_dont_need(&self.file, 0, 0);
-        Ok(self.file)
+        Ok(())
     }
 
     /// The stretch just filled starts going to disk; the one before it is waited for and
@@ -152,7 +152,7 @@ mod tests {
             "earlier stretches were handed over"
         );
         assert_eq!(out.written, total as u64);
-        drop(out.sync().unwrap());
+        out.sync().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), expected);
     }
 }
