@@ -10,7 +10,7 @@ mod terms;
 pub use analyzer::{is_quantity, AnalyzedToken, Analyzer};
 pub use jieba::JiebaSegmenter;
 pub use spans::WordSpans;
-pub use terms::Terms;
+pub use terms::{Terms, TermsIter};
 
 /// A word found in a text, with its byte range in that text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
