@@ -20,6 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     reset_sigpipe();
     limit_malloc_arenas();
+    keep_freed_memory_longer();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -41,6 +42,27 @@ fn reset_sigpipe() {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay`: its place in `mi_option_e` (mimalloc 3's `mimalloc.h`),
+/// which the crate's bindings give no name.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long freed memory stays with the process before mimalloc hands it back, in
+/// milliseconds (its default is 1,000). A stage of a 100,000-item run takes a second or a few,
+/// so the memory one stage freed went back to the system just before the next stage asked for
+/// it again, and this machine zeroes every page it hands out anew: a profile had 6.7% of the
+/// run in the kernel's `clear_page_erms`. At a million items the stages take tens of seconds,
+/// so the peak hardly moves (5,733 MiB against 5,698 MiB in one hour).
+const KEEP_FREED_MS: std::ffi::c_long = 10_000;
+
+/// Sets [`KEEP_FREED_MS`] unless the user set mimalloc's own `MIMALLOC_PURGE_DELAY`.
+fn keep_freed_memory_longer() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's options, which it reads on each purge; any value is
+        // valid (-1 is "never").
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, KEEP_FREED_MS) };
+    }
+}
+
 /// glibc gives threads up to eight heaps (arenas) per core, and memory freed in one heap is not
 /// reused by threads allocating from another. Our own allocations go to mimalloc (above); glibc's
 /// heaps now hold what C code allocates, SQLite's page cache most of all. One heap per core, as
@@ -56,5 +78,23 @@ fn limit_malloc_arenas() {
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, arenas);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_is_the_option_set() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: reads and sets mimalloc options; any option number is valid to read.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+        // mimalloc 3's default purge delay: no other option has it, so the number is right.
+        assert_eq!(get(), 1_000);
+        keep_freed_memory_longer();
+        assert_eq!(get(), KEEP_FREED_MS);
     }
 }
