@@ -413,11 +413,14 @@ fn describe(
                 space.word_weight * space.words.dot_sparse(m, word_sum)
                     + (1.0 - space.word_weight) * space.chars.dot_sparse(m, char_sum)
             };
-            members
+            // Each member's closeness once: computed inside the comparison, it was computed
+            // twice for most members.
+            let scored: Vec<(usize, f32)> = members.iter().map(|&m| (m, closeness(m))).collect();
+            scored
                 .iter()
-                .copied()
-                .max_by(|&a, &b| closeness(a).total_cmp(&closeness(b)).then(b.cmp(&a)))
+                .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
                 .expect("a group has members")
+                .0
         }
     };
     let similarity = members
