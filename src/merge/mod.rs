@@ -415,9 +415,9 @@ fn describe(
             };
             // Each member's closeness once: computed inside the comparison, it was computed
             // twice for most members.
-            let scored: Vec<(usize, f32)> = members.iter().map(|&m| (m, closeness(m))).collect();
-            scored
+            members
                 .iter()
+                .map(|&m| (m, closeness(m)))
                 .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
                 .expect("a group has members")
                 .0
