@@ -8,10 +8,10 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
+use super::spare::Spare;
 use crate::vectors::PackedVectors;
 
 /// How many of an item's terms become keys on their own. Sixteen, not eight: two items that
@@ -273,12 +273,11 @@ where
     let (offsets, places) = blocks.places(n);
     // Scratch spaces are reused across chunks: one may be large (a probe is an array as long as
     // the vector space).
-    let spare: Mutex<Vec<S>> = Mutex::new(Vec::new());
+    let spare = Spare::new();
     let pairs: Vec<(u32, u32, f32)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .flat_map_iter(|c| {
-            let taken = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let mut space = taken.unwrap_or_else(&scratch);
+            let mut space = spare.take(&scratch);
             let (mut found, mut out) = (Vec::new(), Vec::new());
             for a in (c * CHUNK..n.min((c + 1) * CHUNK)).map(|a| a as u32) {
                 found.clear();
@@ -296,10 +295,7 @@ where
                 found.dedup();
                 keep(&mut space, a, &found, &mut out);
             }
-            spare
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(space);
+            spare.give(space);
             out
         })
         .collect();

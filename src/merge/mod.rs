@@ -10,6 +10,7 @@
 mod candidates;
 mod corrections;
 mod grouping;
+mod spare;
 mod stable_ids;
 mod vocabulary;
 
@@ -20,11 +21,13 @@ pub use vocabulary::Vocabulary;
 
 use std::collections::HashMap;
 
+use spare::Spare;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::progress::Timing;
-use crate::vectors::{push_char_bigrams, DocumentFrequencies, FxMap, PackedVectors};
+use crate::vectors::{push_char_bigrams, DocumentFrequencies, FxMap, PackedVectors, SparseVec};
 
 /// Thresholds and weights of the merge.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -363,9 +366,19 @@ fn merge_fitted(
         features: word_features,
         idf: &words.idf,
     };
+    let spare = Spare::new();
     let mut out: Vec<Group> = by_root
         .into_par_iter()
-        .map(|(root, members)| describe(root, members, docs, &space, &groups, &terms))
+        .map(|(root, mut members)| {
+            members.sort_by(|&a, &b| docs[a].id.cmp(docs[b].id));
+            let close = groups.sums(root).map(|(word_sum, char_sum)| {
+                let mut around = spare.take(|| Around::new(&space));
+                let close = around.closeness(&space, &members, word_sum, char_sum);
+                spare.give(around);
+                close
+            });
+            describe(members, close, docs, &space, &terms)
+        })
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     (out, counted)
@@ -396,37 +409,76 @@ impl Terms<'_> {
     }
 }
 
+/// What finding a group's representative works in, one per thread: the group's sums laid out by
+/// feature id (zero elsewhere) and a probe for the representative. Reading a member against
+/// arrays costs its own length; against the sparse sums each of its ids was a search.
+struct Around {
+    word_sum: Vec<f32>,
+    char_sum: Vec<f32>,
+    probe: SpaceProbe,
+}
+
+impl Around {
+    fn new(space: &Space) -> Self {
+        Around {
+            word_sum: vec![0.0; space.words.dims()],
+            char_sum: vec![0.0; space.chars.dims()],
+            probe: space.probe(),
+        }
+    }
+
+    /// The group's representative, the member most similar to all members (the medoid, read off
+    /// the sum vectors; ties to the lower item), and each member's similarity to it. The same
+    /// floats as [`PackedVectors::dot_sparse`] with the sums and [`Space::sim`] with the
+    /// representative: the same products in the same order.
+    fn closeness(
+        &mut self,
+        space: &Space,
+        members: &[usize],
+        word_sum: &SparseVec,
+        char_sum: &SparseVec,
+    ) -> (usize, Vec<f32>) {
+        let lay_out = |dense: &mut [f32], sum: &SparseVec, on: bool| {
+            for &(id, w) in &sum.0 {
+                dense[id as usize] = if on { w } else { 0.0 };
+            }
+        };
+        lay_out(&mut self.word_sum, word_sum, true);
+        lay_out(&mut self.char_sum, char_sum, true);
+        let closeness = |m: usize| {
+            space.word_weight * space.words.gather(&self.word_sum, m)
+                + (1.0 - space.word_weight) * space.chars.gather(&self.char_sum, m)
+        };
+        let representative = members
+            .iter()
+            .map(|&m| (m, closeness(m)))
+            .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
+            .expect("a group has members")
+            .0;
+        lay_out(&mut self.word_sum, word_sum, false);
+        lay_out(&mut self.char_sum, char_sum, false);
+        space.load(&mut self.probe, representative);
+        let similarity = members
+            .iter()
+            .map(|&m| space.sim_probe(&mut self.probe, m))
+            .collect();
+        (representative, similarity)
+    }
+}
+
+/// A group of `members` (in id order), with its representative and their similarities to it
+/// from [`Around::closeness`] (`None` for an item alone).
 fn describe(
-    root: u32,
-    mut members: Vec<usize>,
+    members: Vec<usize>,
+    close: Option<(usize, Vec<f32>)>,
     docs: &[MergeDoc],
     space: &Space,
-    groups: &Groups,
     terms: &Terms,
 ) -> Group {
-    members.sort_by(|&a, &b| docs[a].id.cmp(docs[b].id));
-    // The medoid maximises the summed similarity to all members, read off the sum vectors.
-    let representative = match groups.sums(root) {
-        None => members[0],
-        Some((word_sum, char_sum)) => {
-            let closeness = |m: usize| {
-                space.word_weight * space.words.dot_sparse(m, word_sum)
-                    + (1.0 - space.word_weight) * space.chars.dot_sparse(m, char_sum)
-            };
-            // Each member's closeness once: computed inside the comparison, it was computed
-            // twice for most members.
-            members
-                .iter()
-                .map(|&m| (m, closeness(m)))
-                .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
-                .expect("a group has members")
-                .0
-        }
-    };
-    let similarity = members
-        .iter()
-        .map(|&m| space.sim(m, representative))
-        .collect();
+    let (representative, similarity) = close.unwrap_or_else(|| {
+        let m = members[0];
+        (m, vec![space.sim(m, m)])
+    });
     Group {
         id: format!("G-{}", docs[members[0]].id),
         shared_terms: shared_terms(&members, docs, terms),
@@ -498,6 +550,60 @@ mod tests {
             .map(|t| t.iter().map(|w| vocabulary.intern(w)).collect())
             .collect();
         (ids, vocabulary)
+    }
+
+    /// The representative and similarities read off arrays are those of the sparse sums and
+    /// of [`Space::sim`], to the bit, however often the space is reused.
+    #[test]
+    fn closeness_on_arrays_is_the_sparse_one_to_the_bit() {
+        let docs: Vec<Vec<u32>> = (0..40u32)
+            .map(|i| (0..12).map(|k| (i * 7 + k * k * 3) % 97).collect())
+            .collect();
+        let fit = |docs: &[Vec<u32>]| {
+            PackedVectors::fit(docs.len(), |i, buf: &mut Vec<u32>| buf.extend(&docs[i])).0
+        };
+        let (words, chars) = (fit(&docs), fit(&docs[5..]));
+        let space = Space {
+            words: &words,
+            chars: &chars,
+            word_weight: 0.6,
+        };
+        let mut around = Around::new(&space);
+        for members in [
+            vec![0, 3, 9, 10, 22],
+            vec![1, 2],
+            vec![30, 4, 17, 8, 33, 2, 11],
+        ] {
+            let sum = |v: &PackedVectors| {
+                members
+                    .iter()
+                    .fold(SparseVec::default(), |s, &m| s.add(&v.vector(m)))
+            };
+            let (word_sum, char_sum) = (sum(&words), sum(&chars));
+            let sparse = |m: usize| {
+                0.6 * words.dot_sparse(m, &word_sum) + 0.4 * chars.dot_sparse(m, &char_sum)
+            };
+            let best = members
+                .iter()
+                .map(|&m| (m, sparse(m)))
+                .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
+                .unwrap()
+                .0;
+            let (representative, similarity) =
+                around.closeness(&space, &members, &word_sum, &char_sum);
+            assert_eq!(representative, best);
+            let expected: Vec<u32> = members
+                .iter()
+                .map(|&m| space.sim(m, best).to_bits())
+                .collect();
+            let got: Vec<u32> = similarity.iter().map(|s| s.to_bits()).collect();
+            assert_eq!(got, expected);
+        }
+        assert!(around
+            .word_sum
+            .iter()
+            .chain(&around.char_sum)
+            .all(|&x| x == 0.0));
     }
 
     #[test]
