@@ -112,7 +112,8 @@ pub struct Pass<'p> {
 
 impl<'a> Groups<'a> {
     /// The groups of `space`'s items: the `frozen` units joined and frozen ([`Groups::freeze`]),
-    /// then each of `passes` linked over `edges` in turn. Items that no usable edge or unit
+    /// then each of `passes` linked over `edges` in turn (each edge's `sim` is [`Space::sim`]
+    /// of its items, to the bit). Items that no usable edge or unit
     /// connects never end up together, so the connected parts are dealt out to two groupings,
     /// linked on two threads, then put together: within a part the same decisions in the same
     /// order as linking everything in one, so the same groups. (Linking was serial: 1 s of a
@@ -192,8 +193,6 @@ impl<'a> Groups<'a> {
     /// Average similarity between all members of two groups (given by their roots).
     fn average_link(&self, ra: u32, rb: u32, word_weight: f32) -> f32 {
         let (a, b) = (ra as usize, rb as usize);
-        // In u64: two groups of more than 65,536 items each overflow a u32 product. Exact below
-        // 2^24, so the float (and every decision) is the same as before for ordinary sizes.
         // In u64: two groups of more than 65,536 items each overflow a u32 product. Every product
         // that fitted in u32 is the same integer, so the same float and the same decisions.
         let pairs = (u64::from(self.size[a]) * u64::from(self.size[b])) as f32;
@@ -219,7 +218,7 @@ impl<'a> Groups<'a> {
 
     /// Takes edges from the most similar down (`edges` in [`sort_edges`] order); joins two groups
     /// when their average link is at least `threshold`. `allowed` limits which edges this pass
-    /// may use.
+    /// may use. Each edge's `sim` is [`Space::sim`] of its items, to the bit.
     pub fn link(
         &mut self,
         edges: &[Edge],
@@ -243,7 +242,14 @@ impl<'a> Groups<'a> {
             if rejected.get(&pair) == Some(&sizes) {
                 continue;
             }
-            if self.average_link(ra, rb, word_weight) < threshold {
+            // Two single items: their average link is their similarity, which the edge holds
+            // (the same float: the candidates' probe gives `Space::sim` to the bit) and which
+            // cleared the threshold.
+            let single = sizes == (1, 1);
+            debug_assert!(
+                !single || e.sim.to_bits() == self.average_link(ra, rb, word_weight).to_bits()
+            );
+            if !single && self.average_link(ra, rb, word_weight) < threshold {
                 rejected.insert(pair, sizes);
                 continue;
             }
@@ -467,15 +473,15 @@ mod tests {
         fit(&[vec![0], vec![0, 1], vec![1]])
     }
 
-    /// Links A–B and B–C with the given similarities at `threshold`; returns the group roots.
-    fn roots_after_linking(sims: Option<(f32, f32)>, threshold: f32) -> Vec<u32> {
+    /// Links A–B and B–C (edges with their similarities) at `threshold`; returns the group roots.
+    fn roots_after_linking(threshold: f32) -> Vec<u32> {
         let words = three_in_a_row();
         let space = Space {
             words: &words,
             chars: &words,
             word_weight: 1.0,
         };
-        let (ab, bc) = sims.unwrap_or((space.sim(0, 1), space.sim(1, 2)));
+        let (ab, bc) = (space.sim(0, 1), space.sim(1, 2));
         let mut edges = vec![
             Edge {
                 a: 0,
@@ -692,14 +698,14 @@ mod tests {
     #[test]
     fn no_chaining_through_a_middle_item() {
         // A~B and B~C are close, A and C are not: C must not join A's group.
-        let r = roots_after_linking(None, 0.6);
+        let r = roots_after_linking(0.6);
         assert_eq!(r[0], r[1]);
         assert_ne!(r[1], r[2]);
     }
 
     #[test]
     fn single_linkage_would_have_chained() {
-        let r = roots_after_linking(Some((0.707, 0.707)), 0.3);
+        let r = roots_after_linking(0.3);
         assert!(
             r[0] == r[1] && r[1] == r[2],
             "a low threshold joins all three"
