@@ -21,10 +21,10 @@ pub use vocabulary::Vocabulary;
 
 use std::collections::HashMap;
 
-use spare::Spare;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use spare::Spare;
 
 use crate::progress::Timing;
 use crate::vectors::{push_char_bigrams, DocumentFrequencies, FxMap, PackedVectors, SparseVec};
