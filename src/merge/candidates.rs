@@ -41,8 +41,14 @@ struct TopTerms {
 impl TopTerms {
     fn of(words: &PackedVectors, item: usize) -> Self {
         let mut top: Vec<(u32, f32)> = words.entries(item).collect();
-        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        top.truncate(TOP_TERMS);
+        // Heaviest first, ties by id: a total order (ids are distinct), so picking the first
+        // TOP_TERMS and sorting only them gives what sorting every entry would.
+        let heavier = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if top.len() > TOP_TERMS {
+            top.select_nth_unstable_by(TOP_TERMS - 1, heavier);
+            top.truncate(TOP_TERMS);
+        }
+        top.sort_unstable_by(heavier);
         let mut all = [0u32; TOP_TERMS];
         for (slot, (id, _)) in all.iter_mut().zip(&top) {
             *slot = *id;
@@ -395,6 +401,29 @@ mod tests {
         assert_eq!(tops[1].ids(), &[3, 4]);
         assert_eq!(tops[1].paired(), &[3, 4]);
         assert_eq!(tops[1].key_count(), 4);
+    }
+
+    /// The top terms picked by selection are those of sorting every entry, ties (equal
+    /// weights) by id, for documents shorter and longer than [`TOP_TERMS`].
+    #[test]
+    fn top_terms_are_those_of_a_full_sort() {
+        // Repeats give some terms higher counts; many terms share a weight.
+        let docs: Vec<Vec<u32>> = (0..60u32)
+            .map(|i| (0..(i % 45)).map(|k| (k * k + i) % 50).collect())
+            .collect();
+        let vectors = fit(&docs);
+        for item in 0..docs.len() {
+            let mut all: Vec<(u32, f32)> = vectors.entries(item).collect();
+            all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let ids: Vec<u32> = all.iter().map(|e| e.0).collect();
+            let mut expected_all = ids[..ids.len().min(TOP_TERMS)].to_vec();
+            let mut expected_paired = ids[..ids.len().min(PAIR_TERMS)].to_vec();
+            expected_all.sort_unstable();
+            expected_paired.sort_unstable();
+            let top = TopTerms::of(&vectors, item);
+            assert_eq!(top.ids(), expected_all, "item {item}");
+            assert_eq!(top.paired(), expected_paired, "item {item}");
+        }
     }
 
     #[test]
