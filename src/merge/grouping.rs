@@ -381,7 +381,8 @@ fn own_sums<'s>(
     }
 }
 
-fn scatter_add(dense: &mut (Vec<f32>, Vec<f32>), words: &SparseVec, chars: &SparseVec) {
+/// Adds a group's word and character sums into arrays laid out by feature id.
+pub(super) fn scatter_add(dense: &mut (Vec<f32>, Vec<f32>), words: &SparseVec, chars: &SparseVec) {
     for &(id, w) in &words.0 {
         dense.0[id as usize] += w;
     }

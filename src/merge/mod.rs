@@ -413,16 +413,15 @@ impl Terms<'_> {
 /// feature id (zero elsewhere) and a probe for the representative. Reading a member against
 /// arrays costs its own length; against the sparse sums each of its ids was a search.
 struct Around {
-    word_sum: Vec<f32>,
-    char_sum: Vec<f32>,
+    /// Word and character sums by feature id, zero between groups.
+    sums: (Vec<f32>, Vec<f32>),
     probe: SpaceProbe,
 }
 
 impl Around {
     fn new(space: &Space) -> Self {
         Around {
-            word_sum: vec![0.0; space.words.dims()],
-            char_sum: vec![0.0; space.chars.dims()],
+            sums: (vec![0.0; space.words.dims()], vec![0.0; space.chars.dims()]),
             probe: space.probe(),
         }
     }
@@ -438,16 +437,11 @@ impl Around {
         word_sum: &SparseVec,
         char_sum: &SparseVec,
     ) -> (usize, Vec<f32>) {
-        let lay_out = |dense: &mut [f32], sum: &SparseVec, on: bool| {
-            for &(id, w) in &sum.0 {
-                dense[id as usize] = if on { w } else { 0.0 };
-            }
-        };
-        lay_out(&mut self.word_sum, word_sum, true);
-        lay_out(&mut self.char_sum, char_sum, true);
+        // Added to zeros: each array holds the sum's own weights.
+        grouping::scatter_add(&mut self.sums, word_sum, char_sum);
         let closeness = |m: usize| {
-            space.word_weight * space.words.gather(&self.word_sum, m)
-                + (1.0 - space.word_weight) * space.chars.gather(&self.char_sum, m)
+            space.word_weight * space.words.gather(&self.sums.0, m)
+                + (1.0 - space.word_weight) * space.chars.gather(&self.sums.1, m)
         };
         let representative = members
             .iter()
@@ -455,8 +449,11 @@ impl Around {
             .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
             .expect("a group has members")
             .0;
-        lay_out(&mut self.word_sum, word_sum, false);
-        lay_out(&mut self.char_sum, char_sum, false);
+        for (dense, sum) in [(&mut self.sums.0, word_sum), (&mut self.sums.1, char_sum)] {
+            for &(id, _) in &sum.0 {
+                dense[id as usize] = 0.0;
+            }
+        }
         space.load(&mut self.probe, representative);
         let similarity = members
             .iter()
@@ -600,9 +597,10 @@ mod tests {
             assert_eq!(got, expected);
         }
         assert!(around
-            .word_sum
+            .sums
+            .0
             .iter()
-            .chain(&around.char_sum)
+            .chain(&around.sums.1)
             .all(|&x| x == 0.0));
     }
 
