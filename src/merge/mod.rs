@@ -215,7 +215,12 @@ impl Fitted {
         let char_features = |i: usize, buf: &mut Vec<u64>| push_char_bigrams(docs[i].text, buf);
         let ((words, word_ids), (chars, char_ids)) = match frequencies {
             None => (
-                PackedVectors::fit(docs.len(), word_features),
+                PackedVectors::fit_dense_in(
+                    docs.len(),
+                    rank.len(),
+                    word_features,
+                    None::<(fn(&u32) -> u32, u32)>,
+                ),
                 PackedVectors::fit(docs.len(), char_features),
             ),
             Some(f) => {
@@ -228,8 +233,12 @@ impl Fitted {
                     f.words.get(name).copied().unwrap_or(0)
                 };
                 let char_df = |c: &u64| f.chars.get(c).copied().unwrap_or(0);
-                let (words, ids) =
-                    PackedVectors::fit_in(docs.len(), word_features, Some((word_df, f.docs)));
+                let (words, ids) = PackedVectors::fit_dense_in(
+                    docs.len(),
+                    rank.len(),
+                    word_features,
+                    Some((word_df, f.docs)),
+                );
                 let chars =
                     PackedVectors::fit_in(docs.len(), char_features, Some((char_df, f.docs)));
                 ((words, ids), chars)

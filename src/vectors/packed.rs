@@ -11,7 +11,7 @@ use std::hash::Hash;
 
 use rayon::prelude::*;
 
-use super::tfidf::count_documents;
+use super::tfidf::{count_documents, count_documents_dense};
 use super::{varint, FxMap, SparseVec};
 
 /// Cache lines of a document that [`PackedVectors::prefetch`] asks for.
@@ -57,6 +57,51 @@ impl PackedVectors {
         .collect();
         // Features are distinct, so the unstable sort gives one order.
         sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let ids: FxMap<T, u32> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, (t, _))| (*t, i as u32))
+            .collect();
+        Self::pack(n, sorted, known, &features, |t| ids[t])
+    }
+
+    /// [`PackedVectors::fit_in`] for features that are numbers below `dims` (a vocabulary's
+    /// ranks): counted and looked up in arrays as long as `dims`, not in maps. The same vectors
+    /// and features as [`PackedVectors::fit_in`] gives.
+    pub fn fit_dense_in<F, D>(
+        n: usize,
+        dims: usize,
+        features: F,
+        known: Option<(D, u32)>,
+    ) -> (Self, Vec<u32>)
+    where
+        F: Fn(usize, &mut Vec<u32>) + Sync,
+        D: Fn(&u32) -> u32,
+    {
+        let df = count_documents_dense(n, dims, |i, buf| features(i, buf));
+        let sorted: Vec<(u32, u32)> = (0..dims as u32).zip(df).filter(|&(_, d)| d > 0).collect();
+        let mut ids = vec![u32::MAX; dims];
+        for (i, &(t, _)) in sorted.iter().enumerate() {
+            ids[t as usize] = i as u32;
+        }
+        Self::pack(n, sorted, known, &features, |&t| ids[t as usize])
+    }
+
+    /// The second pass of a fit: idf from the features' document frequencies (`sorted`, in
+    /// feature order), then each document packed with its features numbered by `id`.
+    fn pack<T, F, D, I>(
+        n: usize,
+        mut sorted: Vec<(T, u32)>,
+        known: Option<(D, u32)>,
+        features: &F,
+        id: I,
+    ) -> (Self, Vec<T>)
+    where
+        T: Copy + Send + Sync,
+        F: Fn(usize, &mut Vec<T>) + Sync,
+        D: Fn(&T) -> u32,
+        I: Fn(&T) -> u32 + Sync,
+    {
         let mut docs_f = n as f32;
         if let Some((df, docs)) = known {
             // The collection holds these documents, so it counts at least what they do.
@@ -70,11 +115,6 @@ impl PackedVectors {
             .map(|&(_, d)| ((1.0 + docs_f) / (1.0 + d as f32)).ln() + 1.0)
             .collect();
         let (features_sorted, df): (Vec<T>, Vec<u32>) = sorted.into_iter().unzip();
-        let ids: FxMap<T, u32> = features_sorted
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (*t, i as u32))
-            .collect();
         let (docs, norms): (Vec<Box<[u8]>>, Vec<f32>) = (0..n)
             .into_par_iter()
             .map_init(
@@ -83,7 +123,7 @@ impl PackedVectors {
                     buf.clear();
                     features(i, buf);
                     doc_ids.clear();
-                    doc_ids.extend(buf.iter().map(|t| ids[t]));
+                    doc_ids.extend(buf.iter().map(&id));
                     doc_ids.sort_unstable();
                     encode(doc_ids, &idf, raw)
                 },
@@ -520,6 +560,38 @@ mod tests {
                 assert_eq!(packed.dot_probe(&mut probe, a).to_bits(), expected);
             }
         }
+    }
+
+    #[test]
+    fn dense_features_fit_as_hashed_ones_do() {
+        // Numbers below 1,000, some never used (their ids are skipped), repeats and an empty
+        // document; alone and as part of a larger collection.
+        let docs: Vec<Vec<u32>> = (0..50u32)
+            .map(|d| (0..d % 13).map(|k| (d * 37 + k * k * 11) % 997).collect())
+            .chain([vec![], vec![999, 999, 3]])
+            .collect();
+        let features = |i: usize, buf: &mut Vec<u32>| buf.extend(&docs[i]);
+        let df = |t: &u32| t % 7;
+        let unknown = None::<(fn(&u32) -> u32, u32)>;
+        for known in [None, Some(200)] {
+            let (hashed, hashed_features) = match known {
+                None => PackedVectors::fit_in(docs.len(), features, unknown),
+                Some(n) => PackedVectors::fit_in(docs.len(), features, Some((df, n))),
+            };
+            let (dense, dense_features) = match known {
+                None => PackedVectors::fit_dense_in(docs.len(), 1000, features, unknown),
+                Some(n) => PackedVectors::fit_dense_in(docs.len(), 1000, features, Some((df, n))),
+            };
+            assert!(hashed_features.len() < 1000);
+            assert_eq!(dense_features, hashed_features);
+            assert_eq!(dense.df, hashed.df);
+            assert_eq!(dense.idf, hashed.idf);
+            assert_eq!(dense.norms, hashed.norms);
+            assert_eq!(dense.docs, hashed.docs);
+        }
+        let (none, features) =
+            PackedVectors::fit_dense_in(0, 10, |_, _: &mut Vec<u32>| {}, unknown);
+        assert!(none.is_empty() && features.is_empty() && none.dims() == 0);
     }
 
     #[test]

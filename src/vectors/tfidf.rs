@@ -57,6 +57,50 @@ where
     counted.into_iter().map(|(t, (n, _))| (t, n)).collect()
 }
 
+/// [`count_documents`] for features that are numbers below `dims`: each chunk counts into an
+/// array as long as `dims` (a count and the last document counted, per feature), not a map.
+/// `features(i, buf)` appends document `i`'s features to `buf`. Returns each number's count.
+pub(super) fn count_documents_dense<F>(n: usize, dims: usize, features: F) -> Vec<u32>
+where
+    F: Fn(usize, &mut Vec<u32>) + Sync,
+{
+    let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(1);
+    let starts: Vec<usize> = (0..n).step_by(chunk).collect();
+    starts
+        .into_par_iter()
+        .map(|start| {
+            // feature → (documents, 1 + index in the chunk of the last document counted)
+            let mut df = vec![(0u32, 0u32); dims];
+            let mut buf = Vec::new();
+            for (d, i) in (start..(start + chunk).min(n)).enumerate() {
+                let mark = d as u32 + 1;
+                buf.clear();
+                features(i, &mut buf);
+                for &t in &buf {
+                    let e = &mut df[t as usize];
+                    if e.1 != mark {
+                        *e = (e.0 + 1, mark);
+                    }
+                }
+            }
+            df.into_iter().map(|(count, _)| count).collect::<Vec<u32>>()
+        })
+        .reduce(Vec::new, |a, b| {
+            if a.is_empty() {
+                return b;
+            }
+            let mut a = a;
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+            a
+        })
+        .into_iter()
+        .chain(std::iter::repeat(0))
+        .take(dims)
+        .collect()
+}
+
 /// A vocabulary with document frequencies, and the TF-IDF vectors of the documents it was built on.
 pub struct TfIdf {
     pub terms: Vec<String>,
