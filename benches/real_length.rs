@@ -327,7 +327,7 @@ const WARM_UP_ITEMS: usize = 5_000;
 /// One `qingdan run` on the first [`WARM_UP_ITEMS`] rows of `csv`, before anything is timed. On
 /// this 2-core VM the first run after cargo's build spent about a second more of system time
 /// (5,000 items: 2.37 s, then 1.61 and 1.70 s; 100,000 items: 17.0 to 18.4 s in five such
-/// runs, against 15.5 to 16.6 s), and the Python stack, which runs after qingdan, never paid
+/// runs, against 15.5 to 16.9 s), and the Python stack, which runs after qingdan, never paid
 /// it. A 5,000-item run first took it away; a run on the shipped corpus (0.3 s) only halved it.
 fn warm_up(csv_path: &Path, dir: &Path) {
     let head = dir.join("warm-up.csv");
