@@ -58,6 +58,14 @@ impl Space<'_> {
         self.chars.prefetch(b);
     }
 
+    /// Item `b` against a group's word and character sums laid out by feature id (as
+    /// [`scatter_add`] lays them), weighed as [`Space::sim`] weighs: the same float as the
+    /// sparse dots with the sums.
+    pub fn gather(&self, sums: &(Vec<f32>, Vec<f32>), b: usize) -> f32 {
+        self.word_weight * self.words.gather(&sums.0, b)
+            + (1.0 - self.word_weight) * self.chars.gather(&sums.1, b)
+    }
+
     /// `sim(a, b)` for the item `a` loaded in `probe`, to the bit, reading `b`'s vectors alone.
     pub fn sim_probe(&self, probe: &mut SpaceProbe, b: usize) -> f32 {
         self.word_weight * self.words.dot_probe(&mut probe.words, b)

@@ -448,13 +448,9 @@ impl Around {
     ) -> (usize, Vec<f32>) {
         // Added to zeros: each array holds the sum's own weights.
         grouping::scatter_add(&mut self.sums, word_sum, char_sum);
-        let closeness = |m: usize| {
-            space.word_weight * space.words.gather(&self.sums.0, m)
-                + (1.0 - space.word_weight) * space.chars.gather(&self.sums.1, m)
-        };
         let representative = members
             .iter()
-            .map(|&m| (m, closeness(m)))
+            .map(|&m| (m, space.gather(&self.sums, m)))
             .max_by(|(a, x), (b, y)| x.total_cmp(y).then(b.cmp(a)))
             .expect("a group has members")
             .0;
