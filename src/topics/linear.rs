@@ -156,7 +156,7 @@ fn by_frequency(xs: &[SparseVec], dims: usize) -> Renumbered {
         row_of[j as usize] = row as u32;
     }
     let docs = xs
-        .iter()
+        .par_iter()
         .map(|x| x.0.iter().map(|&(j, v)| (row_of[j as usize], v)).collect())
         .collect();
     Renumbered { docs, row_of }
