@@ -402,6 +402,23 @@ impl InternedTerms {
     pub fn ids(&self, i: usize) -> &[u32] {
         &self.ids[i]
     }
+
+    /// Gives each of `items` its terms by name (`items[i]` item `i`'s), freeing each item's ids
+    /// once its terms are named: at a million items the ids and the names would otherwise be
+    /// held together.
+    pub fn name_into(self, items: &mut [AnalyzedItem]) {
+        let InternedTerms { vocabulary, ids } = self;
+        items
+            .par_iter_mut()
+            .zip(ids.into_par_iter())
+            .for_each(|(a, ids)| {
+                let bytes = ids.iter().map(|&id| vocabulary.name(id).len() + 1).sum();
+                a.terms = Terms::with_capacity(bytes);
+                for id in ids {
+                    a.terms.push(vocabulary.name(id));
+                }
+            });
+    }
 }
 
 /// Merges all of a workspace's analysed items, whose terms `terms` holds, under

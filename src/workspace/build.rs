@@ -12,7 +12,7 @@ use super::{BuiltWith, Outcome, Requested, RunSetup, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{self, keep_previous_ids, Constraints, Group, MergeConfig};
-use crate::pipeline::{merge_items, merge_whole, AnalyzedItem, InternedTerms, Pipeline};
+use crate::pipeline::{merge_items, merge_whole, Analysis, AnalyzedItem, InternedTerms, Pipeline};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
 use crate::store::{
@@ -179,12 +179,14 @@ impl Writer {
                 let _t = Timing::start("build.checkpoint");
                 Store::open(&dir, false)?.checkpoint()
             });
-            // The exports read the items back from the store: this copy would double the peak.
-            drop((items, terms, text_keys, groups, frequencies, self_model));
+            drop((text_keys, frequencies, self_model));
+            let t = Timing::start("build.committed");
+            let committed = committed_analysis(items, terms, groups);
+            drop(t);
             let t = Timing::start("build.return_heap");
             crate::memory::return_freed_heap();
             drop(t);
-            let outcome = self.finish(record, group_count, 0);
+            let outcome = self.finish_with(record, group_count, 0, Some(committed));
             // A failed checkpoint loses nothing (the WAL keeps the pages for the next one).
             let _ = checkpoint
                 .join()
@@ -192,6 +194,36 @@ impl Writer {
             outcome
         })
     }
+}
+
+/// What the exports would read back of a whole build just committed ([`View::analysis`] with
+/// [`Detail::Exports`]), made from memory: the raw title and text and the words' places left
+/// out, the terms named, each group's members in id order, the groups in id order. Reading
+/// every item back took 0.5 s of a 100,000-item run.
+fn committed_analysis(
+    mut items: Vec<AnalyzedItem>,
+    terms: InternedTerms,
+    mut groups: Vec<Group>,
+) -> Analysis {
+    items.par_iter_mut().for_each(|a| {
+        a.item.title = String::new();
+        a.item.text = String::new();
+        a.words = None;
+    });
+    terms.name_into(&mut items);
+    groups.par_iter_mut().for_each(|g| {
+        let mut order: Vec<usize> = (0..g.members.len()).collect();
+        order.sort_by(|&x, &y| {
+            items[g.members[x]]
+                .item
+                .id
+                .cmp(&items[g.members[y]].item.id)
+        });
+        g.members = order.iter().map(|&k| g.members[k]).collect();
+        g.similarity = order.iter().map(|&k| g.similarity[k]).collect();
+    });
+    groups.par_sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Analysis { items, groups }
 }
 
 /// The store's part of a whole build, all but its commit: the batch (`retire`: earlier ones stop

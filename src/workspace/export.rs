@@ -35,7 +35,7 @@ impl Workspace {
     /// Taken under the writer lock, so the files are never written from two states at once.
     pub fn export(&self) -> Result<Summary> {
         let mut w = self.writer(false)?;
-        Ok(write_all(&self.dir, &mut w.store)?.0)
+        Ok(write_all(&self.dir, &mut w.store, None)?.0)
     }
 }
 
@@ -47,8 +47,21 @@ impl Writer {
         groups_rebuilt: usize,
         items_retopiced: usize,
     ) -> Result<Outcome> {
+        self.finish_with(batch, groups_rebuilt, items_retopiced, None)
+    }
+
+    /// [`Writer::finish`] after a whole build, with `committed`: every item and group it just
+    /// committed, as [`View::analysis`](crate::store::View::analysis) reads them back for the
+    /// exports. The exports are made from it instead of reading every item back.
+    pub(super) fn finish_with(
+        &mut self,
+        batch: Option<BatchRecord>,
+        groups_rebuilt: usize,
+        items_retopiced: usize,
+        committed: Option<Analysis>,
+    ) -> Result<Outcome> {
         let (summary, exports) = if self.ws.write_exports {
-            let (summary, exports) = write_all(&self.ws.dir, &mut self.store)?;
+            let (summary, exports) = write_all(&self.ws.dir, &mut self.store, committed)?;
             (Some(summary), exports)
         } else {
             // Said on the workbench's home page until `qingdan report` (or its button) runs.
@@ -75,7 +88,12 @@ impl Writer {
 }
 
 /// Writes every export from one snapshot; returns the summary and the files written.
-pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<PathBuf>)> {
+/// `committed`: the snapshot's items and groups, already in memory (see [`Writer::finish_with`]).
+pub(super) fn write_all(
+    dir: &Path,
+    store: &mut Store,
+    committed: Option<Analysis>,
+) -> Result<(Summary, Vec<PathBuf>)> {
     let _t = Timing::start("exports");
     let snapshot = store.snapshot()?;
     let view = snapshot.view();
@@ -85,9 +103,20 @@ pub(super) fn write_all(dir: &Path, store: &mut Store) -> Result<(Summary, Vec<P
         warnings.extend(view.warnings(b.id)?);
     }
     let rejects: Vec<_> = view.rejects()?.into_iter().map(|(_, r)| r).collect();
-    let t = Timing::start("exports.load");
-    let analysis = view.analysis(Detail::Exports)?;
-    drop(t);
+    let analysis = match committed {
+        Some(analysis) => {
+            // Every test that builds a workspace checks the two agree.
+            debug_assert!(
+                analysis == view.analysis(Detail::Exports)?,
+                "the analysis in memory is not the one committed"
+            );
+            analysis
+        }
+        None => {
+            let _t = Timing::start("exports.load");
+            view.analysis(Detail::Exports)?
+        }
+    };
     let t = Timing::start("exports.lists");
     let lists = build_lists(&analysis);
     let summary = Summary::new(&batches, warnings, &analysis, &lists);
@@ -145,24 +174,40 @@ fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Res
     write_atomically(path, |out| {
         out.write_all(b"[").map_err(io)?;
         let mut first = true;
+        let write = |out: &mut std::io::BufWriter<_>, lines: Vec<String>, first: &mut bool| {
+            for json in lines {
+                out.write_all(if *first { b"\n" } else { b",\n" })
+                    .map_err(io)?;
+                *first = false;
+                out.write_all(json.as_bytes()).map_err(io)?;
+            }
+            Ok::<(), Error>(())
+        };
+        // Each stretch is written while the next is formatted.
+        let mut formatted: Vec<String> = Vec::new();
         let mut start = 0;
-        while start < rows.len() {
+        loop {
             let mut end = start;
             let mut members = 0;
             while end < rows.len() && members < STRETCH_MEMBERS {
                 members += analysis.groups[end].members.len();
                 end += 1;
             }
-            let lines: Vec<String> = rows[start..end]
-                .par_iter()
-                .zip(&analysis.groups[start..end])
-                .map(|(row, group)| group_json(path, row, group, analysis))
-                .collect::<Result<_>>()?;
-            for json in lines {
-                out.write_all(if first { b"\n" } else { b",\n" })
-                    .map_err(io)?;
-                first = false;
-                out.write_all(json.as_bytes()).map_err(io)?;
+            let ready = std::mem::take(&mut formatted);
+            let (written, next) = rayon::join(
+                || write(out, ready, &mut first),
+                || {
+                    rows[start..end]
+                        .par_iter()
+                        .zip(&analysis.groups[start..end])
+                        .map(|(row, group)| group_json(path, row, group, analysis))
+                        .collect::<Result<Vec<String>>>()
+                },
+            );
+            written?;
+            formatted = next?;
+            if formatted.is_empty() {
+                break;
             }
             start = end;
         }

@@ -145,7 +145,7 @@ impl Workspace {
         let mut store = Store::open(&self.dir, create)?;
         if converted {
             // The exports of the earlier format, written again from the store.
-            export::write_all(&self.dir, &mut store)?;
+            export::write_all(&self.dir, &mut store, None)?;
         }
         clean_leftovers(&self.index_dir())?;
         Ok(Writer {
