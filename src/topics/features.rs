@@ -230,15 +230,23 @@ impl FeatureSpace {
         // Every chunk's names, sorted: equal names are neighbours, and their frequencies add up.
         // Each name's first 16 bytes, as a number, order it before its bytes are compared: a
         // gram or a word rarely runs longer, and string comparisons were most of the fit.
-        let mut all: Vec<(u128, &str, u32, u32)> = parts
+        // Made on all threads, each entry written in place (serially it was a tenth of a second
+        // at 100,000 items, most of it touching the new memory).
+        let starts: Vec<usize> = parts
             .iter()
-            .enumerate()
-            .flat_map(|(p, part)| {
-                let p = p as u32;
-                part.names
-                    .iter()
-                    .enumerate()
-                    .map(move |(l, name)| (leading_bytes(name), name.as_str(), p, l as u32))
+            .scan(0, |at, part| {
+                *at += part.names.len();
+                Some(*at - part.names.len())
+            })
+            .collect();
+        let total = parts.iter().map(|part| part.names.len()).sum::<usize>();
+        let mut all: Vec<(u128, &str, u32, u32)> = (0..total)
+            .into_par_iter()
+            .map(|k| {
+                let p = starts.partition_point(|&s| s <= k) - 1;
+                let l = k - starts[p];
+                let name = parts[p].names[l].as_str();
+                (leading_bytes(name), name, p as u32, l as u32)
             })
             .collect();
         all.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));

@@ -117,16 +117,19 @@ pub(super) fn write_all(
             view.analysis(Detail::Exports)?
         }
     };
-    let t = Timing::start("exports.lists");
-    let lists = build_lists(&analysis);
-    let summary = Summary::new(&batches, warnings, &analysis, &lists);
-    drop(t);
     let group_rows = view.groups()?;
     let t = Timing::start("exports.write");
-    // groups.json beside the other files: its members are formatted while they are written.
+    // groups.json beside the lists and the other files (it needs no list): its members are
+    // formatted while they are written.
     let write = || {
         rayon::join(
-            || write_outputs(dir, &analysis, &lists, &summary, &rejects),
+            || {
+                let t = Timing::start("exports.lists");
+                let lists = build_lists(&analysis);
+                let summary = Summary::new(&batches, warnings, &analysis, &lists);
+                drop(t);
+                write_outputs(dir, &analysis, &lists, &summary, &rejects).map(|()| summary)
+            },
             || write_groups_json(&dir.join("groups.json"), &group_rows, &analysis),
         )
     };
@@ -140,11 +143,10 @@ pub(super) fn write_all(
         Ok(pool) => pool.install(write),
         Err(_) => write(),
     };
-    outputs?;
+    let summary = outputs?;
     groups?;
     drop(t);
     crate::failpoint::hit("exports-written");
-    drop(lists);
     drop((analysis, group_rows));
     let stale = view.exports_stale()?;
     drop(snapshot);
