@@ -171,8 +171,8 @@ impl Writer {
             Ok(record)
         })?;
         // The commit's pages are copied from the WAL into the database file on a thread of its
-        // own while the build's memory is freed and the exports are made (they read the same
-        // pages from the WAL meanwhile).
+        // own while the exports are made, from what was just committed (still in memory: read
+        // back, the items took 0.5 s at 100,000).
         let dir = self.ws.dir.clone();
         std::thread::scope(|s| {
             let checkpoint = s.spawn(|| {

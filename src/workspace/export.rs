@@ -1,6 +1,7 @@
 //! The exports: every file a person reads, written from one store snapshot after each change
-//! (and by `qingdan report`). Each file is written beside its final name and renamed into
-//! place, so a reader never finds one half-written; none is ever read back.
+//! (and by `qingdan report`); after a whole build, from the items and groups it has just
+//! committed, which are that snapshot's. Each file is written beside its final name and renamed
+//! into place, so a reader never finds one half-written; none is ever read back.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -159,9 +160,9 @@ pub(super) fn write_all(
 }
 
 /// `groups.json`, one group per line, from the analysis the other files were written from.
-/// The members are in memory, so a stretch of groups is formatted on every core, then written:
-/// reading each group's members from the store was random access into the items table (20 s
-/// of a run at a million items). A stretch ends after about [`STRETCH_MEMBERS`] members, so its
+/// The members are in memory, so a stretch of groups is formatted on every core while the one
+/// before is written: reading each group's members from the store was random access into the
+/// items table (20 s of a run at a million items). A stretch ends after about [`STRETCH_MEMBERS`] members, so its
 /// lines stay tens of megabytes however large the groups are.
 fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Result<()> {
     if rows.len() != analysis.groups.len() {
