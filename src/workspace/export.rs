@@ -162,8 +162,8 @@ pub(super) fn write_all(
 /// `groups.json`, one group per line, from the analysis the other files were written from.
 /// The members are in memory, so a stretch of groups is formatted on every core while the one
 /// before is written: reading each group's members from the store was random access into the
-/// items table (20 s of a run at a million items). A stretch ends after about [`STRETCH_MEMBERS`] members, so its
-/// lines stay tens of megabytes however large the groups are.
+/// items table (20 s of a run at a million items). A stretch ends after about
+/// [`STRETCH_MEMBERS`] members, so its lines stay tens of megabytes however large the groups are.
 fn write_groups_json(path: &Path, rows: &[GroupRow], analysis: &Analysis) -> Result<()> {
     if rows.len() != analysis.groups.len() {
         let reason = format!(
