@@ -165,6 +165,11 @@ pub fn is_quantity(word: &str) -> bool {
         '项', '笔', '件', '台', '辆',
     ];
     let body = word.strip_prefix('第').unwrap_or(word);
+    // Most words start with no numeral: they are answered without looking for a unit. (Taking a
+    // unit off the end never changes the first character: a unit alone is kept.)
+    if !body.chars().next().is_some_and(|c| NUMERALS.contains(&c)) {
+        return false;
+    }
     let body = match body.chars().next_back() {
         Some(last) if UNITS.contains(&last) && body.len() > last.len_utf8() => {
             &body[..body.len() - last.len_utf8()]
