@@ -12,6 +12,7 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 
 use super::spare::Spare;
+use crate::memory;
 use crate::vectors::PackedVectors;
 
 /// How many of an item's terms become keys on their own. Sixteen, not eight: two items that
@@ -210,6 +211,31 @@ impl Blocks {
         &self.members[self.bounds[b]..self.bounds[b + 1]]
     }
 
+    /// Starts fetching where block `b` lies, for [`Blocks::prefetch_near`] a little later.
+    fn prefetch_bounds(&self, b: usize) {
+        if let Some(bound) = self.bounds.get(b) {
+            memory::prefetch(bound);
+        }
+    }
+
+    /// The members of block `b` that its member at `pos` is compared with: all of a small
+    /// block, a window around it in a large one.
+    fn near(&self, b: usize, pos: usize) -> &[u32] {
+        let members = self.block(b);
+        if members.len() <= FULL_BLOCK {
+            members
+        } else {
+            &members[pos.saturating_sub(WINDOW)..members.len().min(pos + 1 + WINDOW)]
+        }
+    }
+
+    /// Starts fetching [`Blocks::near`] (at most 24 members: every cache line they touch).
+    fn prefetch_near(&self, b: usize, pos: usize) {
+        for part in self.near(b, pos).chunks(8) {
+            memory::prefetch(part.as_ptr());
+        }
+    }
+
     /// Neighbours by top terms: in a large block, members that share more of them sit together.
     /// Items are ranked once by their top terms, so a block sorts by numbers, not by term lists.
     fn sort_large(&mut self, rank: &[u32]) {
@@ -285,21 +311,32 @@ where
         .flat_map_iter(|c| {
             let mut space = spare.take(&scratch);
             let (mut found, mut out) = (Vec::new(), Vec::new());
-            for a in (c * CHUNK..n.min((c + 1) * CHUNK)).map(|a| a as u32) {
+            // The blocks of the items ahead are read at random: where each lies is asked for
+            // two items ahead, its members one item ahead.
+            let places_of = |a: usize| &places[offsets[a]..offsets[a + 1]];
+            let end = n.min((c + 1) * CHUNK);
+            for &(b, _) in (c * CHUNK..end.min(c * CHUNK + 2)).flat_map(places_of) {
+                blocks.prefetch_bounds(b as usize);
+            }
+            for a in c * CHUNK..end {
+                if a + 2 < end {
+                    for &(b, _) in places_of(a + 2) {
+                        blocks.prefetch_bounds(b as usize);
+                    }
+                }
+                if a + 1 < end {
+                    for &(b, pos) in places_of(a + 1) {
+                        blocks.prefetch_near(b as usize, pos as usize);
+                    }
+                }
                 found.clear();
-                for &(b, pos) in &places[offsets[a as usize]..offsets[a as usize + 1]] {
-                    let members = blocks.block(b as usize);
-                    let pos = pos as usize;
-                    let near = if members.len() <= FULL_BLOCK {
-                        members
-                    } else {
-                        &members[pos.saturating_sub(WINDOW)..members.len().min(pos + 1 + WINDOW)]
-                    };
-                    found.extend(near.iter().filter(|&&m| m > a));
+                for &(b, pos) in places_of(a) {
+                    let near = blocks.near(b as usize, pos as usize);
+                    found.extend(near.iter().filter(|&&m| m as usize > a));
                 }
                 found.sort_unstable();
                 found.dedup();
-                keep(&mut space, a, &found, &mut out);
+                keep(&mut space, a as u32, &found, &mut out);
             }
             spare.give(space);
             out

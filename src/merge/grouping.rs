@@ -52,6 +52,12 @@ impl Space<'_> {
         probe.chars.load(self.chars, a);
     }
 
+    /// Starts fetching where item `b`'s vectors are, for [`Space::prefetch`] a little later.
+    pub fn prefetch_entry(&self, b: usize) {
+        self.words.prefetch_entry(b);
+        self.chars.prefetch_entry(b);
+    }
+
     /// Starts fetching item `b`'s vectors, to be compared a little later.
     pub fn prefetch(&self, b: usize) {
         self.words.prefetch(b);

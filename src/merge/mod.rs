@@ -304,9 +304,19 @@ fn merge_fitted(
     // Identical texts (after normalization, punctuation aside) share this key.
     let text_keys: Vec<u64> = docs.iter().map(|d| d.text_key).collect();
     // Each item is compared with its candidates through a probe: its vectors laid out once.
+    // Two steps ahead: where a partner's vectors are, then (that found) the vectors themselves.
     let similar = |probe: &mut SpaceProbe, a: u32, partners: &[u32], out: &mut Vec<_>| {
+        for &b in partners.iter().take(2) {
+            space.prefetch_entry(b as usize);
+        }
         space.load(probe, a as usize);
+        if let Some(&first) = partners.first() {
+            space.prefetch(first as usize);
+        }
         for (k, &b) in partners.iter().enumerate() {
+            if let Some(&far) = partners.get(k + 2) {
+                space.prefetch_entry(far as usize);
+            }
             if let Some(&next) = partners.get(k + 1) {
                 space.prefetch(next as usize);
             }

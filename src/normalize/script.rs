@@ -77,11 +77,12 @@ impl TraditionalToSimplified {
 /// Slots of each thread's memo of conversions (see [`TraditionalToSimplified::convert_into`]).
 const MEMO_SLOTS: usize = 4096;
 
+/// Stretches converted lately and what OpenCC made of them, each in the slot its hash picks (a
+/// newer stretch takes the slot of an older one).
+type Memo = Vec<Option<(Box<str>, Box<str>)>>;
+
 thread_local! {
-    /// Stretches this thread converted lately and what OpenCC made of them, each in the slot its
-    /// hash picks (a newer stretch takes the slot of an older one).
-    static MEMO: RefCell<Vec<Option<(Box<str>, Box<str>)>>> =
-        RefCell::new(vec![None; MEMO_SLOTS]);
+    static MEMO: RefCell<Memo> = RefCell::new(vec![None; MEMO_SLOTS]);
 }
 
 impl TraditionalToSimplified {

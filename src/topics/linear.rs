@@ -351,15 +351,9 @@ const PREFETCH_AHEAD: usize = 12;
 /// Asks the processor to start fetching the weights of the document's feature at `p`, if any.
 #[inline]
 fn prefetch_row(w: &[[f32; LANES]], x: &[(u32, f32)], p: usize) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(row) = x.get(p).and_then(|&(j, _)| w.get(j as usize)) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults,
-        // and SSE (which has it) is part of every x86_64 processor.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().cast()) };
+        crate::memory::prefetch(row.as_ptr());
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (w, x, p);
 }
 
 #[cfg(test)]

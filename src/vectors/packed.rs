@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::tfidf::{count_documents, count_documents_dense};
 use super::{varint, FxMap, SparseVec};
+use crate::memory;
 
 /// Cache lines of a document that [`PackedVectors::prefetch`] asks for.
 const PREFETCH_LINES: usize = 16;
@@ -254,23 +255,25 @@ impl PackedVectors {
         sum
     }
 
+    /// Asks the processor to start fetching where `doc`'s bytes are and its norm, for
+    /// [`PackedVectors::prefetch`] and [`PackedVectors::dot_probe`] a little later: the list of
+    /// documents is read at random too, and [`PackedVectors::prefetch`] waited for its entry.
+    #[inline]
+    pub fn prefetch_entry(&self, doc: usize) {
+        if let (Some(entry), Some(norm)) = (self.docs.get(doc), self.norms.get(doc)) {
+            memory::prefetch(entry);
+            memory::prefetch(norm);
+        }
+    }
+
     /// Asks the processor to start fetching `doc`'s first bytes, to be read a little later by
     /// [`PackedVectors::dot_probe`]. The merge reads thousands of documents scattered in memory,
     /// one after another: waiting for each one's first bytes was a quarter of its time.
     #[inline]
     pub fn prefetch(&self, doc: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let bytes = &self.docs[doc];
-            for line in bytes.chunks(64).take(PREFETCH_LINES) {
-                // SAFETY: a prefetch is a hint: it reads nothing the program sees and never
-                // faults, and SSE (which has it) is part of every x86_64 processor.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
-            }
+        for line in self.docs[doc].chunks(64).take(PREFETCH_LINES) {
+            memory::prefetch(line.as_ptr());
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = doc;
     }
 
     /// `dense · doc`, summed in the document's id order over ids where `dense` is not zero, as
