@@ -271,22 +271,38 @@ impl FeatureSpace {
             idf.push(((1.0 + n) / (1.0 + df as f32)).ln() + 1.0);
         }
         drop(all);
-        let space = Self::with_names(names, idf, *config);
-        let vectors = parts
-            .into_par_iter()
-            .zip(final_ids)
-            .flat_map_iter(|(part, to_final)| {
-                let space = &space;
-                part.docs.into_iter().map(move |local| {
-                    let ids = local
-                        .into_iter()
-                        .map(|l| to_final[l as usize])
-                        .filter(|&k| k != u32::MAX)
-                        .collect();
-                    space.weigh(ids)
-                })
-            })
-            .collect();
+        let mut space = FeatureSpace {
+            names,
+            idf,
+            config: *config,
+            ids: StrMap::new(),
+            gram_ids: FxMap::default(),
+            char_ids: 0..0,
+        };
+        // Weighing needs only the idf and the grams' range: the vectors are made while the
+        // maps from names are built.
+        space.index_char_range();
+        let (maps, vectors) = rayon::join(
+            || space.name_maps(),
+            || {
+                parts
+                    .into_par_iter()
+                    .zip(final_ids)
+                    .flat_map_iter(|(part, to_final)| {
+                        let space = &space;
+                        part.docs.into_iter().map(move |local| {
+                            let ids = local
+                                .into_iter()
+                                .map(|l| to_final[l as usize])
+                                .filter(|&k| k != u32::MAX)
+                                .collect();
+                            space.weigh(ids)
+                        })
+                    })
+                    .collect()
+            },
+        );
+        (space.ids, space.gram_ids) = maps;
         (space, vectors)
     }
 
@@ -306,21 +322,28 @@ impl FeatureSpace {
 
     /// Rebuilds the name → id map and the character grams' range (after loading from a file).
     pub fn index(&mut self) {
-        self.ids = self
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n, i as u32))
-            .collect();
-        self.gram_ids = self
-            .names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                let gram: Vec<char> = n.strip_prefix("c:")?.chars().collect();
-                (gram.len() <= PACKED_GRAM).then(|| (pack_gram(&gram), i as u32))
-            })
-            .collect();
+        (self.ids, self.gram_ids) = self.name_maps();
+        self.index_char_range();
+    }
+
+    /// The name → id maps of [`FeatureSpace::index`] (the two made on two threads).
+    fn name_maps(&self) -> (StrMap<u32>, FxMap<u64, u32>) {
+        let names = || self.names.iter().enumerate();
+        rayon::join(
+            || names().map(|(i, n)| (n, i as u32)).collect(),
+            || {
+                names()
+                    .filter_map(|(i, n)| {
+                        let gram: Vec<char> = n.strip_prefix("c:")?.chars().collect();
+                        (gram.len() <= PACKED_GRAM).then(|| (pack_gram(&gram), i as u32))
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    /// The character grams' range of [`FeatureSpace::index`] (all that weighing needs).
+    fn index_char_range(&mut self) {
         let is_char = |n: &String| n.starts_with("c:");
         let start = self.names.partition_point(|n| n.as_str() < "c:");
         let len = self.names[start..]
@@ -549,6 +572,7 @@ mod tests {
             for ((r, v), input) in raw.iter().zip(&vectors).zip(&inputs) {
                 assert_eq!(&space.vector(r), v);
                 assert_eq!(&space.vector_of(input), v);
+                assert_eq!(&fitted.vector_of(input), v, "the maps made beside the vectors");
             }
         }
     }
