@@ -9,12 +9,13 @@
 //! characters can start one.
 
 use std::cell::RefCell;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use ferrous_opencc::config::BuiltinConfig;
 use ferrous_opencc::OpenCC;
 
 use super::Normalizer;
+use crate::vectors::FxHasher;
 use crate::{Error, Result};
 
 /// The keys of the tables OpenCC's t2s conversion uses (see the file's header).
@@ -91,7 +92,7 @@ impl TraditionalToSimplified {
     /// was a tenth of the analysis outside jieba: each thread keeps what it converted lately.
     /// Every instance converts with the same built-in tables, so one memo serves them all.
     fn convert_into(&self, stretch: &str, out: &mut String) {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = FxHasher::default();
         stretch.hash(&mut hasher);
         let slot = hasher.finish() as usize % MEMO_SLOTS;
         MEMO.with_borrow_mut(|memo| match &memo[slot] {

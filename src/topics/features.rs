@@ -572,7 +572,11 @@ mod tests {
             for ((r, v), input) in raw.iter().zip(&vectors).zip(&inputs) {
                 assert_eq!(&space.vector(r), v);
                 assert_eq!(&space.vector_of(input), v);
-                assert_eq!(&fitted.vector_of(input), v, "the maps made beside the vectors");
+                assert_eq!(
+                    &fitted.vector_of(input),
+                    v,
+                    "the maps made beside the vectors"
+                );
             }
         }
     }
