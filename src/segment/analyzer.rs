@@ -32,8 +32,12 @@ impl Analyzer {
     ) -> Self {
         Analyzer {
             segmenter,
-            stopwords: stopwords.into_iter().map(|w| (w, ())).collect(),
-            synonyms: synonyms.into_iter().collect(),
+            stopwords: stopwords
+                .into_iter()
+                .map(|w| (w, ()))
+                .collect::<StrMap<()>>()
+                .screened(),
+            synonyms: synonyms.into_iter().collect::<StrMap<String>>().screened(),
         }
     }
 

@@ -30,7 +30,8 @@ pub struct KeywordAssigner {
 
 impl KeywordAssigner {
     pub fn new(taxonomy: &Taxonomy) -> Self {
-        let mut weights: StrMap<Vec<(usize, f32)>> = StrMap::new();
+        // Every word of every text is looked up; few start as a topic term does.
+        let mut weights: StrMap<Vec<(usize, f32)>> = StrMap::new().screened();
         for (i, topic) in taxonomy.topics.iter().enumerate() {
             let terms = topic
                 .core

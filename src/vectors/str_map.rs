@@ -54,10 +54,33 @@ fn unpack(key: u128) -> String {
 
 /// A map from strings to `V` ([`FxMap`]'s fixed-key hasher, so runs are identical). Its
 /// entries come out in no particular order ([`StrMap::into_entries`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct StrMap<V> {
     short: FxMap<u128, V>,
     long: FxMap<Box<str>, V>,
+    /// With [`StrMap::screened`]: one bit per hashed start of a key (see [`start_bit`]).
+    starts: Option<Box<[u64]>>,
+}
+
+/// Bits in a [`StrMap::screened`] map's screen: 8 KiB, which stays in cache.
+const SCREEN_BITS: usize = 1 << 16;
+
+/// The screen's bit for a key: its first three bytes (a Chinese word's first character), hashed.
+fn start_bit(key: &str) -> usize {
+    let start = match *key.as_bytes() {
+        [] => 0,
+        [a] => u32::from(a),
+        [a, b] => u32::from_le_bytes([a, b, 0, 0]),
+        [a, b, c, ..] => u32::from_le_bytes([a, b, c, 0]),
+    };
+    (start.wrapping_mul(0x9E37_79B1) >> 16) as usize % SCREEN_BITS
+}
+
+/// Equal entries, screened or not.
+impl<V: PartialEq> PartialEq for StrMap<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.short == other.short && self.long == other.long
+    }
 }
 
 impl<V> Default for StrMap<V> {
@@ -65,6 +88,7 @@ impl<V> Default for StrMap<V> {
         StrMap {
             short: FxMap::default(),
             long: FxMap::default(),
+            starts: None,
         }
     }
 }
@@ -74,7 +98,41 @@ impl<V> StrMap<V> {
         Self::default()
     }
 
+    /// The map with a screen that answers most absent keys before any hashing: for small maps
+    /// asked about every word of every text (stop words, synonyms, topic terms), where most
+    /// words start with a character no key starts with.
+    pub fn screened(mut self) -> Self {
+        let mut starts = vec![0u64; SCREEN_BITS / 64].into_boxed_slice();
+        let shorts = self.short.keys().map(|&k| unpack(k));
+        for key in shorts.chain(self.long.keys().map(|k| k.to_string())) {
+            let bit = start_bit(&key);
+            starts[bit / 64] |= 1 << (bit % 64);
+        }
+        self.starts = Some(starts);
+        self
+    }
+
+    /// Whether the screen (if any) lets `key` through.
+    #[inline]
+    fn may_hold(&self, key: &str) -> bool {
+        self.starts.as_ref().is_none_or(|starts| {
+            let bit = start_bit(key);
+            starts[bit / 64] >> (bit % 64) & 1 == 1
+        })
+    }
+
+    /// Marks `key`'s start in the screen (if any).
+    fn screen_in(&mut self, key: &str) {
+        if let Some(starts) = &mut self.starts {
+            let bit = start_bit(key);
+            starts[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&V> {
+        if !self.may_hold(key) {
+            return None;
+        }
         match pack(key) {
             Some(k) => self.short.get(&k),
             None => self.long.get(key),
@@ -87,6 +145,7 @@ impl<V> StrMap<V> {
 
     /// Sets `key`'s value, giving the one it replaces.
     pub fn insert(&mut self, key: &str, value: V) -> Option<V> {
+        self.screen_in(key);
         match pack(key) {
             Some(k) => self.short.insert(k, value),
             None => self.long.insert(key.into(), value),
@@ -95,6 +154,7 @@ impl<V> StrMap<V> {
 
     /// `key`'s value, made by `make` first when it has none.
     pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> V) -> &mut V {
+        self.screen_in(key);
         match pack(key) {
             Some(k) => self.short.entry(k).or_insert_with(make),
             None => {
@@ -176,6 +236,50 @@ mod tests {
         want.extend([("新词".to_string(), 7), ("新新新新新新词".to_string(), 8)]);
         want.sort();
         assert_eq!(entries, want);
+    }
+
+    #[test]
+    fn a_screened_map_answers_as_the_map() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "的",
+            "融资",
+            "贷款难融资难",
+            "abcdefghijklmnop",
+            "erp",
+        ];
+        let plain: StrMap<usize> = keys.iter().zip(0..).map(|(k, i)| (*k, i)).collect();
+        // Screened once filled, and filled once screened (by both ways of adding a key).
+        let after = plain.clone().screened();
+        let mut before: StrMap<usize> = StrMap::new().screened();
+        for (i, k) in keys.iter().enumerate() {
+            match i % 2 {
+                0 => drop(before.insert(k, i)),
+                _ => *before.get_or_insert_with(k, || 0) = i,
+            }
+        }
+        assert!(
+            plain == after && plain == before,
+            "equal entries, screened or not"
+        );
+        let text = "希望企业的贷款难融资难问题erp系统得到解决abcdefghijklmnop";
+        let mut asked = 0;
+        for (start, _) in text.char_indices() {
+            for end in (start + 1..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+                let word = &text[start..end];
+                for screened in [&after, &before] {
+                    assert_eq!(screened.get(word), plain.get(word), "{word:?}");
+                }
+                asked += 1;
+            }
+        }
+        for k in keys {
+            assert_eq!(after.get(k), plain.get(k), "{k:?}");
+            assert_eq!(before.get(k), plain.get(k), "{k:?}");
+        }
+        assert!(asked > 500, "{asked}");
     }
 
     #[test]
