@@ -195,19 +195,13 @@ impl FeatureSpace {
             .collect();
         kept.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
         let n = docs.len() as f32;
-        let mut space = FeatureSpace {
-            names: kept.iter().map(|(f, _)| f.to_string()).collect(),
-            idf: kept
-                .iter()
+        Self::with_names(
+            kept.iter().map(|(f, _)| f.to_string()).collect(),
+            kept.iter()
                 .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
                 .collect(),
-            config: *config,
-            ids: StrMap::new(),
-            gram_ids: FxMap::default(),
-            char_ids: 0..0,
-        };
-        space.index();
-        space
+            *config,
+        )
     }
 
     /// Fits the space on training documents and gives their vectors, as [`FeatureSpace::fit`]
@@ -271,17 +265,9 @@ impl FeatureSpace {
             idf.push(((1.0 + n) / (1.0 + df as f32)).ln() + 1.0);
         }
         drop(all);
-        let mut space = FeatureSpace {
-            names,
-            idf,
-            config: *config,
-            ids: StrMap::new(),
-            gram_ids: FxMap::default(),
-            char_ids: 0..0,
-        };
         // Weighing needs only the idf and the grams' range: the vectors are made while the
         // maps from names are built.
-        space.index_char_range();
+        let mut space = Self::unindexed(names, idf, *config);
         let (maps, vectors) = rayon::join(
             || space.name_maps(),
             || {
@@ -308,6 +294,14 @@ impl FeatureSpace {
 
     /// A space from its sorted names and their idf (a stored model), indexed.
     pub fn with_names(names: Vec<String>, idf: Vec<f32>, config: FeatureConfig) -> Self {
+        let mut space = Self::unindexed(names, idf, config);
+        (space.ids, space.gram_ids) = space.name_maps();
+        space
+    }
+
+    /// A space from its sorted names and their idf with the grams' range (all that weighing
+    /// needs), without the maps from names yet.
+    fn unindexed(names: Vec<String>, idf: Vec<f32>, config: FeatureConfig) -> Self {
         let mut space = FeatureSpace {
             names,
             idf,
@@ -316,7 +310,7 @@ impl FeatureSpace {
             gram_ids: FxMap::default(),
             char_ids: 0..0,
         };
-        space.index();
+        space.index_char_range();
         space
     }
 

@@ -102,13 +102,13 @@ impl<V> StrMap<V> {
     /// asked about every word of every text (stop words, synonyms, topic terms), where most
     /// words start with a character no key starts with.
     pub fn screened(mut self) -> Self {
-        let mut starts = vec![0u64; SCREEN_BITS / 64].into_boxed_slice();
-        let shorts = self.short.keys().map(|&k| unpack(k));
-        for key in shorts.chain(self.long.keys().map(|k| k.to_string())) {
-            let bit = start_bit(&key);
-            starts[bit / 64] |= 1 << (bit % 64);
+        let keys: Vec<String> = (self.short.keys().map(|&k| unpack(k)))
+            .chain(self.long.keys().map(|k| k.to_string()))
+            .collect();
+        self.starts = Some(vec![0u64; SCREEN_BITS / 64].into_boxed_slice());
+        for key in &keys {
+            self.screen_in(key);
         }
-        self.starts = Some(starts);
         self
     }
 
