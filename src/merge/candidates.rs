@@ -111,10 +111,12 @@ fn hash<T: Hash>(value: &T) -> u64 {
 }
 
 /// Each item's place among the distinct lists of heaviest terms in sorted order (equal lists,
-/// equal rank).
-fn top_term_ranks(tops: &[TopTerms]) -> Vec<u32> {
+/// equal rank), and the items in that order (equal lists by item).
+fn top_term_ranks(tops: &[TopTerms]) -> (Vec<u32>, Vec<u32>) {
     let mut order: Vec<u32> = (0..tops.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| tops[a as usize].paired().cmp(tops[b as usize].paired()));
+    order.par_sort_unstable_by(|&a, &b| {
+        (tops[a as usize].paired().cmp(tops[b as usize].paired())).then(a.cmp(&b))
+    });
     let mut rank = vec![0u32; tops.len()];
     let mut r = 0;
     for k in 1..order.len() {
@@ -123,7 +125,7 @@ fn top_term_ranks(tops: &[TopTerms]) -> Vec<u32> {
         }
         rank[order[k] as usize] = r;
     }
-    rank
+    (rank, order)
 }
 
 /// Start of each item's run in a flat array of per-item runs, and one past the last.
@@ -170,7 +172,7 @@ struct Blocks {
 }
 
 impl Blocks {
-    fn new(tops: &[TopTerms], text_keys: &[u64]) -> Self {
+    fn new(tops: &[TopTerms], text_keys: &[u64], rank: &[u32]) -> Self {
         let n = tops.len();
         let key_offsets = offsets(tops.iter().map(TopTerms::key_count));
         let keys = all_keys(tops, text_keys, &key_offsets);
@@ -199,7 +201,7 @@ impl Blocks {
         bounds.push(members.len());
         drop(keys);
         let mut blocks = Blocks { members, bounds };
-        blocks.sort_large(&top_term_ranks(tops));
+        blocks.sort_large(rank);
         blocks
     }
 
@@ -300,48 +302,51 @@ where
         .into_par_iter()
         .map(|i| TopTerms::of(words, i))
         .collect();
-    let blocks = Blocks::new(&tops, text_keys);
+    let (rank, order) = top_term_ranks(&tops);
+    let blocks = Blocks::new(&tops, text_keys, &rank);
     drop(tops);
     let (offsets, places) = blocks.places(n);
     // Scratch spaces are reused across chunks: one may be large (a probe is an array as long as
     // the vector space).
     let spare = Spare::new();
-    let pairs: Vec<(u32, u32, f32)> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .flat_map_iter(|c| {
+    // Items are taken in top-term order, not by number: neighbours in it share blocks, so the
+    // partners one reads are still in cache when the next reads them.
+    let mut pairs: Vec<(u32, u32, f32)> = order
+        .par_chunks(CHUNK)
+        .flat_map_iter(|chunk| {
             let mut space = spare.take(&scratch);
             let (mut found, mut out) = (Vec::new(), Vec::new());
             // The blocks of the items ahead are read at random: where each lies is asked for
             // two items ahead, its members one item ahead.
-            let places_of = |a: usize| &places[offsets[a]..offsets[a + 1]];
-            let end = n.min((c + 1) * CHUNK);
-            for &(b, _) in (c * CHUNK..end.min(c * CHUNK + 2)).flat_map(places_of) {
+            let places_of = |a: u32| &places[offsets[a as usize]..offsets[a as usize + 1]];
+            for &(b, _) in chunk.iter().take(2).flat_map(|&a| places_of(a)) {
                 blocks.prefetch_bounds(b as usize);
             }
-            for a in c * CHUNK..end {
-                if a + 2 < end {
-                    for &(b, _) in places_of(a + 2) {
+            for (k, &a) in chunk.iter().enumerate() {
+                if let Some(&ahead) = chunk.get(k + 2) {
+                    for &(b, _) in places_of(ahead) {
                         blocks.prefetch_bounds(b as usize);
                     }
                 }
-                if a + 1 < end {
-                    for &(b, pos) in places_of(a + 1) {
+                if let Some(&next) = chunk.get(k + 1) {
+                    for &(b, pos) in places_of(next) {
                         blocks.prefetch_near(b as usize, pos as usize);
                     }
                 }
                 found.clear();
                 for &(b, pos) in places_of(a) {
                     let near = blocks.near(b as usize, pos as usize);
-                    found.extend(near.iter().filter(|&&m| m as usize > a));
+                    found.extend(near.iter().filter(|&&m| m > a));
                 }
                 found.sort_unstable();
                 found.dedup();
-                keep(&mut space, a as u32, &found, &mut out);
+                keep(&mut space, a, &found, &mut out);
             }
             spare.give(space);
             out
         })
         .collect();
+    pairs.par_sort_unstable_by_key(|p| (p.0, p.1));
     debug_assert!(pairs
         .windows(2)
         .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
@@ -391,7 +396,7 @@ mod tests {
         let texts: Vec<u64> = (0..300).map(|i| i % 50).collect();
         // What pairing each member with the WINDOW members after it in every block gives.
         let tops: Vec<TopTerms> = (0..300).map(|i| TopTerms::of(&vectors, i)).collect();
-        let blocks = Blocks::new(&tops, &texts);
+        let blocks = Blocks::new(&tops, &texts, &top_term_ranks(&tops).0);
         let mut expected = Vec::new();
         for b in 0..blocks.len() {
             let members = blocks.block(b);
