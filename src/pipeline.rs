@@ -165,13 +165,15 @@ impl Pipeline {
     pub fn prepare(&self, title: &str, text: &str) -> Prepared {
         let title = self.normalizer.text(title);
         let text = self.normalizer.text(text);
+        let (title_words, title_spans) = self.analyzer.words_and_spans(&title);
+        let (text_words, text_spans) = self.analyzer.words_and_spans(&text);
         let spans = ItemWords {
-            title: self.analyzer.word_spans(&title),
-            text: self.analyzer.word_spans(&text),
+            title: title_spans,
+            text: text_spans,
         };
         Prepared {
-            title_words: self.analyzer.words_at(&title, &spans.title),
-            text_words: self.analyzer.words_at(&text, &spans.text),
+            title_words,
+            text_words,
             both: both(&title, &text),
             title,
             text,

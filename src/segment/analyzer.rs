@@ -81,6 +81,17 @@ impl Analyzer {
         WordSpans::from_spans(self.spans(text).map(|(s, _)| (s.start, s.end)))
     }
 
+    /// [`Analyzer::words`] and [`Analyzer::word_spans`] of a text from one pass over its cut:
+    /// the words the spans give again through [`Analyzer::words_at`].
+    pub fn words_and_spans(&self, text: &str) -> (Terms, WordSpans) {
+        let mut words = Terms::new();
+        let spans = WordSpans::from_spans(self.spans(text).map(|(span, lower)| {
+            words.push(lower.as_deref().unwrap_or(span.word));
+            (span.start, span.end)
+        }));
+        (words, spans)
+    }
+
     /// [`Analyzer::words`] of `text`, read at the `spans` [`Analyzer::word_spans`] found in it.
     pub fn words_at(&self, text: &str, spans: &WordSpans) -> Terms {
         spans_in(text, spans.iter())
@@ -299,6 +310,12 @@ mod tests {
         ] {
             let spans = a.word_spans(text);
             assert_eq!(a.words_at(text, &spans), a.words(text), "{text}");
+            let (words, one_pass) = a.words_and_spans(text);
+            assert_eq!(words, a.words(text), "{text}");
+            assert_eq!(
+                one_pass.iter().collect::<Vec<_>>(),
+                spans.iter().collect::<Vec<_>>()
+            );
             let again: Vec<_> = a.term_spans_at(text, spans.iter()).collect();
             let cut: Vec<_> = a.term_spans(text).collect();
             assert_eq!(again, cut, "{text}");
