@@ -58,22 +58,34 @@ fn unpack(key: u128) -> String {
 pub struct StrMap<V> {
     short: FxMap<u128, V>,
     long: FxMap<Box<str>, V>,
-    /// With [`StrMap::screened`]: one bit per hashed start of a key (see [`start_bit`]).
+    /// With [`StrMap::screened`]: one bit per hashed start of a key (see [`screen_bit`]).
     starts: Option<Box<[u64]>>,
 }
 
 /// Bits in a [`StrMap::screened`] map's screen: 8 KiB, which stays in cache.
 const SCREEN_BITS: usize = 1 << 16;
 
-/// The screen's bit for a key: its first three bytes (a Chinese word's first character), hashed.
-fn start_bit(key: &str) -> usize {
-    let start = match *key.as_bytes() {
-        [] => 0,
-        [a] => u32::from(a),
-        [a, b] => u32::from_le_bytes([a, b, 0, 0]),
-        [a, b, c, ..] => u32::from_le_bytes([a, b, c, 0]),
+/// The screen's bit for a key: its first eight bytes (a Chinese word's first two characters
+/// and more), or all of a shorter one, hashed. A word's first character alone let most words
+/// through: stop words and topic terms start with the commonest characters.
+fn screen_bit(key: &str) -> usize {
+    let b = key.as_bytes();
+    let len = b.len();
+    // Read as pack reads: overlapping words, each byte i at byte i.
+    let start = match len {
+        0 => 0,
+        1..=3 => {
+            let at = |i: usize| u64::from(b[i]) << (8 * i);
+            at(0) | at(len / 2) | at(len - 1)
+        }
+        4..=7 => {
+            let word =
+                |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
+            word(0) | word(len - 4) << (8 * (len - 4))
+        }
+        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
     };
-    (start.wrapping_mul(0x9E37_79B1) >> 16) as usize % SCREEN_BITS
+    (start.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % SCREEN_BITS
 }
 
 /// Equal entries, screened or not.
@@ -100,7 +112,7 @@ impl<V> StrMap<V> {
 
     /// The map with a screen that answers most absent keys before any hashing: for small maps
     /// asked about every word of every text (stop words, synonyms, topic terms), where most
-    /// words start with a character no key starts with.
+    /// words begin differently from every key.
     pub fn screened(mut self) -> Self {
         let keys: Vec<String> = (self.short.keys().map(|&k| unpack(k)))
             .chain(self.long.keys().map(|k| k.to_string()))
@@ -116,7 +128,7 @@ impl<V> StrMap<V> {
     #[inline]
     fn may_hold(&self, key: &str) -> bool {
         self.starts.as_ref().is_none_or(|starts| {
-            let bit = start_bit(key);
+            let bit = screen_bit(key);
             starts[bit / 64] >> (bit % 64) & 1 == 1
         })
     }
@@ -124,7 +136,7 @@ impl<V> StrMap<V> {
     /// Marks `key`'s start in the screen (if any).
     fn screen_in(&mut self, key: &str) {
         if let Some(starts) = &mut self.starts {
-            let bit = start_bit(key);
+            let bit = screen_bit(key);
             starts[bit / 64] |= 1 << (bit % 64);
         }
     }
@@ -280,6 +292,8 @@ mod tests {
             assert_eq!(before.get(k), plain.get(k), "{k:?}");
         }
         assert!(asked > 500, "{asked}");
+        // A word that shares only its first character with a key is screened out.
+        assert!(after.may_hold("融资") && !after.may_hold("融合"));
     }
 
     #[test]
