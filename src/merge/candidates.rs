@@ -282,13 +282,16 @@ const CHUNK: usize = 256;
 /// similarity. Work is done per item — its candidates gathered from all its blocks and deduplicated
 /// before any similarity is computed — so memory holds the kept edges, not every candidate.
 ///
-/// A pair belongs to its lower item: `a` gathers the partners above it, in a large block from the
-/// windows on both sides of it, so no pair is met (and its similarity computed) twice.
+/// A pair belongs to the item of the two that costs more to read (`cost`, ties to the higher
+/// number): `a` gathers the partners below it in that order, in a large block from the windows on
+/// both sides of it, so no pair is met (and its similarity computed) twice, and each pair reads
+/// its cheaper item ([`PackedVectors::dot_probe`] reads the partner, once `a` is laid out).
 /// `keep(scratch, a, partners, out)` pushes `(a, b, similarity)` for the partners `b` it keeps;
 /// `scratch()` makes the space it works in, one per thread at a time.
 pub fn candidate_pairs<S, M, F>(
     words: &PackedVectors,
     text_keys: &[u64],
+    cost: &[u32],
     scratch: M,
     keep: F,
 ) -> Vec<(u32, u32, f32)>
@@ -309,6 +312,7 @@ where
     // Scratch spaces are reused across chunks: one may be large (a probe is an array as long as
     // the vector space).
     let spare = Spare::new();
+    let owns = |a: u32, m: u32| (cost[a as usize], a) > (cost[m as usize], m);
     // Items are taken in top-term order, not by number: neighbours in it share blocks, so the
     // partners one reads are still in cache when the next reads them.
     let mut pairs: Vec<(u32, u32, f32)> = order
@@ -336,7 +340,7 @@ where
                 found.clear();
                 for &(b, pos) in places_of(a) {
                     let near = blocks.near(b as usize, pos as usize);
-                    found.extend(near.iter().filter(|&&m| m > a));
+                    found.extend(near.iter().filter(|&&m| owns(a, m)));
                 }
                 found.sort_unstable();
                 found.dedup();
@@ -346,6 +350,11 @@ where
             out
         })
         .collect();
+    for (a, b, _) in &mut pairs {
+        if a > b {
+            std::mem::swap(a, b);
+        }
+    }
     pairs.par_sort_unstable_by_key(|p| (p.0, p.1));
     debug_assert!(pairs
         .windows(2)
@@ -366,7 +375,9 @@ mod tests {
         let keep = |_: &mut (), a, partners: &[u32], out: &mut Vec<_>| {
             out.extend(partners.iter().map(|&b| (a, b, 1.0)))
         };
-        candidate_pairs(vectors, texts, || (), keep)
+        // Costs that put some items' partners on both sides of them.
+        let cost: Vec<u32> = (0..vectors.len() as u32).map(|i| i % 7).collect();
+        candidate_pairs(vectors, texts, &cost, || (), keep)
     }
 
     #[test]

@@ -309,6 +309,9 @@ fn merge_fitted(
         for &b in partners.iter().take(2) {
             space.prefetch_entry(b as usize);
         }
+        if partners.is_empty() {
+            return;
+        }
         space.load(probe, a as usize);
         if let Some(&first) = partners.first() {
             space.prefetch(first as usize);
@@ -326,8 +329,12 @@ fn merge_fitted(
             }
         }
     };
+    // Each pair is scored from its longer item, reading the shorter one.
+    let cost: Vec<u32> = (0..docs.len())
+        .map(|i| (words.stored_len(i) + fitted.chars.stored_len(i)) as u32)
+        .collect();
     let mut edges: Vec<Edge> =
-        candidates::candidate_pairs(words, &text_keys, || space.probe(), similar)
+        candidates::candidate_pairs(words, &text_keys, &cost, || space.probe(), similar)
             .into_iter()
             .map(|(a, b, sim)| Edge { a, b, sim })
             .filter(|e| {
