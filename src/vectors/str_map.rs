@@ -14,14 +14,21 @@ const SHORT: usize = 15;
 
 /// A string key packed into a number: its bytes, zero-padded, and its length in the last byte
 /// (so "a" and "a\0" differ). `None` when it is longer than [`SHORT`].
+fn pack(key: &str) -> Option<u128> {
+    let len = key.len();
+    (len <= SHORT).then(|| load(key.as_bytes()) | (len as u128) << (8 * SHORT))
+}
+
+/// Up to [`SHORT`] bytes as a number, byte `i` at byte `i`, zero-padded.
 ///
 /// The bytes are read as two overlapping words, not copied into a buffer: a copy of a variable
 /// length, read back as a number, stalled every lookup (a quarter of the time of interning).
-fn pack(key: &str) -> Option<u128> {
-    let b = key.as_bytes();
+#[inline]
+fn load(b: &[u8]) -> u128 {
     let len = b.len();
+    debug_assert!(len <= SHORT);
     // Each arm places b[i] at byte i; where the two words overlap they hold the same bytes.
-    let bytes = match len {
+    match len {
         0 => 0,
         1..=3 => {
             let at = |i: usize| u128::from(b[i]) << (8 * i);
@@ -32,7 +39,7 @@ fn pack(key: &str) -> Option<u128> {
                 |i: usize| u128::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
             word(0) | word(len - 4) << (8 * (len - 4))
         }
-        8..=SHORT => {
+        _ => {
             let word = |i: usize| {
                 let mut w = [0u8; 8];
                 w.copy_from_slice(&b[i..i + 8]);
@@ -40,9 +47,7 @@ fn pack(key: &str) -> Option<u128> {
             };
             word(0) | word(len - 8) << (8 * (len - 8))
         }
-        _ => return None,
-    };
-    Some(bytes | (len as u128) << (8 * SHORT))
+    }
 }
 
 /// The string a [`pack`]ed key holds.
@@ -70,21 +75,7 @@ const SCREEN_BITS: usize = 1 << 16;
 /// through: stop words and topic terms start with the commonest characters.
 fn screen_bit(key: &str) -> usize {
     let b = key.as_bytes();
-    let len = b.len();
-    // Read as pack reads: overlapping words, each byte i at byte i.
-    let start = match len {
-        0 => 0,
-        1..=3 => {
-            let at = |i: usize| u64::from(b[i]) << (8 * i);
-            at(0) | at(len / 2) | at(len - 1)
-        }
-        4..=7 => {
-            let word =
-                |i: usize| u64::from(u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]));
-            word(0) | word(len - 4) << (8 * (len - 4))
-        }
-        _ => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
-    };
+    let start = load(&b[..b.len().min(8)]) as u64;
     (start.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % SCREEN_BITS
 }
 
