@@ -306,16 +306,14 @@ fn merge_fitted(
     // Each item is compared with its candidates through a probe: its vectors laid out once.
     // Two steps ahead: where a partner's vectors are, then (that found) the vectors themselves.
     let similar = |probe: &mut SpaceProbe, a: u32, partners: &[u32], out: &mut Vec<_>| {
+        let Some(&first) = partners.first() else {
+            return;
+        };
         for &b in partners.iter().take(2) {
             space.prefetch_entry(b as usize);
         }
-        if partners.is_empty() {
-            return;
-        }
         space.load(probe, a as usize);
-        if let Some(&first) = partners.first() {
-            space.prefetch(first as usize);
-        }
+        space.prefetch(first as usize);
         for (k, &b) in partners.iter().enumerate() {
             if let Some(&far) = partners.get(k + 2) {
                 space.prefetch_entry(far as usize);
