@@ -446,11 +446,14 @@ impl ChunkFeatures {
         let mut df: Vec<u32> = Vec::new();
         // The last document counted for each id, so a repeat is not counted twice.
         let mut counted_in: Vec<usize> = Vec::new();
+        // Each document's ids are gathered in one buffer and copied out at their length: grown
+        // push by push, every document's list was allocated about ten times over.
+        let mut ids = Vec::new();
         let docs = inputs
             .iter()
             .enumerate()
             .map(|(d, input)| {
-                let mut ids = Vec::new();
+                ids.clear();
                 for_each_feature_key(input, config, |f| {
                     let known = match f {
                         FeatureKey::Name(n) => named.get(n),
@@ -475,7 +478,7 @@ impl ChunkFeatures {
                     }
                     ids.push(id);
                 });
-                ids
+                ids.to_vec()
             })
             .collect();
         let mut names = vec![String::new(); df.len()];
