@@ -44,14 +44,18 @@ impl Workspace {
         let t = Timing::start("build.analyse");
         let analysed = pipeline.analyze_interning(std::mem::take(&mut batch.items), progress);
         drop(t);
-        w.rebuild(
+        let outcome = w.rebuild(
             &built,
             &pipeline,
             analysed,
             Some((record, &batch)),
             true,
             progress,
-        )
+        );
+        // The dictionaries and models are many small allocations; freeing them is the last
+        // thing a run does.
+        crate::memory::drop_aside((built, pipeline, batch));
+        outcome
     }
 
     /// Merges every group anew from the stored analysis (nothing is analysed again); the

@@ -148,7 +148,7 @@ pub(super) fn write_all(
     groups?;
     drop(t);
     crate::failpoint::hit("exports-written");
-    drop((analysis, group_rows));
+    crate::memory::drop_aside((analysis, group_rows));
     let stale = view.exports_stale()?;
     drop(snapshot);
     if stale {
