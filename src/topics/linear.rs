@@ -149,8 +149,11 @@ fn by_frequency(xs: &[SparseVec], dims: usize) -> Renumbered {
             df[j as usize] += 1;
         }
     }
-    let mut features: Vec<u32> = (0..dims as u32).collect();
-    features.sort_by_key(|&j| (std::cmp::Reverse(df[j as usize]), j));
+    // Most features of the space are in no training document: they keep their order at the
+    // end, and only the others are sorted (a sort of every feature was serial time).
+    let mut features: Vec<u32> = (0..dims as u32).filter(|&j| df[j as usize] > 0).collect();
+    features.par_sort_unstable_by_key(|&j| (std::cmp::Reverse(df[j as usize]), j));
+    features.extend((0..dims as u32).filter(|&j| df[j as usize] == 0));
     let mut row_of = vec![0u32; dims];
     for (row, &j) in features.iter().enumerate() {
         row_of[j as usize] = row as u32;
