@@ -184,13 +184,19 @@ impl Writer {
                 Store::open(&dir, false)?.checkpoint()
             });
             drop((text_keys, frequencies, self_model));
-            let t = Timing::start("build.committed");
-            let committed = committed_analysis(items, terms, groups);
-            drop(t);
+            // Only the exports read the committed analysis: without them (the workbench) it is
+            // not made, and the items are freed beside the rest of the work.
+            let committed = if self.ws.write_exports {
+                let _t = Timing::start("build.committed");
+                Some(committed_analysis(items, terms, groups))
+            } else {
+                crate::memory::drop_aside((items, terms, groups));
+                None
+            };
             let t = Timing::start("build.return_heap");
             crate::memory::return_freed_heap();
             drop(t);
-            let outcome = self.finish_with(record, group_count, 0, Some(committed));
+            let outcome = self.finish_with(record, group_count, 0, committed);
             // A failed checkpoint loses nothing (the WAL keeps the pages for the next one).
             let _ = checkpoint
                 .join()
