@@ -2,6 +2,8 @@
 //! them when it opens the file (header = row 1, a blank line is a row, a quoted cell over several
 //! lines is one row). A row with damaged bytes or a NUL is rejected alone; the rest is read.
 
+use rayon::prelude::*;
+
 use super::decode::DecodedText;
 use super::table::{Table, TableBuilder};
 use crate::{Error, Result};
@@ -36,12 +38,10 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
     let records = read_records(text, delimiter, SPLIT_FROM);
 
     let bytes = text.as_bytes();
-    let mut table = TableBuilder::default();
+    let mut table = TableBuilder::with_capacity(records.len());
     // Excel's row of a record: the line it starts on, less the extra lines of the multi-line
     // cells above it. The csv crate skips blank lines, so its record count cannot be used.
-    let mut breaks_before = 0;
-    let mut counted_to = 0;
-    let mut inner_breaks = 0;
+    let starts = record_starts(bytes, &records);
     // Each record ends where the next starts.
     let ends: Vec<usize> = records
         .iter()
@@ -49,35 +49,41 @@ fn parse(file: &str, text: &str, damaged: &[usize]) -> Result<Table> {
         .map(|(s, _)| *s)
         .chain([bytes.len()])
         .collect();
-    for ((start, cells), end) in records.into_iter().zip(ends) {
-        let start = start.clamp(counted_to, bytes.len());
-        // The csv crate gives a record's position before the blank lines it skipped.
-        let start = start
-            + bytes[start..]
+    // Counted on all threads (one pass over the text each), added up in order below.
+    let counts: Vec<(usize, usize, Option<&str>)> = (0..records.len())
+        .into_par_iter()
+        .map(|i| {
+            let before = if i == 0 { 0 } else { starts[i - 1] };
+            let breaks = line_breaks(bytes, before, starts[i]);
+            let Ok(cells) = &records[i].1 else {
+                return (breaks, 0, None);
+            };
+            let inner = cells
                 .iter()
-                .take_while(|b| matches!(b, b'\r' | b'\n'))
-                .count();
-        breaks_before += line_breaks(bytes, counted_to, start);
-        counted_to = start;
+                .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
+                .sum::<usize>();
+            let damage = if damaged_between(damaged, starts[i], ends[i]) {
+                Some(DAMAGED)
+            } else if cells.iter().any(|c| c.contains('\0')) {
+                Some(NUL)
+            } else {
+                None
+            };
+            (breaks, inner, damage)
+        })
+        .collect();
+    let (mut breaks_before, mut inner_breaks) = (0, 0);
+    for ((_, cells), (breaks, inner, damage)) in records.into_iter().zip(counts) {
+        breaks_before += breaks;
         let row = (1 + breaks_before).saturating_sub(inner_breaks).max(1);
+        inner_breaks += inner;
         match cells {
             Ok(cells) => {
-                inner_breaks += cells
-                    .iter()
-                    .map(|c| line_breaks(c.as_bytes(), 0, c.len()))
-                    .sum::<usize>();
-                let damage = if damaged_between(damaged, start, end) {
-                    Some(DAMAGED.to_string())
-                } else if cells.iter().any(|c| c.contains('\0')) {
-                    Some(NUL.to_string())
-                } else {
-                    None
-                };
                 let cells = match damage {
                     Some(_) => cells.iter().map(|c| c.replace('\0', "\u{FFFD}")).collect(),
                     None => cells,
                 };
-                table.push_damaged(row, cells, damage);
+                table.push_damaged(row, cells, damage.map(str::to_string));
             }
             Err(reason) => table.push_problem(row, reason),
         }
@@ -101,6 +107,31 @@ type Record = (usize, std::result::Result<Vec<String>, String>);
 
 /// Texts from this many bytes are read as two halves on two threads.
 const SPLIT_FROM: usize = 1 << 20;
+
+/// Where each record starts, past the blank lines the csv crate puts before it, and never
+/// before the record above it.
+fn record_starts(bytes: &[u8], records: &[Record]) -> Vec<usize> {
+    let skip_blank = |start: usize| {
+        start
+            + bytes[start..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count()
+    };
+    let mut starts: Vec<usize> = records
+        .par_iter()
+        .map(|(start, _)| skip_blank((*start).min(bytes.len())))
+        .collect();
+    // A start the one above passes is taken from there instead, as one reading in order would.
+    let mut counted_to = 0;
+    for (start, (raw, _)) in starts.iter_mut().zip(records) {
+        if *raw < counted_to {
+            *start = skip_blank(counted_to.min(bytes.len()));
+        }
+        counted_to = *start;
+    }
+    starts
+}
 
 /// Every record of `text`. A text of `split_from` bytes or more is read as two halves at once
 /// (making each cell's string was most of reading a large CSV, all on one core): the second

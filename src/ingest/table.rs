@@ -21,6 +21,14 @@ pub(super) struct TableBuilder {
 }
 
 impl TableBuilder {
+    /// A builder with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        TableBuilder {
+            headers: None,
+            rows: Vec::with_capacity(rows),
+        }
+    }
+
     /// Adds the row numbered `row` (as the user sees it).
     pub fn push(&mut self, row: usize, cells: Vec<String>) {
         self.push_damaged(row, cells, None);
