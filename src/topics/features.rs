@@ -271,12 +271,14 @@ impl FeatureSpace {
         let (maps, vectors) = rayon::join(
             || space.name_maps(),
             || {
+                // Document by document, not chunk by chunk: the thread that makes the maps
+                // takes fewer, and neither waits for the other's chunk at the end.
                 parts
                     .into_par_iter()
                     .zip(final_ids)
-                    .flat_map_iter(|(part, to_final)| {
+                    .flat_map(|(part, to_final)| {
                         let space = &space;
-                        part.docs.into_iter().map(move |local| {
+                        part.docs.into_par_iter().map(move |local| {
                             let ids = local
                                 .into_iter()
                                 .map(|l| to_final[l as usize])
