@@ -91,13 +91,13 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<DecodedText> {
 /// [`decode`] of a buffer the caller gives up: a UTF-8 file without a mark becomes the text
 /// without a copy, which at a million rows is a gigabyte.
 pub fn decode_owned(file: &str, bytes: Vec<u8>) -> Result<DecodedText> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return decode(file, &bytes);
+    }
     let ((nuls_a, utf8_a), (nuls_b, utf8_b)) = by_halves(&bytes, |half| {
         (nuls(half), std::str::from_utf8(half).is_ok())
     });
-    if bytes.starts_with(b"\xEF\xBB\xBF") || too_many_nuls(nuls_a + nuls_b, bytes.len()) {
-        return decode(file, &bytes);
-    }
-    if !(utf8_a && utf8_b) {
+    if too_many_nuls(nuls_a + nuls_b, bytes.len()) || !(utf8_a && utf8_b) {
         return decode(file, &bytes);
     }
     // SAFETY: both halves are UTF-8 and split where a character starts (see `by_halves`),
