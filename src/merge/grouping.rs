@@ -38,6 +38,12 @@ impl Space<'_> {
         self.word_weight * self.words.dot(a, b) + (1.0 - self.word_weight) * self.chars.dot(a, b)
     }
 
+    /// `sim(a, a)`, each vector read once: the same float.
+    pub fn self_sim(&self, a: usize) -> f32 {
+        self.word_weight * self.words.self_dot(a)
+            + (1.0 - self.word_weight) * self.chars.self_dot(a)
+    }
+
     /// Scratch space to compare one item with many (see [`Space::sim_probe`]).
     pub fn probe(&self) -> SpaceProbe {
         SpaceProbe {

@@ -379,21 +379,28 @@ fn merge_fitted(
     drop(t);
 
     let _t = Timing::start("merge.describe");
+    // Items by root (a counting sort: roots are items), each root's run in item order.
     let roots = groups.roots();
-    let mut by_root: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (item, root) in roots.iter().enumerate() {
-        by_root.entry(*root).or_default().push(item);
+    let bounds = offsets_by_root(&roots);
+    let mut next = bounds.clone();
+    let mut by_root = vec![0usize; roots.len()];
+    for (item, &root) in roots.iter().enumerate() {
+        by_root[next[root as usize]] = item;
+        next[root as usize] += 1;
     }
-    let terms = Terms {
-        vocabulary,
-        rank,
-        features: word_features,
-        idf: &words.idf,
-    };
+    drop(next);
+    let runs: Vec<(u32, &[usize])> = bounds
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1] > w[0])
+        .map(|(root, w)| (root as u32, &by_root[w[0]..w[1]]))
+        .collect();
+    let terms = Terms::new(vocabulary, rank, word_features, &words.idf);
     let spare = Spare::new();
-    let mut out: Vec<Group> = by_root
+    let mut out: Vec<Group> = runs
         .into_par_iter()
-        .map(|(root, mut members)| {
+        .map(|(root, members)| {
+            let mut members = members.to_vec();
             members.sort_by(|&a, &b| docs[a].id.cmp(docs[b].id));
             let close = groups.sums(root).map(|(word_sum, char_sum)| {
                 let mut around = spare.take(|| Around::new(&space));
@@ -408,6 +415,18 @@ fn merge_fitted(
     (out, counted)
 }
 
+/// Where each root's items start in a list of items by root, and one past the last.
+fn offsets_by_root(roots: &[u32]) -> Vec<usize> {
+    let mut bounds = vec![0usize; roots.len() + 1];
+    for &root in roots {
+        bounds[root as usize + 1] += 1;
+    }
+    for k in 1..bounds.len() {
+        bounds[k] += bounds[k - 1];
+    }
+    bounds
+}
+
 fn text_hash(bigrams: &[u64]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -415,21 +434,43 @@ fn text_hash(bigrams: &[u64]) -> u64 {
     h.finish()
 }
 
-/// What the group descriptions need of the terms: names, and idf by term.
+/// What the group descriptions need of the terms, by term id: names, length in characters (0
+/// for a term never listed) and idf. Lengths and idf are read once per term in arrays a group's
+/// terms are looked up in, not found again for every mention in every group.
 struct Terms<'a> {
     vocabulary: &'a Vocabulary,
-    /// Each term id's place in term order (the word features are these, sorted).
-    rank: &'a [u32],
-    features: &'a [u32],
-    idf: &'a [f32],
+    chars: Vec<u32>,
+    idf: Vec<f32>,
 }
 
-impl Terms<'_> {
-    fn idf(&self, term: u32) -> f32 {
-        self.features
-            .binary_search(&self.rank[term as usize])
-            .map(|i| self.idf[i])
-            .unwrap_or(0.0)
+impl<'a> Terms<'a> {
+    /// `rank` gives each term id's place in term order, `features` the ranks that are word
+    /// features (sorted) and `idf` theirs.
+    fn new(vocabulary: &'a Vocabulary, rank: &[u32], features: &[u32], idf: &[f32]) -> Self {
+        let idf = rank
+            .par_iter()
+            .map(|r| features.binary_search(r).map(|i| idf[i]).unwrap_or(0.0))
+            .collect();
+        let chars = (0..vocabulary.len() as u32)
+            .into_par_iter()
+            .map(|t| listed_chars(vocabulary.name(t)))
+            .collect();
+        Terms {
+            vocabulary,
+            chars,
+            idf,
+        }
+    }
+}
+
+/// A term's length in characters if a group may list it, else 0: single characters and
+/// numbers explain nothing to a reader.
+fn listed_chars(name: &str) -> u32 {
+    let chars = name.chars().count();
+    if chars < 2 || name.chars().all(|ch| ch.is_ascii_digit()) {
+        0
+    } else {
+        chars as u32
     }
 }
 
@@ -494,7 +535,7 @@ fn describe(
 ) -> Group {
     let (representative, similarity) = close.unwrap_or_else(|| {
         let m = members[0];
-        (m, vec![space.sim(m, m)])
+        (m, vec![space.self_sim(m)])
     });
     Group {
         id: format!("G-{}", docs[members[0]].id),
@@ -510,42 +551,61 @@ const SHARED_TERMS: usize = 6;
 
 /// Terms in at least half of the members (all of a singleton's), by member count then rarity.
 fn shared_terms(members: &[usize], docs: &[MergeDoc], terms: &Terms) -> Vec<String> {
-    let mut count: FxMap<u32, usize> = FxMap::default();
     let mut seen: Vec<u32> = Vec::new();
-    for &m in members {
-        seen.clear();
+    let counted: Vec<(u32, usize)> = if let &[m] = members {
+        // Most groups are one item: its terms, each once.
         seen.extend_from_slice(docs[m].terms);
         seen.sort_unstable();
         seen.dedup();
-        for &t in &seen {
-            *count.entry(t).or_default() += 1;
+        seen.into_iter().map(|t| (t, 1)).collect()
+    } else {
+        let mut count: FxMap<u32, usize> = FxMap::default();
+        for &m in members {
+            seen.clear();
+            seen.extend_from_slice(docs[m].terms);
+            seen.sort_unstable();
+            seen.dedup();
+            for &t in &seen {
+                *count.entry(t).or_default() += 1;
+            }
         }
-    }
-    let need = members.len().div_ceil(2).max(1);
-    let name = |t: u32| terms.vocabulary.name(t);
-    // Single characters and numbers explain nothing to a reader.
-    let mut shared: Vec<(&str, usize, usize, f32)> = count
+        let need = members.len().div_ceil(2);
+        count.into_iter().filter(|&(_, c)| c >= need).collect()
+    };
+    let mut shared: Vec<(u32, usize, u32, f32)> = counted
         .into_iter()
-        .filter(|&(t, c)| {
-            let t = name(t);
-            c >= need && t.chars().count() >= 2 && !t.chars().all(|ch| ch.is_ascii_digit())
-        })
-        .map(|(t, c)| (name(t), c, name(t).chars().count(), terms.idf(t)))
+        .map(|(t, c)| (t, c, terms.chars[t as usize], terms.idf[t as usize]))
+        .filter(|&(_, _, chars, _)| chars > 0)
         .collect();
     // Longer words first among equals, so 子女入学 is listed and its parts 子女, 入学 are not.
-    shared.sort_by(|a, b| {
+    // Names are distinct, so the order is total: sorting the first few, then (when words kept
+    // out leave room) the rest, lists what sorting them all would.
+    let name = |t: u32| terms.vocabulary.name(t);
+    let order = |a: &(u32, usize, u32, f32), b: &(u32, usize, u32, f32)| {
         b.1.cmp(&a.1)
             .then(b.2.cmp(&a.2))
             .then(b.3.total_cmp(&a.3))
-            .then(a.0.cmp(b.0))
-    });
+            .then_with(|| name(a.0).cmp(name(b.0)))
+    };
+    let head = shared.len().min(4 * SHARED_TERMS);
+    if head < shared.len() {
+        shared.select_nth_unstable_by(head, order);
+    }
+    let (first, rest) = shared.split_at_mut(head);
     let mut kept: Vec<&str> = Vec::new();
-    for (t, ..) in shared {
+    for part in [first, rest] {
         if kept.len() == SHARED_TERMS {
             break;
         }
-        if !kept.iter().any(|k| k.contains(t)) {
-            kept.push(t);
+        part.sort_unstable_by(order);
+        for &(t, ..) in part.iter() {
+            if kept.len() == SHARED_TERMS {
+                break;
+            }
+            let t = name(t);
+            if !kept.iter().any(|k| k.contains(t)) {
+                kept.push(t);
+            }
         }
     }
     kept.into_iter().map(str::to_string).collect()
@@ -585,6 +645,13 @@ mod tests {
             chars: &chars,
             word_weight: 0.6,
         };
+        for m in 0..chars.len() {
+            assert_eq!(
+                space.self_sim(m).to_bits(),
+                space.sim(m, m).to_bits(),
+                "{m}"
+            );
+        }
         let mut around = Around::new(&space);
         for members in [
             vec![0, 3, 9, 10, 22],
@@ -780,5 +847,124 @@ mod tests {
             .map(|(d, t)| MergeDoc { terms: t, ..*d })
             .collect();
         assert_eq!(merge(&docs2, &reversed, &MergeConfig::default()), a);
+    }
+
+    /// [`shared_terms`] as first written: every term counted, filtered and sorted.
+    fn shared_terms_sorting_all(
+        members: &[usize],
+        docs: &[MergeDoc],
+        terms: &Terms,
+    ) -> Vec<String> {
+        let mut count: HashMap<u32, usize> = HashMap::new();
+        for &m in members {
+            let mut seen = docs[m].terms.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                *count.entry(t).or_default() += 1;
+            }
+        }
+        let need = members.len().div_ceil(2).max(1);
+        let name = |t: u32| terms.vocabulary.name(t);
+        let mut shared: Vec<(&str, usize, usize, f32)> = count
+            .into_iter()
+            .filter(|&(t, c)| {
+                c >= need
+                    && name(t).chars().count() >= 2
+                    && !name(t).chars().all(|ch| ch.is_ascii_digit())
+            })
+            .map(|(t, c)| (name(t), c, name(t).chars().count(), terms.idf[t as usize]))
+            .collect();
+        shared.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(b.2.cmp(&a.2))
+                .then(b.3.total_cmp(&a.3))
+                .then(a.0.cmp(b.0))
+        });
+        let mut kept: Vec<&str> = Vec::new();
+        for (t, ..) in shared {
+            if kept.len() < SHARED_TERMS && !kept.iter().any(|k| k.contains(t)) {
+                kept.push(t);
+            }
+        }
+        kept.into_iter().map(str::to_string).collect()
+    }
+
+    /// Sorting only the first few candidates lists the same terms as sorting all of them, also
+    /// when the longer words kept leave out most of those first few.
+    #[test]
+    fn shared_terms_are_those_of_a_whole_sort() {
+        // Long words whose parts (also terms) tie with each other and come later; digits and
+        // single characters; words shared by some members only.
+        let mut words: Vec<String> = Vec::new();
+        for i in 0..40 {
+            let long = format!("企业{i:02}融资担保");
+            words.push(long.clone());
+            words.push(format!("企业{i:02}"));
+            words.push(long.chars().skip(2).collect());
+        }
+        words.extend(["贷", "2024", "12"].map(String::from));
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let mut docs_terms: Vec<Vec<String>> = (0..30)
+            .map(|d| {
+                let len = if d < 5 { 2 + d } else { 10 + next(100) };
+                (0..len).map(|_| words[next(words.len())].clone()).collect()
+            })
+            .collect();
+        // One long word and its 44 parts fill the first few places, all kept out but the word:
+        // the rest is read as well.
+        let long: Vec<char> = "一二三四五六七八九十".chars().collect();
+        let mut parts: Vec<String> = vec!["融资".into(), "担保".into()];
+        for len in 2..=long.len() {
+            parts.extend(long.windows(len).map(|w| w.iter().collect::<String>()));
+        }
+        docs_terms.push(parts);
+        let (ids, vocabulary) = interned(&docs_terms);
+        let idf: Vec<f32> = (0..vocabulary.len()).map(|t| (t % 5) as f32).collect();
+        let chars = (0..vocabulary.len() as u32)
+            .map(|t| listed_chars(vocabulary.name(t)))
+            .collect();
+        let terms = Terms {
+            vocabulary: &vocabulary,
+            chars,
+            idf,
+        };
+        let texts: Vec<String> = docs_terms.iter().map(|t| t.concat()).collect();
+        let docs: Vec<MergeDoc> = (0..docs_terms.len())
+            .map(|i| MergeDoc {
+                id: "x",
+                enterprise: "甲",
+                terms: &ids[i],
+                text: &texts[i],
+                text_key: 0,
+            })
+            .collect();
+        let mut groups: Vec<Vec<usize>> = (0..docs.len()).map(|i| vec![i]).collect();
+        groups.extend([
+            vec![0, 1],
+            vec![5, 6, 7],
+            (0..docs.len()).collect(),
+            (3..20).collect(),
+        ]);
+        let mut long_lists = 0;
+        for members in &groups {
+            let got = shared_terms(members, &docs, &terms);
+            assert_eq!(
+                got,
+                shared_terms_sorting_all(members, &docs, &terms),
+                "{members:?}"
+            );
+            long_lists += usize::from(got.len() == SHARED_TERMS);
+        }
+        assert!(
+            long_lists > 10,
+            "{long_lists} groups list {SHARED_TERMS} terms"
+        );
     }
 }

@@ -203,6 +203,16 @@ impl PackedVectors {
         sum
     }
 
+    /// `dot(doc, doc)`, reading the document once: the same products in the same order, so the
+    /// same float (a group of one item is described by its similarity to itself).
+    pub fn self_dot(&self, doc: usize) -> f32 {
+        let mut sum = 0f32;
+        for (_, w) in self.entries(doc) {
+            sum += w * w;
+        }
+        sum
+    }
+
     /// `doc · other`, with `other` a sparse vector in the same space (a group's sum): each of the
     /// document's ids is looked up in `other` by galloping from the last match. Same products,
     /// same order as [`SparseVec::dot`], so the same float.
@@ -551,6 +561,9 @@ mod tests {
             for b in 0..docs.len() {
                 let expected = plain.vectors[a].dot(&plain.vectors[b]).to_bits();
                 assert_eq!(packed.dot(a, b).to_bits(), expected);
+                if a == b {
+                    assert_eq!(packed.self_dot(a).to_bits(), expected);
+                }
                 assert_eq!(packed.dot_sparse(a, &plain.vectors[b]).to_bits(), expected);
                 let mut dense = vec![0f32; packed.dims()];
                 for &(id, w) in &plain.vectors[b].0 {
@@ -629,6 +642,9 @@ mod tests {
             for b in 0..docs.len() {
                 let expected = plain.vectors[a].dot(&plain.vectors[b]).to_bits();
                 assert_eq!(packed.dot(a, b).to_bits(), expected, "{a} {b}");
+                if a == b {
+                    assert_eq!(packed.self_dot(a).to_bits(), expected, "{a}");
+                }
                 probe.load(&packed, b);
                 assert_eq!(packed.dot_probe(&mut probe, a).to_bits(), expected);
             }
