@@ -122,15 +122,31 @@ fn for_each_feature_key(
         if config.word_bigrams {
             for (a, b) in words.iter().zip(words.iter().skip(1)) {
                 name.clear();
-                name.push_str("b:");
-                name.push_str(a);
-                name.push('+');
-                name.push_str(b);
+                push_pair_name(a, b, &mut name);
                 f(FeatureKey::Name(&name));
             }
         }
     }
-    let chars: Vec<char> = input.text.chars().filter(|&c| is_alphanumeric(c)).collect();
+    for_each_char_gram(input.text, config, &mut name, f);
+}
+
+/// A word pair's feature name, `b:` and the words joined by `+`, appended to `name`.
+fn push_pair_name(a: &str, b: &str, name: &mut String) {
+    name.push_str("b:");
+    name.push_str(a);
+    name.push('+');
+    name.push_str(b);
+}
+
+/// Calls `f` with the character grams of a text (of its letters and digits), the short ones
+/// packed, a longer one named in `name`.
+fn for_each_char_gram(
+    text: &str,
+    config: &FeatureConfig,
+    name: &mut String,
+    mut f: impl FnMut(FeatureKey),
+) {
+    let chars: Vec<char> = text.chars().filter(|&c| is_alphanumeric(c)).collect();
     for n in config.char_min.max(1)..=config.char_max {
         for gram in chars.windows(n as usize) {
             if gram.len() <= PACKED_GRAM {
@@ -139,7 +155,7 @@ fn for_each_feature_key(
                 name.clear();
                 name.push_str("c:");
                 name.extend(gram);
-                f(FeatureKey::Name(&name));
+                f(FeatureKey::Name(name));
             }
         }
     }
@@ -443,54 +459,167 @@ struct ChunkFeatures {
 }
 
 impl ChunkFeatures {
+    /// The features [`for_each_feature_key`] gives, counted without making a name per
+    /// feature: a word is looked up once per mention (its title mentions once for all
+    /// repeats), a word pair by its two words' ids, and a name is made once per distinct
+    /// feature at the end. Most of a chunk's features are word pairs seen once, and looking up
+    /// each as a `b:` string was most of the fit.
     fn of(inputs: &[FeatureInput], config: &FeatureConfig) -> Self {
-        let (mut named, mut grams) = (StrMap::<u32>::new(), FxMap::default());
+        let mut ids = ChunkIds::default();
         let mut df: Vec<u32> = Vec::new();
         // The last document counted for each id, so a repeat is not counted twice.
         let mut counted_in: Vec<usize> = Vec::new();
         // Each document's ids are gathered in one buffer and copied out at their length: grown
         // push by push, every document's list was allocated about ten times over.
-        let mut ids = Vec::new();
+        let mut doc_ids: Vec<u32> = Vec::new();
+        let mut word_ids: Vec<u32> = Vec::new();
+        let mut name = String::with_capacity(32);
         let docs = inputs
             .iter()
             .enumerate()
             .map(|(d, input)| {
-                ids.clear();
-                for_each_feature_key(input, config, |f| {
-                    let known = match f {
-                        FeatureKey::Name(n) => named.get(n),
-                        FeatureKey::Gram(g) => grams.get(&g),
-                    };
-                    let id = match known {
-                        Some(&id) => id,
-                        None => {
-                            let id = df.len() as u32;
-                            match f {
-                                FeatureKey::Name(n) => named.insert(n, id),
-                                FeatureKey::Gram(g) => grams.insert(g, id),
-                            };
-                            df.push(0);
-                            counted_in.push(usize::MAX);
-                            id
-                        }
-                    };
+                doc_ids.clear();
+                let mut seen = |id: u32, times: usize, doc_ids: &mut Vec<u32>| {
+                    if id as usize == df.len() {
+                        df.push(0);
+                        counted_in.push(usize::MAX);
+                    }
                     if counted_in[id as usize] != d {
                         counted_in[id as usize] = d;
                         df[id as usize] += 1;
                     }
-                    ids.push(id);
+                    doc_ids.extend(std::iter::repeat_n(id, times));
+                };
+                let title = (input.title_words, config.title_repeat as usize);
+                for (words, times) in [title, (input.text_words, 1)] {
+                    if times == 0 {
+                        continue;
+                    }
+                    word_ids.clear();
+                    for w in words.iter() {
+                        let id = ids.word(w);
+                        word_ids.push(id);
+                        seen(id, times, &mut doc_ids);
+                    }
+                    if config.word_bigrams {
+                        let pairs = words.iter().zip(words.iter().skip(1));
+                        for ((a, b), ids_ab) in pairs.zip(word_ids.windows(2)) {
+                            let id = ids.pair(a, b, ids_ab[0], ids_ab[1], &mut name);
+                            seen(id, times, &mut doc_ids);
+                        }
+                    }
+                }
+                for_each_char_gram(input.text, config, &mut name, |key| {
+                    let id = match key {
+                        FeatureKey::Gram(g) => ids.gram(g),
+                        FeatureKey::Name(n) => ids.named(n),
+                    };
+                    seen(id, 1, &mut doc_ids);
                 });
-                ids.to_vec()
+                doc_ids.to_vec()
             })
             .collect();
-        let mut names = vec![String::new(); df.len()];
-        for (name, id) in named.into_entries() {
+        let names = ids.into_names();
+        debug_assert_eq!(names.len(), df.len());
+        ChunkFeatures { names, df, docs }
+    }
+}
+
+/// A chunk's local feature ids, numbered as first met, by what each feature is.
+#[derive(Default)]
+struct ChunkIds<'a> {
+    words: StrMap<u32>,
+    /// Word pairs by their words' ids; a pair with a word that holds `+` is named instead, as
+    /// only then can two pairs share a name (`a+b`,`c` and `a`,`b+c`).
+    pairs: FxMap<u64, u32>,
+    grams: FxMap<u64, u32>,
+    named: StrMap<u32>,
+    kinds: Vec<Kind<'a>>,
+}
+
+/// What a chunk's local feature is, to name it at the end.
+enum Kind<'a> {
+    Word(&'a str),
+    Pair(u32, u32),
+    Gram(u64),
+    Named,
+}
+
+impl<'a> ChunkIds<'a> {
+    fn next(&mut self, kind: Kind<'a>) -> u32 {
+        self.kinds.push(kind);
+        self.kinds.len() as u32 - 1
+    }
+
+    fn word(&mut self, w: &'a str) -> u32 {
+        if let Some(&id) = self.words.get(w) {
+            return id;
+        }
+        let id = self.next(Kind::Word(w));
+        self.words.insert(w, id);
+        id
+    }
+
+    fn pair(&mut self, a: &str, b: &str, id_a: u32, id_b: u32, name: &mut String) -> u32 {
+        if a.contains('+') || b.contains('+') {
+            name.clear();
+            push_pair_name(a, b, name);
+            return self.named(name);
+        }
+        let key = (id_a as u64) << 32 | id_b as u64;
+        if let Some(&id) = self.pairs.get(&key) {
+            return id;
+        }
+        let id = self.next(Kind::Pair(id_a, id_b));
+        self.pairs.insert(key, id);
+        id
+    }
+
+    fn gram(&mut self, g: u64) -> u32 {
+        if let Some(&id) = self.grams.get(&g) {
+            return id;
+        }
+        let id = self.next(Kind::Gram(g));
+        self.grams.insert(g, id);
+        id
+    }
+
+    fn named(&mut self, n: &str) -> u32 {
+        if let Some(&id) = self.named.get(n) {
+            return id;
+        }
+        let id = self.next(Kind::Named);
+        self.named.insert(n, id);
+        id
+    }
+
+    /// Each local id's feature name.
+    fn into_names(self) -> Vec<String> {
+        let word = |id: u32| match self.kinds[id as usize] {
+            Kind::Word(w) => w,
+            _ => unreachable!("a pair's ids are words'"),
+        };
+        let mut names: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|kind| {
+                let mut name = String::new();
+                match *kind {
+                    Kind::Word(w) => {
+                        name.push_str("w:");
+                        name.push_str(w);
+                    }
+                    Kind::Pair(a, b) => push_pair_name(word(a), word(b), &mut name),
+                    Kind::Gram(g) => push_gram_name(g, &mut name),
+                    Kind::Named => {}
+                }
+                name
+            })
+            .collect();
+        for (name, id) in self.named.into_entries() {
             names[id as usize] = name;
         }
-        for (gram, id) in grams {
-            push_gram_name(gram, &mut names[id as usize]);
-        }
-        ChunkFeatures { names, df, docs }
+        names
     }
 }
 
@@ -540,6 +669,9 @@ mod tests {
             ("", "贷款 难 银行", "贷款难银行"),
             ("贷款", "银行 抵押 贷款 难", "贷款。银行抵押贷款难"),
             ("", "报销 慢", "报销慢"),
+            // Two pairs with one name (b:c+++java), a pair twice in a text, a title's pairs.
+            ("c++ java", "c++ java 岗位 c ++java", "c++java岗位c++java"),
+            ("", "c ++java 岗位", "c++java岗位"),
         ];
         let owned: Vec<(Terms, Terms, String)> = texts
             .iter()
@@ -568,6 +700,13 @@ mod tests {
             let (fitted, vectors) = FeatureSpace::fit_documents(&inputs, &config);
             assert_eq!(fitted, space);
             assert!(space.len() > 5, "features seen twice are kept");
+            if config.word_bigrams && config.min_df <= 2 {
+                assert!(
+                    space.names.iter().any(|n| n == "b:c+++java"),
+                    "{:?}",
+                    space.names
+                );
+            }
             for ((r, v), input) in raw.iter().zip(&vectors).zip(&inputs) {
                 assert_eq!(&space.vector(r), v);
                 assert_eq!(&space.vector_of(input), v);
