@@ -117,9 +117,9 @@ impl TopicModel {
     fn fits(&self) -> bool {
         let (classes, features) = (self.classes.len(), self.space.names.len());
         self.space.idf.len() == features
-            && self.svm.bias.len() == classes
-            && self.svm.weights.len() == classes
-            && self.svm.weights.iter().all(|w| w.len() == features)
+            && self.svm.bias().len() == classes
+            && self.svm.weights().len() == classes
+            && self.svm.weights().iter().all(|w| w.len() == features)
     }
 
     /// The model as JSON (what [`TopicModel::save`] writes).
@@ -180,10 +180,10 @@ impl TopicModel {
             put_str(&mut out, n);
         }
         put_f32s(&mut out, &self.space.idf);
-        for w in &self.svm.weights {
+        for w in self.svm.weights() {
             put_f32s(&mut out, w);
         }
-        put_f32s(&mut out, &self.svm.bias);
+        put_f32s(&mut out, self.svm.bias());
         out
     }
 
@@ -209,7 +209,7 @@ impl TopicModel {
                 format: FORMAT.into(),
                 classes,
                 space: FeatureSpace::with_names(names, idf, stored.features),
-                svm: LinearSvm { weights, bias },
+                svm: LinearSvm::new(weights, bias),
                 config: stored.svm,
             };
             (rd.0.is_empty() && model.fits()).then_some(model)
