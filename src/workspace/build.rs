@@ -261,7 +261,7 @@ fn write_store(
     change.replace_term_names(terms.names())?;
     change.with_item_indexes_rebuilt(|| {
         let rows = item_rows(items, text_keys, groups, batch_id);
-        change.put_items_with_terms(&rows, |i, out| {
+        change.insert_items_with_terms(&rows, |i, out| {
             encode_terms(terms.ids(i).iter().copied(), out)
         })
     })?;
