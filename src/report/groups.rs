@@ -2,11 +2,13 @@
 //! each member's similarity to the representative and the terms it shares with it.
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
 use crate::merge::Group;
 use crate::pipeline::{Analysis, AnalyzedItem};
+use crate::vectors::FxHasher;
 
 /// A member of a group and why it is there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,19 +106,27 @@ pub fn group_record(
         .iter()
         .find(|m| m.id == representative)
         .or(members.first());
-    let rep_terms: HashSet<&str> = rep.iter().flat_map(|r| r.terms.iter().copied()).collect();
+    // Every term of the representative's own is in it: the set is made for the other members
+    // only, and a group of one (most groups) needs none.
+    let rep_terms: HashSet<&str, BuildHasherDefault<FxHasher>> = match members.len() {
+        0 | 1 => HashSet::default(),
+        _ => rep.iter().flat_map(|r| r.terms.iter().copied()).collect(),
+    };
     let mut enterprises: Vec<&str> = members.iter().map(|m| m.enterprise).collect();
     enterprises.sort_unstable();
     enterprises.dedup();
     let records = members
         .iter()
         .map(|m| {
+            let is_rep = rep.is_some_and(|r| std::ptr::eq(r, m));
             let mut shared: Vec<String> = Vec::new();
             for &t in &m.terms {
                 if shared.len() == SHARED_SHOWN {
                     break;
                 }
-                if t.chars().count() >= 2 && rep_terms.contains(t) && !shared.iter().any(|s| s == t)
+                if t.chars().count() >= 2
+                    && (is_rep || rep_terms.contains(t))
+                    && !shared.iter().any(|s| s == t)
                 {
                     shared.push(t.to_string());
                 }
@@ -156,5 +166,52 @@ mod tests {
         assert_eq!((record.size, record.enterprises), (0, 0));
         assert_eq!(record.topic, "");
         assert!(record.members.is_empty());
+    }
+
+    fn member<'a>(id: &'a str, terms: &'a str) -> MemberInput<'a> {
+        MemberInput {
+            id,
+            enterprise: "甲",
+            date: String::new(),
+            channel: "",
+            text: "",
+            terms: terms.split(' ').filter(|t| !t.is_empty()).collect(),
+            topic: "融资",
+            similarity: 0.5,
+        }
+    }
+
+    /// Each member lists the terms of two or more characters it shares with the representative,
+    /// first eight, each once; the representative (and a member alone) lists its own.
+    #[test]
+    fn members_list_the_terms_they_share_with_the_representative() {
+        let shared = |record: &GroupRecord| -> Vec<Vec<String>> {
+            record
+                .members
+                .iter()
+                .map(|m| m.shared_with_representative.clone())
+                .collect()
+        };
+        let alone = [member(
+            "A",
+            "贷款 贷款 难 融资 一 二三 四五 六七 八九 十一 十二 十三",
+        )];
+        let record = group_record("G-A", 1.0, &[], "A", &alone);
+        assert_eq!(
+            shared(&record),
+            [["贷款", "融资", "二三", "四五", "六七", "八九", "十一", "十二"]]
+        );
+        let group = [
+            member("A", "抵押 贷款 利率"),
+            member("B", "贷款 贷款 担保 利率 难"),
+            member("C", "用电 电价"),
+        ];
+        // B is the representative; A shares two of its terms, C none.
+        let record = group_record("G-A", 0.5, &[], "B", &group);
+        assert_eq!(record.representative, "B");
+        assert_eq!(
+            shared(&record),
+            [vec!["贷款", "利率"], vec!["贷款", "担保", "利率"], vec![]]
+        );
     }
 }
