@@ -129,7 +129,7 @@ fn top_term_ranks(tops: &[TopTerms]) -> (Vec<u32>, Vec<u32>) {
 }
 
 /// Start of each item's run in a flat array of per-item runs, and one past the last.
-fn offsets(counts: impl Iterator<Item = usize>) -> Vec<usize> {
+pub(super) fn offsets(counts: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut out = vec![0];
     let mut total = 0;
     for c in counts {

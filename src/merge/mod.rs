@@ -381,7 +381,11 @@ fn merge_fitted(
     let _t = Timing::start("merge.describe");
     // Items by root (a counting sort: roots are items), each root's run in item order.
     let roots = groups.roots();
-    let bounds = offsets_by_root(&roots);
+    let mut count = vec![0usize; roots.len()];
+    for &root in &roots {
+        count[root as usize] += 1;
+    }
+    let bounds = candidates::offsets(count.into_iter());
     let mut next = bounds.clone();
     let mut by_root = vec![0usize; roots.len()];
     for (item, &root) in roots.iter().enumerate() {
@@ -413,18 +417,6 @@ fn merge_fitted(
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     (out, counted)
-}
-
-/// Where each root's items start in a list of items by root, and one past the last.
-fn offsets_by_root(roots: &[u32]) -> Vec<usize> {
-    let mut bounds = vec![0usize; roots.len() + 1];
-    for &root in roots {
-        bounds[root as usize + 1] += 1;
-    }
-    for k in 1..bounds.len() {
-        bounds[k] += bounds[k - 1];
-    }
-    bounds
 }
 
 fn text_hash(bigrams: &[u64]) -> u64 {
@@ -552,19 +544,21 @@ const SHARED_TERMS: usize = 6;
 /// Terms in at least half of the members (all of a singleton's), by member count then rarity.
 fn shared_terms(members: &[usize], docs: &[MergeDoc], terms: &Terms) -> Vec<String> {
     let mut seen: Vec<u32> = Vec::new();
-    let counted: Vec<(u32, usize)> = if let &[m] = members {
-        // Most groups are one item: its terms, each once.
+    // Member `m`'s terms, each once, in `seen`.
+    let distinct = |m: usize, seen: &mut Vec<u32>| {
+        seen.clear();
         seen.extend_from_slice(docs[m].terms);
         seen.sort_unstable();
         seen.dedup();
+    };
+    let counted: Vec<(u32, usize)> = if let &[m] = members {
+        // Most groups are one item: its terms, each once.
+        distinct(m, &mut seen);
         seen.into_iter().map(|t| (t, 1)).collect()
     } else {
         let mut count: FxMap<u32, usize> = FxMap::default();
         for &m in members {
-            seen.clear();
-            seen.extend_from_slice(docs[m].terms);
-            seen.sort_unstable();
-            seen.dedup();
+            distinct(m, &mut seen);
             for &t in &seen {
                 *count.entry(t).or_default() += 1;
             }

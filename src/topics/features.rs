@@ -545,19 +545,31 @@ enum Kind<'a> {
     Named,
 }
 
-impl<'a> ChunkIds<'a> {
-    fn next(&mut self, kind: Kind<'a>) -> u32 {
-        self.kinds.push(kind);
-        self.kinds.len() as u32 - 1
-    }
+/// The next local id, for a feature of this kind.
+fn next_id<'a>(kinds: &mut Vec<Kind<'a>>, kind: Kind<'a>) -> u32 {
+    kinds.push(kind);
+    kinds.len() as u32 - 1
+}
 
+/// `key`'s id in `map`, a new one of `kind` when it has none: one lookup when it is there
+/// (most are), where [`StrMap::get_or_insert_with`] takes two for a long key.
+fn str_id<'a>(
+    map: &mut StrMap<u32>,
+    kinds: &mut Vec<Kind<'a>>,
+    key: &str,
+    kind: impl FnOnce() -> Kind<'a>,
+) -> u32 {
+    if let Some(&id) = map.get(key) {
+        return id;
+    }
+    let id = next_id(kinds, kind());
+    map.insert(key, id);
+    id
+}
+
+impl<'a> ChunkIds<'a> {
     fn word(&mut self, w: &'a str) -> u32 {
-        if let Some(&id) = self.words.get(w) {
-            return id;
-        }
-        let id = self.next(Kind::Word(w));
-        self.words.insert(w, id);
-        id
+        str_id(&mut self.words, &mut self.kinds, w, || Kind::Word(w))
     }
 
     fn pair(&mut self, a: &str, b: &str, id_a: u32, id_b: u32, name: &mut String) -> u32 {
@@ -567,30 +579,23 @@ impl<'a> ChunkIds<'a> {
             return self.named(name);
         }
         let key = (id_a as u64) << 32 | id_b as u64;
-        if let Some(&id) = self.pairs.get(&key) {
-            return id;
-        }
-        let id = self.next(Kind::Pair(id_a, id_b));
-        self.pairs.insert(key, id);
-        id
+        let kinds = &mut self.kinds;
+        *self
+            .pairs
+            .entry(key)
+            .or_insert_with(|| next_id(kinds, Kind::Pair(id_a, id_b)))
     }
 
     fn gram(&mut self, g: u64) -> u32 {
-        if let Some(&id) = self.grams.get(&g) {
-            return id;
-        }
-        let id = self.next(Kind::Gram(g));
-        self.grams.insert(g, id);
-        id
+        let kinds = &mut self.kinds;
+        *self
+            .grams
+            .entry(g)
+            .or_insert_with(|| next_id(kinds, Kind::Gram(g)))
     }
 
     fn named(&mut self, n: &str) -> u32 {
-        if let Some(&id) = self.named.get(n) {
-            return id;
-        }
-        let id = self.next(Kind::Named);
-        self.named.insert(n, id);
-        id
+        str_id(&mut self.named, &mut self.kinds, n, || Kind::Named)
     }
 
     /// Each local id's feature name.
