@@ -103,17 +103,24 @@ impl Writer {
         retire: bool,
         progress: &Progress,
     ) -> Result<Outcome> {
-        let t = Timing::start("build.self_training");
-        let self_model = self_training::train_all(pipeline, &mut items);
-        drop(t);
         let change = self.store.change()?;
         let spinner = progress.spinner("合并同类项");
-        let t = Timing::start("build.merge");
         let constraints = Constraints::from_corrections(&change.view().corrections()?);
-        let (mut groups, frequencies, text_keys) =
-            merge_whole(&built.merge, &items, &terms, &constraints);
+        // Self-training and the merge read the items side by side: neither needs the other,
+        // and each leaves one core idle at times.
+        let assigned = self_training::take_topics(&mut items);
+        let ((self_model, assigned), (mut groups, frequencies, text_keys)) = rayon::join(
+            || {
+                let _t = Timing::start("build.self_training");
+                self_training::train_all(pipeline, &items, assigned)
+            },
+            || {
+                let _t = Timing::start("build.merge");
+                merge_whole(&built.merge, &items, &terms, &constraints)
+            },
+        );
+        self_training::put_topics(&mut items, assigned);
         keep_ids(&change.view(), &mut groups, &items, None)?;
-        drop(t);
         spinner.finish_and_clear();
         let index_dir = self.ws.index_dir();
         let analyzer = pipeline.analyzer.clone();

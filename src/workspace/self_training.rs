@@ -62,20 +62,38 @@ fn config(pipeline: &Pipeline) -> Option<(&str, &SelfTraining)> {
         .map(|(fallback, c)| (fallback.as_str(), c))
 }
 
+/// Each item's topics, taken out of it (for [`train_all`]): taken out and put back rather
+/// than copied, since a copy would hold every item's topics twice.
+pub(super) fn take_topics(items: &mut [AnalyzedItem]) -> Vec<Vec<TopicAssignment>> {
+    items
+        .iter_mut()
+        .map(|a| std::mem::take(&mut a.topics))
+        .collect()
+}
+
+/// Puts each item's topics back (from [`train_all`]).
+pub(super) fn put_topics(items: &mut [AnalyzedItem], assigned: Vec<Vec<TopicAssignment>>) {
+    for (a, topics) in items.iter_mut().zip(assigned) {
+        a.topics = topics;
+    }
+}
+
 /// Whole build: fits on every item and relabels the unseeded ones, as [`Pipeline::analyze`]
-/// does for a batch. Returns the model to store.
-pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> SelfModel {
+/// does for a batch. The items' topics are `assigned`, taken out of them ([`take_topics`]):
+/// the items are only read, so the merge can read them meanwhile. Returns the model to store
+/// and the topics to put back.
+pub(super) fn train_all(
+    pipeline: &Pipeline,
+    items: &[AnalyzedItem],
+    mut assigned: Vec<Vec<TopicAssignment>>,
+) -> (SelfModel, Vec<Vec<TopicAssignment>>) {
     let Some((fallback, config)) = config(pipeline) else {
-        return SelfModel {
+        let none = SelfModel {
             model: None,
             teachers: 0,
         };
+        return (none, assigned);
     };
-    // Taken out and put back rather than copied: a copy would hold every item's topics twice.
-    let mut assigned: Vec<Vec<TopicAssignment>> = items
-        .iter_mut()
-        .map(|a| std::mem::take(&mut a.topics))
-        .collect();
     let eligible = eligible_teachers(&assigned, fallback, config);
     let words_of = |i: usize| pipeline.words_of_analysed(&items[i]);
     let fit = Timing::start("build.self_training.fit");
@@ -90,13 +108,11 @@ pub(super) fn train_all(pipeline: &Pipeline, items: &mut [AnalyzedItem]) -> Self
             assigned[i] = topics;
         }
     }
-    for (a, topics) in items.iter_mut().zip(assigned) {
-        a.topics = topics;
-    }
-    SelfModel {
+    let model = SelfModel {
         model,
         teachers: eligible as u64,
-    }
+    };
+    (model, assigned)
 }
 
 /// A stored item as self-training sees it.
