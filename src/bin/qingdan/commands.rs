@@ -86,6 +86,7 @@ fn config(inputs: Vec<std::path::PathBuf>, a: &InputArgs) -> anyhow::Result<RunC
 }
 
 fn run_batch(a: RunArgs) -> anyhow::Result<ExitCode> {
+    crate::prefault::ahead_of_run(&a.inputs);
     let cfg = config(a.inputs, &a.input)?;
     let requested = requested(&cfg, a.input.dicts.is_some(), &a.model)?;
     let (batch, setup) = read_while_setting_up(|| cfg.read_batch(), requested)?;

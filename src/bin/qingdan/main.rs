@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod loop_args;
 mod loop_commands;
+mod prefault;
 mod serve_commands;
 
 use std::process::ExitCode;
