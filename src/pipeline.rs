@@ -218,15 +218,10 @@ impl Pipeline {
     pub fn analyze(&self, items: Vec<Item>, progress: &Progress) -> Vec<AnalyzedItem> {
         let mut items = self.analyze_each(items, progress);
         if let Some((fallback, config)) = &self.self_training {
-            let mut topics: Vec<Vec<TopicAssignment>> = items
-                .iter_mut()
-                .map(|a| std::mem::take(&mut a.topics))
-                .collect();
+            let mut topics = take_topics(&mut items);
             let words_of = |i: usize| self.words_of_analysed(&items[i]);
             relabel_unseeded(&mut topics, fallback, config, words_of);
-            for (a, t) in items.iter_mut().zip(topics) {
-                a.topics = t;
-            }
+            put_topics(&mut items, topics);
         }
         items
     }
@@ -342,6 +337,23 @@ impl Pipeline {
         let groups = self.merge(&items);
         spinner.finish_and_clear();
         Analysis { items, groups }
+    }
+}
+
+/// Each item's topics, taken out of it, for self-training to read the items while it relabels:
+/// taken out and put back ([`put_topics`]) rather than copied, since a copy would hold every
+/// item's topics twice.
+pub fn take_topics(items: &mut [AnalyzedItem]) -> Vec<Vec<TopicAssignment>> {
+    items
+        .iter_mut()
+        .map(|a| std::mem::take(&mut a.topics))
+        .collect()
+}
+
+/// Puts each item's topics back (see [`take_topics`]).
+pub fn put_topics(items: &mut [AnalyzedItem], topics: Vec<Vec<TopicAssignment>>) {
+    for (a, t) in items.iter_mut().zip(topics) {
+        a.topics = t;
     }
 }
 

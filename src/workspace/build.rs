@@ -12,7 +12,10 @@ use super::{BuiltWith, Outcome, Requested, RunSetup, Workspace, Writer};
 use crate::index::Rebuild;
 use crate::ingest::Batch;
 use crate::merge::{self, keep_previous_ids, Constraints, Group, MergeConfig};
-use crate::pipeline::{merge_items, merge_whole, Analysis, AnalyzedItem, InternedTerms, Pipeline};
+use crate::pipeline::{
+    merge_items, merge_whole, put_topics, take_topics, Analysis, AnalyzedItem, InternedTerms,
+    Pipeline,
+};
 use crate::progress::{Progress, Timing};
 use crate::record::{BatchKind, BatchRecord};
 use crate::store::{
@@ -108,7 +111,7 @@ impl Writer {
         let constraints = Constraints::from_corrections(&change.view().corrections()?);
         // Self-training and the merge read the items side by side: neither needs the other,
         // and each leaves one core idle at times.
-        let assigned = self_training::take_topics(&mut items);
+        let assigned = take_topics(&mut items);
         let ((self_model, assigned), (mut groups, frequencies, text_keys)) = rayon::join(
             || {
                 let _t = Timing::start("build.self_training");
@@ -119,7 +122,7 @@ impl Writer {
                 merge_whole(&built.merge, &items, &terms, &constraints)
             },
         );
-        self_training::put_topics(&mut items, assigned);
+        put_topics(&mut items, assigned);
         keep_ids(&change.view(), &mut groups, &items, None)?;
         spinner.finish_and_clear();
         let index_dir = self.ws.index_dir();

@@ -62,26 +62,10 @@ fn config(pipeline: &Pipeline) -> Option<(&str, &SelfTraining)> {
         .map(|(fallback, c)| (fallback.as_str(), c))
 }
 
-/// Each item's topics, taken out of it (for [`train_all`]): taken out and put back rather
-/// than copied, since a copy would hold every item's topics twice.
-pub(super) fn take_topics(items: &mut [AnalyzedItem]) -> Vec<Vec<TopicAssignment>> {
-    items
-        .iter_mut()
-        .map(|a| std::mem::take(&mut a.topics))
-        .collect()
-}
-
-/// Puts each item's topics back (from [`train_all`]).
-pub(super) fn put_topics(items: &mut [AnalyzedItem], assigned: Vec<Vec<TopicAssignment>>) {
-    for (a, topics) in items.iter_mut().zip(assigned) {
-        a.topics = topics;
-    }
-}
-
 /// Whole build: fits on every item and relabels the unseeded ones, as [`Pipeline::analyze`]
-/// does for a batch. The items' topics are `assigned`, taken out of them ([`take_topics`]):
-/// the items are only read, so the merge can read them meanwhile. Returns the model to store
-/// and the topics to put back.
+/// does for a batch. The items' topics are `assigned`, taken out of them
+/// ([`crate::pipeline::take_topics`]): the items are only read, so the merge can read them
+/// meanwhile. Returns the model to store and the topics to put back.
 pub(super) fn train_all(
     pipeline: &Pipeline,
     items: &[AnalyzedItem],
