@@ -1,14 +1,11 @@
 //! `groups.json` and `qingdan groups --explain`: every merge group with the evidence for it —
 //! each member's similarity to the representative and the terms it shares with it.
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
 use serde::{Deserialize, Serialize};
 
 use crate::merge::Group;
 use crate::pipeline::{Analysis, AnalyzedItem};
-use crate::vectors::FxHasher;
+use crate::vectors::FxSet;
 
 /// A member of a group and why it is there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,8 +105,8 @@ pub fn group_record(
         .or(members.first());
     // Every term of the representative's own is in it: the set is made for the other members
     // only, and a group of one (most groups) needs none.
-    let rep_terms: HashSet<&str, BuildHasherDefault<FxHasher>> = match members.len() {
-        0 | 1 => HashSet::default(),
+    let rep_terms: FxSet<&str> = match members.len() {
+        0 | 1 => FxSet::default(),
         _ => rep.iter().flat_map(|r| r.terms.iter().copied()).collect(),
     };
     let mut enterprises: Vec<&str> = members.iter().map(|m| m.enterprise).collect();

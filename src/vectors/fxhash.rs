@@ -1,7 +1,7 @@
 //! The fast, fixed-key hash map used wherever features are counted or interned: every feature of
 //! every document is hashed, and fixed keys keep runs identical.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A fast, fixed-key hasher (the multiply-rotate of rustc's FxHash, with a final rotation so that
@@ -53,4 +53,7 @@ impl Hasher for FxHasher {
     }
 }
 
+/// A hash map with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash set with [`FxHasher`].
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;

@@ -19,7 +19,7 @@ pub(crate) mod varint;
 
 pub use bigrams::{char_bigrams, is_alphanumeric, push_char_bigrams};
 pub use frequencies::DocumentFrequencies;
-pub use fxhash::{FxHasher, FxMap};
+pub use fxhash::{FxHasher, FxMap, FxSet};
 pub use packed::{PackedVectors, Probe};
 pub use sparse::SparseVec;
 pub use str_map::StrMap;
