@@ -30,8 +30,8 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// What models were trained with before NB scaling and the tuned features (the keyword
-    /// self-training still uses it: its figures were measured with it).
+    /// What models were trained with before NB scaling and the tuned features (a stored model
+    /// without its settings was trained with these; the keyword self-training keeps its SVM).
     pub fn legacy() -> Self {
         ModelConfig {
             svm: SvmConfig {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::features::FeatureInput;
+use super::features::{FeatureConfig, FeatureInput};
 use super::model::{LabelledDoc, ModelConfig, TopicModel};
 use super::{TopicAssignment, TopicMethod};
 use crate::segment::Terms;
@@ -33,7 +33,13 @@ impl Default for SelfTraining {
             min_teachers: 40,
             max_teachers: 4000,
             min_confidence: 0.75,
-            model: ModelConfig::legacy(),
+            // The features cross-validation chose for learned topics (character 1–2-grams,
+            // min df 3, titles ×3) with the plain classifier: fitted in about half the time
+            // of the older features, and no worse on real messages (see the README).
+            model: ModelConfig {
+                svm: ModelConfig::legacy().svm,
+                features: FeatureConfig::default(),
+            },
         }
     }
 }
