@@ -221,7 +221,11 @@ impl Fitted {
                     word_features,
                     None::<(fn(&u32) -> u32, u32)>,
                 ),
-                PackedVectors::fit(docs.len(), char_features),
+                PackedVectors::fit_bigrams_in(
+                    docs.len(),
+                    char_features,
+                    None::<(fn(&u64) -> u32, u32)>,
+                ),
             ),
             Some(f) => {
                 let mut by_rank = vec![0u32; rank.len()];
@@ -239,8 +243,11 @@ impl Fitted {
                     word_features,
                     Some((word_df, f.docs)),
                 );
-                let chars =
-                    PackedVectors::fit_in(docs.len(), char_features, Some((char_df, f.docs)));
+                let chars = PackedVectors::fit_bigrams_in(
+                    docs.len(),
+                    char_features,
+                    Some((char_df, f.docs)),
+                );
                 ((words, ids), chars)
             }
         };

@@ -8,6 +8,7 @@
 //! before the SVD) and pairs (similarity features) build on it, and it imports none of them. Every function gives the same
 //! numbers to the bit for the same input, whatever order rayon runs in.
 
+mod bigram_ids;
 mod bigrams;
 mod frequencies;
 mod fxhash;

@@ -11,9 +11,29 @@ use std::hash::Hash;
 
 use rayon::prelude::*;
 
+use super::bigram_ids::BigramIds;
 use super::tfidf::{count_documents, count_documents_dense};
 use super::{varint, FxMap, SparseVec};
 use crate::memory;
+
+/// Each distinct feature of `n` documents (`features(i, buf)` appends document `i`'s) with the
+/// number of documents holding it, in feature order.
+fn counted_sorted<T, F>(n: usize, features: &F) -> Vec<(T, u32)>
+where
+    T: Copy + Eq + Hash + Ord + Send + Sync,
+    F: Fn(usize, &mut Vec<T>) + Sync,
+{
+    let mut sorted: Vec<(T, u32)> = count_documents(n, |i, count| {
+        let mut buf = Vec::new();
+        features(i, &mut buf);
+        buf.into_iter().for_each(count)
+    })
+    .into_iter()
+    .collect();
+    // Features are distinct, so the unstable sort gives one order.
+    sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted
+}
 
 /// Cache lines of a document that [`PackedVectors::prefetch`] asks for.
 const PREFETCH_LINES: usize = 16;
@@ -49,21 +69,46 @@ impl PackedVectors {
         F: Fn(usize, &mut Vec<T>) + Sync,
         D: Fn(&T) -> u32,
     {
-        let mut sorted: Vec<(T, u32)> = count_documents(n, |i, count| {
-            let mut buf = Vec::new();
-            features(i, &mut buf);
-            buf.into_iter().for_each(count)
-        })
-        .into_iter()
-        .collect();
-        // Features are distinct, so the unstable sort gives one order.
-        sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let sorted = counted_sorted(n, &features);
+        Self::pack_by_map(n, sorted, known, &features)
+    }
+
+    /// [`PackedVectors::pack`] with the features numbered through a map from each to its place
+    /// in `sorted`.
+    fn pack_by_map<T, F, D>(
+        n: usize,
+        sorted: Vec<(T, u32)>,
+        known: Option<(D, u32)>,
+        features: &F,
+    ) -> (Self, Vec<T>)
+    where
+        T: Copy + Eq + Hash + Send + Sync,
+        F: Fn(usize, &mut Vec<T>) + Sync,
+        D: Fn(&T) -> u32,
+    {
         let ids: FxMap<T, u32> = sorted
             .iter()
             .enumerate()
             .map(|(i, (t, _))| (*t, i as u32))
             .collect();
-        Self::pack(n, sorted, known, &features, |t| ids[t])
+        Self::pack(n, sorted, known, features, |t| ids[t])
+    }
+
+    /// [`PackedVectors::fit_in`] for character bigrams as [`super::push_char_bigrams`] packs
+    /// them: once counted, they are numbered through a [`BigramIds`] table rather than a map when
+    /// their characters are few enough (a few thousand in Chinese text). The same vectors and
+    /// features either way.
+    pub fn fit_bigrams_in<F, D>(n: usize, features: F, known: Option<(D, u32)>) -> (Self, Vec<u64>)
+    where
+        F: Fn(usize, &mut Vec<u64>) + Sync,
+        D: Fn(&u64) -> u32,
+    {
+        let sorted = counted_sorted(n, &features);
+        let bigrams: Vec<u64> = sorted.iter().map(|&(b, _)| b).collect();
+        match BigramIds::of_sorted(&bigrams) {
+            Some(ids) => Self::pack(n, sorted, known, &features, |&b| ids.id(b)),
+            None => Self::pack_by_map(n, sorted, known, &features),
+        }
     }
 
     /// [`PackedVectors::fit_in`] for features that are numbers below `dims` (a vocabulary's
@@ -522,7 +567,7 @@ impl Iterator for Counts<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::TfIdf;
+    use super::super::{push_char_bigrams, TfIdf};
     use super::*;
 
     fn docs() -> Vec<Vec<u64>> {
@@ -608,6 +653,45 @@ mod tests {
         let (none, features) =
             PackedVectors::fit_dense_in(0, 10, |_, _: &mut Vec<u32>| {}, unknown);
         assert!(none.is_empty() && features.is_empty() && none.dims() == 0);
+    }
+
+    #[test]
+    fn bigrams_fit_as_hashed_ones_do() {
+        // Chinese, Latin and a character beyond the BMP; then more distinct characters than the
+        // table takes (numbered through the map instead).
+        let few = [
+            "银行贷款难，贷款利率高",
+            "ERP系统贷款 erp",
+            "𠀀字表外𠀁贷款",
+            "a",
+            "",
+        ];
+        let many: String = (0..20_000u32)
+            .filter_map(|k| char::from_u32(0x4E00 + k))
+            .collect();
+        for texts in [few.map(String::from).to_vec(), vec![many, "贷款".into()]] {
+            let features = |i: usize, buf: &mut Vec<u64>| push_char_bigrams(&texts[i], buf);
+            let df = |b: &u64| (b % 5) as u32;
+            let unknown = None::<(fn(&u64) -> u32, u32)>;
+            for known in [None, Some(200)] {
+                let ((hashed, hashed_features), (table, table_features)) = match known {
+                    None => (
+                        PackedVectors::fit_in(texts.len(), features, unknown),
+                        PackedVectors::fit_bigrams_in(texts.len(), features, unknown),
+                    ),
+                    Some(n) => (
+                        PackedVectors::fit_in(texts.len(), features, Some((df, n))),
+                        PackedVectors::fit_bigrams_in(texts.len(), features, Some((df, n))),
+                    ),
+                };
+                assert!(!hashed_features.is_empty());
+                assert_eq!(table_features, hashed_features);
+                assert_eq!(table.df, hashed.df);
+                assert_eq!(table.idf, hashed.idf);
+                assert_eq!(table.norms, hashed.norms);
+                assert_eq!(table.docs, hashed.docs);
+            }
+        }
     }
 
     #[test]
