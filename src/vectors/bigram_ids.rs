@@ -30,12 +30,12 @@ pub(super) struct BigramIds {
 impl BigramIds {
     /// The numbers of `bigrams`, distinct and sorted (as [`super::push_char_bigrams`] packs
     /// them: first character in the high half); `None` when they hold more than [`MAX_CHARS`]
-    /// distinct characters.
+    /// distinct characters, or a half that is no code point.
     pub fn of_sorted(bigrams: &[u64]) -> Option<Self> {
         let halves = |b: &u64| [(b >> 32) as usize, (b & 0xffff_ffff) as usize];
         let mut seen = vec![0u64; CODE_POINTS.div_ceil(64)];
         for c in bigrams.iter().flat_map(halves) {
-            seen[c / 64] |= 1 << (c % 64);
+            *seen.get_mut(c / 64)? |= 1 << (c % 64);
         }
         let chars: Vec<u32> = set_bits(&seen).map(|c| c as u32).collect();
         if chars.len() > MAX_CHARS {
@@ -134,5 +134,6 @@ mod tests {
         bigrams.sort_unstable();
         assert!(BigramIds::of_sorted(&bigrams).is_none());
         assert!(BigramIds::of_sorted(&[]).is_some());
+        assert!(BigramIds::of_sorted(&[(0x11_0000 << 32) | 0x4E00]).is_none());
     }
 }
