@@ -28,13 +28,13 @@ pub(super) struct BigramIds {
 }
 
 impl BigramIds {
-    /// The numbers of `bigrams`, distinct and sorted (as [`super::push_char_bigrams`] packs
+    /// The numbers of `bigrams` (read twice), distinct and sorted (as [`super::push_char_bigrams`] packs
     /// them: first character in the high half); `None` when they hold more than [`MAX_CHARS`]
     /// distinct characters, or a half that is no code point.
-    pub fn of_sorted(bigrams: &[u64]) -> Option<Self> {
-        let halves = |b: &u64| [(b >> 32) as usize, (b & 0xffff_ffff) as usize];
+    pub fn of_sorted(bigrams: impl Iterator<Item = u64> + Clone) -> Option<Self> {
+        let halves = |b: u64| [(b >> 32) as usize, (b & 0xffff_ffff) as usize];
         let mut seen = vec![0u64; CODE_POINTS.div_ceil(64)];
-        for c in bigrams.iter().flat_map(halves) {
+        for c in bigrams.clone().flat_map(halves) {
             *seen.get_mut(c / 64)? |= 1 << (c % 64);
         }
         let chars: Vec<u32> = set_bits(&seen).map(|c| c as u32).collect();
@@ -51,7 +51,7 @@ impl BigramIds {
             chars,
             before: Vec::new(),
         };
-        for &bigram in bigrams {
+        for bigram in bigrams {
             let place = ids.place(bigram);
             ids.present[place / 64] |= 1 << (place % 64);
         }
@@ -119,7 +119,7 @@ mod tests {
         }
         sorted.sort_unstable();
         sorted.dedup();
-        let ids = BigramIds::of_sorted(&sorted).expect("few characters");
+        let ids = BigramIds::of_sorted(sorted.iter().copied()).expect("few characters");
         for (rank, &bigram) in sorted.iter().enumerate() {
             assert_eq!(ids.id(bigram), rank as u32);
         }
@@ -132,8 +132,8 @@ mod tests {
             .collect();
         let mut bigrams = char_bigrams(&text);
         bigrams.sort_unstable();
-        assert!(BigramIds::of_sorted(&bigrams).is_none());
-        assert!(BigramIds::of_sorted(&[]).is_some());
-        assert!(BigramIds::of_sorted(&[(0x11_0000 << 32) | 0x4E00]).is_none());
+        assert!(BigramIds::of_sorted(bigrams.into_iter()).is_none());
+        assert!(BigramIds::of_sorted(std::iter::empty()).is_some());
+        assert!(BigramIds::of_sorted(std::iter::once((0x11_0000 << 32) | 0x4E00)).is_none());
     }
 }

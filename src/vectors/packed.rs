@@ -104,8 +104,7 @@ impl PackedVectors {
         D: Fn(&u64) -> u32,
     {
         let sorted = counted_sorted(n, &features);
-        let bigrams: Vec<u64> = sorted.iter().map(|&(b, _)| b).collect();
-        match BigramIds::of_sorted(&bigrams) {
+        match BigramIds::of_sorted(sorted.iter().map(|&(b, _)| b)) {
             Some(ids) => Self::pack(n, sorted, known, &features, |&b| ids.id(b)),
             None => Self::pack_by_map(n, sorted, known, &features),
         }
