@@ -15,8 +15,8 @@ pub use keyword::KeywordAssigner;
 pub use linear::{LinearSvm, SvmConfig};
 pub use model::{cross_validate, stratified_folds, LabelledDoc, ModelConfig, TopicModel};
 pub use self_training::{
-    eligible_teachers, fit_self_model, is_unseeded, relabel_unseeded, relabel_with, OwnedInput,
-    SelfTraining,
+    eligible_teachers, fit_self_model, is_unseeded, relabel_unseeded, relabel_with, unseeded,
+    OwnedInput, SelfTraining,
 };
 pub use taxonomy::{Taxonomy, Topic};
 

@@ -63,6 +63,14 @@ pub fn is_unseeded(assigned: &[TopicAssignment], fallback: &str) -> bool {
         .is_none_or(|t| t.topic == fallback && t.terms.is_empty())
 }
 
+/// The positions of the items whose topics are only the fallback ([`is_unseeded`]), in order:
+/// those self-training may relabel.
+pub fn unseeded(assigned: &[Vec<TopicAssignment>], fallback: &str) -> Vec<usize> {
+    (0..assigned.len())
+        .filter(|&i| is_unseeded(&assigned[i], fallback))
+        .collect()
+}
+
 /// The items confident enough to teach, by topic (in index order).
 fn eligible<'a>(
     assigned: &'a [Vec<TopicAssignment>],
@@ -172,9 +180,7 @@ pub fn relabel_unseeded<F>(
 where
     F: Fn(usize) -> OwnedInput + Sync,
 {
-    let unseeded: Vec<usize> = (0..assigned.len())
-        .filter(|&i| is_unseeded(&assigned[i], fallback))
-        .collect();
+    let unseeded = unseeded(assigned, fallback);
     if unseeded.is_empty() {
         return 0;
     }

@@ -10,7 +10,7 @@ use crate::progress::Timing;
 use crate::record::Item;
 use crate::store::{Change, ItemRow, Setting, View};
 use crate::topics::{
-    eligible_teachers, fit_self_model, is_unseeded, relabel_with, SelfTraining, TopicAssignment,
+    eligible_teachers, fit_self_model, relabel_with, unseeded, SelfTraining, TopicAssignment,
     TopicMethod, TopicModel,
 };
 use crate::Result;
@@ -85,9 +85,7 @@ pub(super) fn train_all(
     drop(fit);
     if let Some(model) = &model {
         let _relabel = Timing::start("build.self_training.relabel");
-        let unseeded: Vec<usize> = (0..items.len())
-            .filter(|&i| is_unseeded(&assigned[i], fallback))
-            .collect();
+        let unseeded = unseeded(&assigned, fallback);
         for (i, topics) in relabel_with(model, config, &unseeded, words_of) {
             assigned[i] = topics;
         }
@@ -134,9 +132,7 @@ pub(super) fn label_batch(
     let eligible = eligible_stored + eligible_teachers(&new_assigned, fallback, config);
     if !own.due(eligible) {
         let model = own.model.as_ref().expect("a model when no fit is due");
-        let unseeded: Vec<usize> = (0..new.len())
-            .filter(|&i| is_unseeded(&new_assigned[i], fallback))
-            .collect();
+        let unseeded = unseeded(&new_assigned, fallback);
         for (i, topics) in relabel_with(model, config, &unseeded, |i| {
             pipeline.words_of_analysed(&new[i])
         }) {
@@ -166,9 +162,7 @@ pub(super) fn label_batch(
             }),
         });
     };
-    let unseeded: Vec<usize> = (0..assigned.len())
-        .filter(|&i| is_unseeded(&assigned[i], fallback))
-        .collect();
+    let unseeded = unseeded(&assigned, fallback);
     let mut relabelled: std::collections::HashMap<usize, Vec<TopicAssignment>> =
         relabel_with(&model, config, &unseeded, words_of)
             .into_iter()
