@@ -194,6 +194,9 @@ pub struct FeatureSpace {
     /// The ids of the short character grams, by packed key (they are in `ids` by name too).
     #[serde(skip)]
     gram_ids: FxMap<u64, u32>,
+    /// The ids of words and word pairs, found without their names (they are in `ids` too).
+    #[serde(skip)]
+    word_ids: WordIds,
     /// The ids of character grams: names are sorted, so `c:` names are one run between the
     /// bigrams' `b:` and the words' `w:`.
     #[serde(skip)]
@@ -306,14 +309,14 @@ impl FeatureSpace {
                     .collect()
             },
         );
-        (space.ids, space.gram_ids) = maps;
+        (space.ids, space.gram_ids, space.word_ids) = maps;
         (space, vectors)
     }
 
     /// A space from its sorted names and their idf (a stored model), indexed.
     pub fn with_names(names: Vec<String>, idf: Vec<f32>, config: FeatureConfig) -> Self {
         let mut space = Self::unindexed(names, idf, config);
-        (space.ids, space.gram_ids) = space.name_maps();
+        (space.ids, space.gram_ids, space.word_ids) = space.name_maps();
         space
     }
 
@@ -326,6 +329,7 @@ impl FeatureSpace {
             config,
             ids: StrMap::new(),
             gram_ids: FxMap::default(),
+            word_ids: WordIds::default(),
             char_ids: 0..0,
         };
         space.index_char_range();
@@ -334,24 +338,30 @@ impl FeatureSpace {
 
     /// Rebuilds the name → id map and the character grams' range (after loading from a file).
     pub fn index(&mut self) {
-        (self.ids, self.gram_ids) = self.name_maps();
+        (self.ids, self.gram_ids, self.word_ids) = self.name_maps();
         self.index_char_range();
     }
 
-    /// The name → id maps of [`FeatureSpace::index`] (the two made on two threads).
-    fn name_maps(&self) -> (StrMap<u32>, FxMap<u64, u32>) {
+    /// The maps to ids of [`FeatureSpace::index`] (made on the threads there are).
+    fn name_maps(&self) -> (StrMap<u32>, FxMap<u64, u32>, WordIds) {
         let names = || self.names.iter().enumerate();
-        rayon::join(
+        let (ids, (gram_ids, word_ids)) = rayon::join(
             || names().map(|(i, n)| (n, i as u32)).collect(),
             || {
-                names()
-                    .filter_map(|(i, n)| {
-                        let gram: Vec<char> = n.strip_prefix("c:")?.chars().collect();
-                        (gram.len() <= PACKED_GRAM).then(|| (pack_gram(&gram), i as u32))
-                    })
-                    .collect()
+                rayon::join(
+                    || {
+                        names()
+                            .filter_map(|(i, n)| {
+                                let gram: Vec<char> = n.strip_prefix("c:")?.chars().collect();
+                                (gram.len() <= PACKED_GRAM).then(|| (pack_gram(&gram), i as u32))
+                            })
+                            .collect()
+                    },
+                    || WordIds::of(&self.names),
+                )
             },
-        )
+        );
+        (ids, gram_ids, word_ids)
     }
 
     /// The character grams' range of [`FeatureSpace::index`] (all that weighing needs).
@@ -387,19 +397,64 @@ impl FeatureSpace {
         self.weigh(ids)
     }
 
-    /// The TF-IDF vector of a document, straight from its text (no feature strings kept).
+    /// The TF-IDF vector of a document, straight from its text, as [`FeatureSpace::vector`]
+    /// gives it from the document's feature names: a word is looked up by itself once for all
+    /// its title's repeats, a pair by its words' ids, a short gram by number; a name is made
+    /// only for a long gram or a pair [`WordIds`] leaves to names.
     pub fn vector_of(&self, input: &FeatureInput) -> SparseVec {
-        let mut ids = Vec::new();
-        for_each_feature_key(input, &self.config, |f| {
+        let mut ids: Vec<u32> = Vec::new();
+        let mut name = String::with_capacity(32);
+        let mut word_ids: Vec<Option<u32>> = Vec::new();
+        let title = (input.title_words, self.config.title_repeat as usize);
+        for (words, times) in [title, (input.text_words, 1)] {
+            if times == 0 {
+                continue;
+            }
+            let mut push = |id: Option<u32>| {
+                ids.extend(id.into_iter().flat_map(|id| std::iter::repeat_n(id, times)))
+            };
+            word_ids.clear();
+            word_ids.extend(words.iter().map(|w| self.word_ids.words.get(w).copied()));
+            word_ids.iter().for_each(|&id| push(id));
+            if self.config.word_bigrams {
+                let pairs = words.iter().zip(words.iter().skip(1));
+                for ((a, b), ab) in pairs.zip(word_ids.windows(2)) {
+                    push(self.pair_id(a, b, ab[0], ab[1], &mut name));
+                }
+            }
+        }
+        for_each_char_gram(input.text, &self.config, &mut name, |f| {
             let id = match f {
                 FeatureKey::Name(n) => self.ids.get(n),
                 FeatureKey::Gram(g) => self.gram_ids.get(&g),
             };
-            if let Some(&id) = id {
-                ids.push(id);
-            }
+            ids.extend(id.copied());
         });
         self.weigh(ids)
+    }
+
+    /// The id of the pair of words `a`, `b` (of ids `id_a`, `id_b` when they are features).
+    fn pair_id(
+        &self,
+        a: &str,
+        b: &str,
+        id_a: Option<u32>,
+        id_b: Option<u32>,
+        name: &mut String,
+    ) -> Option<u32> {
+        let by_name = |name: &mut String| {
+            name.clear();
+            push_pair_name(a, b, name);
+            self.ids.get(name).copied()
+        };
+        if a.contains('+') || b.contains('+') {
+            return by_name(name);
+        }
+        match (id_a, id_b) {
+            (Some(id_a), Some(id_b)) => self.word_ids.pairs.get(&pair_key(id_a, id_b)).copied(),
+            _ if self.word_ids.orphan_pairs => by_name(name),
+            _ => None,
+        }
     }
 
     /// The vector of a document's feature ids, repeats counted (sublinear tf times idf).
@@ -448,6 +503,50 @@ impl FeatureSpace {
             _ => name.clone(),
         }
     }
+}
+
+/// A space's words by themselves (a `w:` name without its prefix: most then fit a [`StrMap`]'s
+/// number) and its word pairs by their words' ids, so a document's words and pairs are found
+/// without making their names. A pair name with more than one `+` is ambiguous (`a+b`,`c` and
+/// `a`,`b+c` share `b:a+b+c`) and is found by name, as are all pairs when one is not made of
+/// two of the space's words (a pair is in no more documents than either word, so a fitted
+/// space has none; a model written by hand might).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct WordIds {
+    words: StrMap<u32>,
+    pairs: FxMap<u64, u32>,
+    orphan_pairs: bool,
+}
+
+impl WordIds {
+    fn of(names: &[String]) -> Self {
+        let mut maps = WordIds::default();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(word) = name.strip_prefix("w:") {
+                maps.words.insert(word, i as u32);
+            }
+        }
+        for (i, name) in names.iter().enumerate() {
+            let Some((a, b)) = name.strip_prefix("b:").and_then(|p| p.split_once('+')) else {
+                continue;
+            };
+            if b.contains('+') {
+                continue;
+            }
+            match (maps.words.get(a), maps.words.get(b)) {
+                (Some(&id_a), Some(&id_b)) => {
+                    maps.pairs.insert(pair_key(id_a, id_b), i as u32);
+                }
+                _ => maps.orphan_pairs = true,
+            }
+        }
+        maps
+    }
+}
+
+/// A pair of words as one number, from the words' ids.
+fn pair_key(id_a: u32, id_b: u32) -> u64 {
+    (id_a as u64) << 32 | id_b as u64
 }
 
 /// One chunk of training documents' features: the distinct names by local id, each one's
@@ -578,7 +677,7 @@ impl<'a> ChunkIds<'a> {
             push_pair_name(a, b, name);
             return self.named(name);
         }
-        let key = (id_a as u64) << 32 | id_b as u64;
+        let key = pair_key(id_a, id_b);
         let kinds = &mut self.kinds;
         *self
             .pairs
@@ -773,6 +872,38 @@ mod tests {
             })
             .collect();
         assert_eq!(names, want);
+    }
+
+    /// A space written by hand may hold a pair without its words, or a pair of a word with
+    /// `+`: the document's vector finds them as its names would.
+    #[test]
+    fn pairs_are_found_without_their_words_and_by_ambiguous_names() {
+        let names = |s: &str| -> Vec<String> { s.split(' ').map(str::to_string).collect() };
+        let spaced = |features: &str| {
+            let names = names(features);
+            let idf = (1..=names.len()).map(|i| i as f32).collect();
+            FeatureSpace::with_names(names, idf, FeatureConfig::legacy())
+        };
+        let (title, text) = (words("贷款 难 c++ java"), words("贷款 难 银行"));
+        let input = FeatureInput {
+            title_words: &title,
+            text_words: &text,
+            text: "贷款难c++java。贷款难银行",
+        };
+        let raw = raw_features(&input, &FeatureConfig::legacy());
+        for features in [
+            "b:c+++java b:贷款+难 b:难+银行 w:c++ w:贷款",
+            "b:c+++java b:贷款+难 w:java w:c++ w:难 w:贷款",
+            "b:难+银行 c:贷款 w:银行",
+        ] {
+            let space = spaced(features);
+            assert_eq!(space.vector_of(&input), space.vector(&raw), "{features}");
+            assert!(space.vector_of(&input).0.len() >= 2, "{features}");
+        }
+        let whole = spaced("b:c+++java b:贷款+难 b:难+银行 w:c++ w:java w:难 w:贷款 w:银行");
+        assert!(!whole.word_ids.orphan_pairs);
+        assert_eq!(whole.word_ids.pairs.len(), 2, "b:c+++java goes by name");
+        assert!(spaced("b:难+银行 w:银行").word_ids.orphan_pairs);
     }
 
     #[test]
