@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::segment::Terms;
-use crate::vectors::{document_frequencies, is_alphanumeric, FxMap, SparseVec, StrMap};
+use crate::vectors::{document_frequencies, is_alphanumeric, sort_ids, FxMap, SparseVec, StrMap};
 
 /// What the features of one document are built from.
 #[derive(Debug, Clone, Copy)]
@@ -459,7 +459,7 @@ impl FeatureSpace {
 
     /// The vector of a document's feature ids, repeats counted (sublinear tf times idf).
     fn weigh(&self, mut ids: Vec<u32>) -> SparseVec {
-        ids.sort_unstable();
+        sort_ids(&mut ids, &mut Vec::new());
         let mut v: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
         for run in ids.chunk_by(|a, b| a == b) {
             let (id, c) = (run[0], run.len());

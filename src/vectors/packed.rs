@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::bigram_ids::BigramIds;
 use super::tfidf::{count_documents, count_documents_dense};
-use super::{varint, FxMap, SparseVec};
+use super::{sort_ids, varint, FxMap, SparseVec};
 use crate::memory;
 
 /// Each distinct feature of `n` documents (`features(i, buf)` appends document `i`'s) with the
@@ -163,13 +163,13 @@ impl PackedVectors {
         let (docs, norms): (Vec<Box<[u8]>>, Vec<f32>) = (0..n)
             .into_par_iter()
             .map_init(
-                || (Vec::new(), Vec::new(), Vec::new()),
-                |(buf, doc_ids, raw), i| {
+                || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+                |(buf, doc_ids, scratch, raw), i| {
                     buf.clear();
                     features(i, buf);
                     doc_ids.clear();
                     doc_ids.extend(buf.iter().map(&id));
-                    doc_ids.sort_unstable();
+                    sort_ids(doc_ids, scratch);
                     encode(doc_ids, &idf, raw)
                 },
             )
