@@ -404,25 +404,10 @@ impl FeatureSpace {
     pub fn vector_of(&self, input: &FeatureInput) -> SparseVec {
         let mut ids: Vec<u32> = Vec::new();
         let mut name = String::with_capacity(32);
-        let mut word_ids: Vec<Option<u32>> = Vec::new();
-        let title = (input.title_words, self.config.title_repeat as usize);
-        for (words, times) in [title, (input.text_words, 1)] {
-            if times == 0 {
-                continue;
-            }
-            let mut push = |id: Option<u32>| {
-                ids.extend(id.into_iter().flat_map(|id| std::iter::repeat_n(id, times)))
-            };
-            word_ids.clear();
-            word_ids.extend(words.iter().map(|w| self.word_ids.words.get(w).copied()));
-            word_ids.iter().for_each(|&id| push(id));
-            if self.config.word_bigrams {
-                let pairs = words.iter().zip(words.iter().skip(1));
-                for ((a, b), ab) in pairs.zip(word_ids.windows(2)) {
-                    push(self.pair_id(a, b, ab[0], ab[1], &mut name));
-                }
-            }
-        }
+        let numbers = &mut SpaceWords(self);
+        for_each_word_feature(input, &self.config, numbers, &mut name, |id, times| {
+            ids.extend(id.into_iter().flat_map(|id| std::iter::repeat_n(id, times)))
+        });
         for_each_char_gram(input.text, &self.config, &mut name, |f| {
             let id = match f {
                 FeatureKey::Name(n) => self.ids.get(n),
@@ -431,30 +416,6 @@ impl FeatureSpace {
             ids.extend(id.copied());
         });
         self.weigh(ids)
-    }
-
-    /// The id of the pair of words `a`, `b` (of ids `id_a`, `id_b` when they are features).
-    fn pair_id(
-        &self,
-        a: &str,
-        b: &str,
-        id_a: Option<u32>,
-        id_b: Option<u32>,
-        name: &mut String,
-    ) -> Option<u32> {
-        let by_name = |name: &mut String| {
-            name.clear();
-            push_pair_name(a, b, name);
-            self.ids.get(name).copied()
-        };
-        if a.contains('+') || b.contains('+') {
-            return by_name(name);
-        }
-        match (id_a, id_b) {
-            (Some(id_a), Some(id_b)) => self.word_ids.pairs.get(&pair_key(id_a, id_b)).copied(),
-            _ if self.word_ids.orphan_pairs => by_name(name),
-            _ => None,
-        }
     }
 
     /// The vector of a document's feature ids, repeats counted (sublinear tf times idf).
@@ -549,6 +510,82 @@ fn pair_key(id_a: u32, id_b: u32) -> u64 {
     (id_a as u64) << 32 | id_b as u64
 }
 
+/// How [`for_each_word_feature`] numbers a document's words and word pairs.
+trait WordNumbers<'a> {
+    type Id: Copy;
+    fn word(&mut self, word: &'a str) -> Self::Id;
+    /// A pair of words without `+`, whose ids `word` gave.
+    fn pair(&mut self, a: &str, b: &str, id_a: Self::Id, id_b: Self::Id) -> Self::Id;
+    /// A pair by its `b:` name: with `+` in a word, only the name tells the pair (`a+b`,`c` and
+    /// `a`,`b+c` share `b:a+b+c`).
+    fn named_pair(&mut self, name: &str) -> Self::Id;
+}
+
+/// A fitted space's words and pairs (`None`: not a feature), through its [`WordIds`].
+struct SpaceWords<'s>(&'s FeatureSpace);
+
+impl<'a> WordNumbers<'a> for SpaceWords<'_> {
+    type Id = Option<u32>;
+
+    fn word(&mut self, word: &'a str) -> Option<u32> {
+        self.0.word_ids.words.get(word).copied()
+    }
+
+    fn pair(&mut self, a: &str, b: &str, id_a: Option<u32>, id_b: Option<u32>) -> Option<u32> {
+        match (id_a, id_b) {
+            (Some(id_a), Some(id_b)) => self.0.word_ids.pairs.get(&pair_key(id_a, id_b)).copied(),
+            _ if self.0.word_ids.orphan_pairs => {
+                let mut name = String::new();
+                push_pair_name(a, b, &mut name);
+                self.named_pair(&name)
+            }
+            _ => None,
+        }
+    }
+
+    fn named_pair(&mut self, name: &str) -> Option<u32> {
+        self.0.ids.get(name).copied()
+    }
+}
+
+/// The words and word pairs [`for_each_feature_key`] names, numbered by `numbers` instead, each
+/// given to `seen` with the times it counts (a title's, `title_repeat` times); `name` is
+/// working room.
+fn for_each_word_feature<'a, N: WordNumbers<'a>>(
+    input: &FeatureInput<'a>,
+    config: &FeatureConfig,
+    numbers: &mut N,
+    name: &mut String,
+    mut seen: impl FnMut(N::Id, usize),
+) {
+    let mut word_ids: Vec<N::Id> = Vec::new();
+    let title = (input.title_words, config.title_repeat as usize);
+    for (words, times) in [title, (input.text_words, 1)] {
+        if times == 0 {
+            continue;
+        }
+        word_ids.clear();
+        for w in words.iter() {
+            let id = numbers.word(w);
+            word_ids.push(id);
+            seen(id, times);
+        }
+        if config.word_bigrams {
+            let pairs = words.iter().zip(words.iter().skip(1));
+            for ((a, b), ab) in pairs.zip(word_ids.windows(2)) {
+                let id = if a.contains('+') || b.contains('+') {
+                    name.clear();
+                    push_pair_name(a, b, name);
+                    numbers.named_pair(name)
+                } else {
+                    numbers.pair(a, b, ab[0], ab[1])
+                };
+                seen(id, times);
+            }
+        }
+    }
+}
+
 /// One chunk of training documents' features: the distinct names by local id, each one's
 /// number of documents, and each document's local ids (repeats kept).
 struct ChunkFeatures {
@@ -571,7 +608,6 @@ impl ChunkFeatures {
         // Each document's ids are gathered in one buffer and copied out at their length: grown
         // push by push, every document's list was allocated about ten times over.
         let mut doc_ids: Vec<u32> = Vec::new();
-        let mut word_ids: Vec<u32> = Vec::new();
         let mut name = String::with_capacity(32);
         let docs = inputs
             .iter()
@@ -589,25 +625,9 @@ impl ChunkFeatures {
                     }
                     doc_ids.extend(std::iter::repeat_n(id, times));
                 };
-                let title = (input.title_words, config.title_repeat as usize);
-                for (words, times) in [title, (input.text_words, 1)] {
-                    if times == 0 {
-                        continue;
-                    }
-                    word_ids.clear();
-                    for w in words.iter() {
-                        let id = ids.word(w);
-                        word_ids.push(id);
-                        seen(id, times, &mut doc_ids);
-                    }
-                    if config.word_bigrams {
-                        let pairs = words.iter().zip(words.iter().skip(1));
-                        for ((a, b), ids_ab) in pairs.zip(word_ids.windows(2)) {
-                            let id = ids.pair(a, b, ids_ab[0], ids_ab[1], &mut name);
-                            seen(id, times, &mut doc_ids);
-                        }
-                    }
-                }
+                for_each_word_feature(input, config, &mut ids, &mut name, |id, times| {
+                    seen(id, times, &mut doc_ids)
+                });
                 for_each_char_gram(input.text, config, &mut name, |key| {
                     let id = match key {
                         FeatureKey::Gram(g) => ids.gram(g),
@@ -666,25 +686,27 @@ fn str_id<'a>(
     id
 }
 
-impl<'a> ChunkIds<'a> {
+impl<'a> WordNumbers<'a> for ChunkIds<'a> {
+    type Id = u32;
+
     fn word(&mut self, w: &'a str) -> u32 {
         str_id(&mut self.words, &mut self.kinds, w, || Kind::Word(w))
     }
 
-    fn pair(&mut self, a: &str, b: &str, id_a: u32, id_b: u32, name: &mut String) -> u32 {
-        if a.contains('+') || b.contains('+') {
-            name.clear();
-            push_pair_name(a, b, name);
-            return self.named(name);
-        }
-        let key = pair_key(id_a, id_b);
+    fn pair(&mut self, _: &str, _: &str, id_a: u32, id_b: u32) -> u32 {
         let kinds = &mut self.kinds;
         *self
             .pairs
-            .entry(key)
+            .entry(pair_key(id_a, id_b))
             .or_insert_with(|| next_id(kinds, Kind::Pair(id_a, id_b)))
     }
 
+    fn named_pair(&mut self, name: &str) -> u32 {
+        self.named(name)
+    }
+}
+
+impl ChunkIds<'_> {
     fn gram(&mut self, g: u64) -> u32 {
         let kinds = &mut self.kinds;
         *self
