@@ -1,9 +1,10 @@
 //! Sorting one document's feature ids: a radix sort by bytes.
 //!
 //! Every document's ids are sorted before its vector is packed or weighed (each merge vector,
-//! each self-training vector): at 100,000 items `sort_unstable` there was about half a CPU-second
-//! (229 of a profile's 13,324 samples at 499 Hz). Ids are small numbers with few distinct high bytes, and a few hundred of them
-//! sort in two or three passes of counting and placing, with no comparisons to mispredict.
+//! each self-training vector): at 100,000 items `sort_unstable` there was about half a
+//! CPU-second (229 of a profile's 13,324 samples at 499 Hz). Ids are small numbers with few
+//! distinct high bytes, and a few hundred of them sort in two or three passes of counting and
+//! placing, with no comparisons to mispredict.
 
 /// Below this many ids the counting tables cost more than comparing.
 const SHORT: usize = 96;
